@@ -1,0 +1,21 @@
+/*
+ * clock: wall-clock and monotonic time, and the contract's timestamp format
+ * (ISO 8601 UTC with milliseconds: 2026-11-24T10:00:00.000Z).
+ */
+#ifndef CHATS3_CLOCK_H
+#define CHATS3_CLOCK_H
+
+#include <stdint.h>
+
+#define ISO_TIME_LEN 24
+
+/* Milliseconds since the Unix epoch. */
+int64_t clock_now_ms(void);
+
+/* Microseconds of a monotonic clock, for measuring durations. */
+int64_t clock_mono_us(void);
+
+/* Formats epoch milliseconds ms into out[ISO_TIME_LEN + 1]. 0 or ERR_INVAL. */
+int clock_iso(int64_t ms, char out[ISO_TIME_LEN + 1]);
+
+#endif

@@ -1,0 +1,244 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "errors.h"
+#include "numparse.h"
+
+enum kind { K_STR, K_LONG, K_STORAGE };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	long min, max;   /* K_LONG bounds */
+	const char *def; /* default, NULL for none */
+	int secret;
+};
+
+#define OFF(f) offsetof(struct config, f)
+#define MIB 1048576L
+
+/* Later entries for the same field lose to earlier ones: the
+ * AWS_ENDPOINT_URL_S3 key is listed before AWS_ENDPOINT_URL. */
+static const struct key keys[] = {
+	{ "CHATS3_DATA_DIR", K_STR, OFF(data_dir), 0, 0, "./var", 0 },
+	{ "CHATS3_PORT", K_LONG, OFF(port), 1, 65535, "8080", 0 },
+	{ "CHATS3_STORAGE", K_STORAGE, OFF(storage), 0, 0, "fs", 0 },
+	{ "CHATS3_S3_BUCKET", K_STR, OFF(s3_bucket), 0, 0, NULL, 0 },
+	{ "AWS_ENDPOINT_URL_S3", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
+	{ "AWS_ENDPOINT_URL", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
+	{ "AWS_REGION", K_STR, OFF(region), 0, 0, NULL, 0 },
+	{ "AWS_DEFAULT_REGION", K_STR, OFF(region), 0, 0, "us-east-1", 0 },
+	{ "AWS_ACCESS_KEY_ID", K_STR, OFF(access_key_id), 0, 0, NULL, 0 },
+	{ "AWS_SECRET_ACCESS_KEY", K_STR, OFF(secret_access_key), 0, 0, NULL, 1 },
+	{ "AWS_SESSION_TOKEN", K_STR, OFF(session_token), 0, 0, NULL, 1 },
+	{ "CHATS3_ADMIN_TOKEN", K_STR, OFF(admin_token), 0, 0, NULL, 1 },
+	{ "CHATS3_INTEGRATORS_FILE", K_STR, OFF(integrators_file), 0, 0, NULL, 0 },
+	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
+	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
+	{ "CHATS3_MAX_REQUESTS", K_LONG, OFF(max_requests), 0, LONG_MAX, "0", 0 },
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+#define MAX_VALUE 4096
+#define MAX_FILE_LINE 8192
+
+struct file_values {
+	char *v[NKEYS];
+};
+
+static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return ERR_CONFIG;
+}
+
+static int set_value(struct config *c, const struct key *k, const char *v,
+    char err[CONFIG_ERR_LEN])
+{
+	char *base = (char *)c + k->off;
+	long n;
+
+	if (strlen(v) > MAX_VALUE)
+		return fail(err, "%s: value longer than %d bytes", k->name, MAX_VALUE);
+	switch (k->kind) {
+	case K_STR:
+		if ((*(char **)base = strdup(v)) == NULL)
+			return ERR_NOMEM;
+		return 0;
+	case K_LONG:
+		if (numparse_long(v, strlen(v), k->min, k->max, &n) < 0)
+			return fail(err, "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
+			    k->name, k->min, k->max, v);
+		*(long *)base = n;
+		return 0;
+	case K_STORAGE:
+		if (strcmp(v, "fs") == 0)
+			*(enum storage_kind *)base = STORAGE_FS;
+		else if (strcmp(v, "s3") == 0)
+			*(enum storage_kind *)base = STORAGE_S3;
+		else
+			return fail(err, "%s: expected \"fs\" or \"s3\", got \"%.64s\"", k->name, v);
+		return 0;
+	}
+	return ERR_INTERNAL;
+}
+
+static int key_index(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int read_line(struct file_values *fv, char *line, const char *path,
+    int lineno, char err[CONFIG_ERR_LEN])
+{
+	char *eq, *name, *value;
+	int idx;
+
+	name = trim(line);
+	if (*name == '\0' || *name == '#')
+		return 0;
+	if ((eq = strchr(name, '=')) == NULL)
+		return fail(err, "%.128s line %d: expected KEY = value", path, lineno);
+	*eq = '\0';
+	name = trim(name);
+	value = trim(eq + 1);
+	if ((idx = key_index(name)) < 0)
+		return fail(err, "%.128s line %d: unknown key %.64s", path, lineno, name);
+	free(fv->v[idx]);
+	if ((fv->v[idx] = strdup(value)) == NULL)
+		return ERR_NOMEM;
+	return 0;
+}
+
+static int read_file(struct file_values *fv, const char *path, char err[CONFIG_ERR_LEN])
+{
+	char line[MAX_FILE_LINE];
+	int rc = 0, lineno = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return fail(err, "CHATS3_CONFIG_FILE: cannot open %.128s: %s", path, strerror(errno));
+	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f))
+			rc = fail(err, "%.128s line %d: longer than %d bytes", path, lineno, MAX_FILE_LINE);
+		else
+			rc = read_line(fv, line, path, lineno, err);
+	}
+	if (rc == 0 && ferror(f))
+		rc = fail(err, "%.128s: read error", path);
+	fclose(f);
+	return rc;
+}
+
+static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
+{
+	if (c->storage == STORAGE_S3 && c->s3_bucket == NULL)
+		return fail(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
+	return 0;
+}
+
+/* Has an earlier key already filled the field of keys[i]? */
+static int field_taken(const struct config *c, size_t i)
+{
+	return keys[i].kind == K_STR && *(char *const *)((const char *)c + keys[i].off) != NULL;
+}
+
+/* An empty setting counts as unset, as in a shell's VAR= */
+static const char *nonempty(const char *v) { return v != NULL && *v != '\0' ? v : NULL; }
+
+static int apply(struct config *c, const struct file_values *fv,
+    const char *(*get)(const char *), char err[CONFIG_ERR_LEN])
+{
+	const char *v;
+	int rc;
+
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < NKEYS; i++) {
+			if (field_taken(c, i))
+				continue;
+			v = nonempty(get(keys[i].name));
+			if (v == NULL)
+				v = nonempty(fv->v[i]);
+			if (v == NULL && pass == 1)
+				v = keys[i].def;
+			if (v != NULL && (rc = set_value(c, &keys[i], v, err)) < 0)
+				return rc;
+		}
+	}
+	return check_combination(c, err);
+}
+
+int config_load_from(struct config *c, const char *(*get)(const char *),
+    char err[CONFIG_ERR_LEN])
+{
+	struct file_values fv = { { 0 } };
+	const char *path = get("CHATS3_CONFIG_FILE");
+	int rc = 0;
+
+	memset(c, 0, sizeof *c);
+	err[0] = '\0';
+	if (path != NULL && *path != '\0')
+		rc = read_file(&fv, path, err);
+	if (rc == 0)
+		rc = apply(c, &fv, get, err);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (fv.v[i] != NULL)
+			OPENSSL_cleanse(fv.v[i], strlen(fv.v[i]));
+		free(fv.v[i]);
+	}
+	if (rc < 0)
+		config_free(c);
+	return rc;
+}
+
+static const char *env_get(const char *name) { return getenv(name); }
+
+int config_load(struct config *c, char err[CONFIG_ERR_LEN])
+{
+	return config_load_from(c, env_get, err);
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		char **p;
+		if (keys[i].kind != K_STR)
+			continue;
+		p = (char **)((char *)c + keys[i].off);
+		if (*p != NULL && keys[i].secret)
+			OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}

@@ -1,0 +1,45 @@
+/*
+ * config: the settings of a process, read once at start from an optional
+ * "KEY = value" file (CHATS3_CONFIG_FILE) and then the environment, which
+ * wins. Every value is validated; the first invalid one fails the load with
+ * a message naming the key. The struct owns its strings; config_free
+ * releases them.
+ */
+#ifndef CHATS3_CONFIG_H
+#define CHATS3_CONFIG_H
+
+#include <stddef.h>
+
+enum storage_kind { STORAGE_FS, STORAGE_S3 };
+
+struct config {
+	char *data_dir;          /* CHATS3_DATA_DIR */
+	long port;               /* CHATS3_PORT (for the launcher) */
+	enum storage_kind storage; /* CHATS3_STORAGE */
+	char *s3_bucket;         /* CHATS3_S3_BUCKET */
+	char *s3_endpoint;       /* AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL */
+	char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */
+	char *access_key_id;     /* AWS_ACCESS_KEY_ID */
+	char *secret_access_key; /* AWS_SECRET_ACCESS_KEY */
+	char *session_token;     /* AWS_SESSION_TOKEN */
+	char *admin_token;       /* CHATS3_ADMIN_TOKEN */
+	char *integrators_file;  /* CHATS3_INTEGRATORS_FILE */
+	long max_upload_bytes;   /* CHATS3_MAX_UPLOAD_BYTES */
+	long max_body_bytes;     /* CHATS3_MAX_BODY_BYTES: JSON bodies */
+	long max_requests;       /* CHATS3_MAX_REQUESTS: recycle after N, 0 never */
+};
+
+#define CONFIG_ERR_LEN 256
+
+/* Loads c from getenv() and the file it names. On failure returns
+ * ERR_CONFIG and writes a sentence naming the key into err. */
+int config_load(struct config *c, char err[CONFIG_ERR_LEN]);
+
+/* Same, with an explicit environment lookup (for tests). */
+int config_load_from(struct config *c, const char *(*get)(const char *),
+    char err[CONFIG_ERR_LEN]);
+
+/* Frees the strings c owns (secrets are wiped first). */
+void config_free(struct config *c);
+
+#endif

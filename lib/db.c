@@ -1,0 +1,149 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db.h"
+#include "errors.h"
+
+#define DB_STMT_CACHE 64
+#define DB_BUSY_MS 5000
+
+struct cached {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	int want_version;
+	struct cached cache[DB_STMT_CACHE];
+};
+
+static int exec(sqlite3 *h, const char *sql)
+{
+	return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+}
+
+static int read_version(sqlite3 *h)
+{
+	sqlite3_stmt *st = NULL;
+	int v = ERR_DB;
+
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(sqlite3 *h, const struct db_migration *m, int n)
+{
+	char pragma[64];
+	int v, rc;
+
+	if ((v = read_version(h)) < 0)
+		return v;
+	if (v >= n)
+		return 0;
+	if ((rc = exec(h, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	/* Another process may have upgraded while we waited for the lock. */
+	if ((v = read_version(h)) < 0) {
+		rc = v;
+		goto rollback;
+	}
+	for (; v < n; v++) {
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		if ((rc = exec(h, m[v].sql)) < 0 || (rc = exec(h, pragma)) < 0)
+			goto rollback;
+	}
+	return exec(h, "COMMIT");
+rollback:
+	exec(h, "ROLLBACK");
+	return rc;
+}
+
+int db_open(struct db **out, const char *path,
+    const struct db_migration *migrations, int n)
+{
+	struct db *db;
+	int rc;
+
+	*out = NULL;
+	if ((db = calloc(1, sizeof *db)) == NULL)
+		return ERR_NOMEM;
+	db->want_version = n;
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = ERR_DB;
+		goto err;
+	}
+	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+	if ((rc = exec(db->h, "PRAGMA journal_mode=WAL")) < 0 ||
+	    (rc = exec(db->h, "PRAGMA synchronous=NORMAL")) < 0 ||
+	    (rc = exec(db->h, "PRAGMA foreign_keys=ON")) < 0 ||
+	    (rc = migrate(db->h, migrations, n)) < 0)
+		goto err;
+	*out = db;
+	return 0;
+err:
+	db_close(db);
+	return rc;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	struct cached *c = NULL;
+	size_t i;
+
+	for (i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->cache[i].sql == sql)
+			return db->cache[i].st;
+		if (db->cache[i].sql == NULL && c == NULL)
+			c = &db->cache[i];
+	}
+	if (c == NULL)
+		return NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(c->st);
+		c->st = NULL;
+		return NULL;
+	}
+	c->sql = sql;
+	return c->st;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int db_version(struct db *db) { return read_version(db->h); }
+
+int db_check(struct db *db)
+{
+	static const char sql[] = "SELECT count(*) FROM sqlite_schema";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = ERR_DB;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW &&
+	    db_version(db) == db->want_version)
+		rc = 0;
+	db_done(st);
+	return rc;
+}
+
+sqlite3 *db_handle(struct db *db) { return db->h; }
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}

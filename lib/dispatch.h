@@ -1,0 +1,19 @@
+/*
+ * dispatch: answers one request from a route table. Finds the route (404),
+ * checks the method (405 with Allow), applies the route's flags (415, 413,
+ * 400 for JSON bodies), runs the handler and turns its error into the
+ * envelope. Writes the access log line.
+ */
+#ifndef CHATS3_DISPATCH_H
+#define CHATS3_DISPATCH_H
+
+#include <stddef.h>
+
+#include "route.h"
+
+struct request;
+
+/* Answers r from routes[0..n). Always answers, whatever fails. */
+void dispatch(struct request *r, const struct route *routes, size_t n);
+
+#endif

@@ -1,0 +1,92 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/random.h>
+
+#include "errors.h"
+#include "ids.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+int ids_random(void *p, size_t n)
+{
+	unsigned char *out = p;
+	ssize_t got;
+
+	while (n > 0) {
+		got = getrandom(out, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return ERR_IO;
+		}
+		out += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+static void hex(char *out, const unsigned char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexdigits[in[i] >> 4];
+		out[2 * i + 1] = hexdigits[in[i] & 15];
+	}
+}
+
+int ids_uuid4(char out[UUID_STRLEN + 1])
+{
+	unsigned char r[16];
+	static const size_t groups[] = { 4, 2, 2, 2, 6 };
+	size_t i, o = 0, k = 0;
+	int rc;
+
+	if ((rc = ids_random(r, sizeof r)) < 0)
+		return rc;
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	for (i = 0; i < 5; i++) {
+		if (i)
+			out[o++] = '-';
+		hex(out + o, r + k, groups[i]);
+		o += 2 * groups[i];
+		k += groups[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int ids_token_hex(char *out, size_t outlen, size_t nbytes)
+{
+	unsigned char r[64];
+	int rc;
+
+	if (nbytes > sizeof r || outlen < 2 * nbytes + 1)
+		return ERR_INTERNAL;
+	if ((rc = ids_random(r, nbytes)) < 0)
+		return rc;
+	hex(out, r, nbytes);
+	out[2 * nbytes] = '\0';
+	return 0;
+}
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+int ids_is_uuid4(const char *s, size_t len)
+{
+	if (len != UUID_STRLEN)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		int dash = (i == 8 || i == 13 || i == 18 || i == 23);
+		if (dash ? s[i] != '-' : !is_hex(s[i]))
+			return 0;
+	}
+	if (s[14] != '4')
+		return 0;
+	return s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b' ||
+	    s[19] == 'A' || s[19] == 'B';
+}

@@ -1,0 +1,55 @@
+#include <cjson/cJSON.h>
+
+#include "errors.h"
+#include "json.h"
+#include "utf8.h"
+
+/* Deepest nesting of [ and { outside strings, stopping past the bound. */
+static int too_deep(const char *p, size_t n)
+{
+	int depth = 0, in_string = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return 1;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+static int only_space(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return 1;
+}
+
+int json_parse(const char *p, size_t n, cJSON **out)
+{
+	const char *end = NULL;
+	cJSON *v;
+
+	*out = NULL;
+	if (n == 0 || utf8_count(p, n) < 0 || too_deep(p, n))
+		return ERR_INVAL;
+	if ((v = cJSON_ParseWithLengthOpts(p, n, &end, 0)) == NULL)
+		return ERR_INVAL;
+	if (end == NULL || end < p || !only_space(end, p + n)) {
+		cJSON_Delete(v);
+		return ERR_INVAL;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * response: the only writer of answers. Every answer gets the status line,
+ * X-Request-Id and the security headers; JSON answers use the contract's
+ * envelope ({"success","data"|"message","details"?,"meta"}), built with
+ * cJSON. Functions taking a cJSON item take ownership of it, also on error.
+ */
+#ifndef CHATS3_RESPONSE_H
+#define CHATS3_RESPONSE_H
+
+#include <stddef.h>
+
+struct cJSON;
+struct request;
+
+/* Sends body[0..len) of type content_type with status. A HEAD request gets
+ * the headers only. 0, or ERR_IO when the client is gone. */
+int response_send(struct request *r, int status, const char *content_type,
+    const char *body, size_t len);
+
+/* Sends {"success":true,"data":data,"meta":...}. */
+int response_ok(struct request *r, int status, struct cJSON *data);
+
+/* Sends {"success":false,"message":message,"details"?:details,"meta":...}.
+ * A 503 or 429 without a Retry-After header gets one. */
+int emit_error(struct request *r, int status, const char *message,
+    struct cJSON *details);
+
+/* The same, with a data member too (deep health shows its checks). */
+int emit_error_data(struct request *r, int status, const char *message,
+    struct cJSON *details, struct cJSON *data);
+
+/* Appends {"field","message"} to the details array *details, creating it.
+ * ERR_NOMEM on failure (*details is then freed and NULL). */
+int response_detail(struct cJSON **details, const char *field, const char *message);
+
+/* emit_error with the status and public sentence of an enum err; a 5xx
+ * also logs err's name and detail (may be NULL) under the request id. */
+int emit_err(struct request *r, int err, const char *detail);
+
+#endif

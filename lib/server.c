@@ -1,0 +1,158 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "dispatch.h"
+#include "errors.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "server.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t in_request;
+
+/* SIGTERM between requests ends the process at once; during one, after it. */
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	if (!in_request)
+		_exit(0);
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static long cgi_read(void *ctx, char *p, size_t n)
+{
+	ssize_t got;
+
+	(void)ctx;
+	do
+		got = read(STDIN_FILENO, p, n);
+	while (got < 0 && errno == EINTR);
+	return (long)got;
+}
+
+static int cgi_write(void *ctx, const char *p, size_t n)
+{
+	ssize_t w;
+
+	(void)ctx;
+	while (n > 0) {
+		if ((w = write(STDOUT_FILENO, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static long fcgi_read(void *ctx, char *p, size_t n)
+{
+	FCGX_Request *fr = ctx;
+	int want = n > 65536 ? 65536 : (int)n, got = FCGX_GetStr(p, want, fr->in);
+
+	if (got == 0 && FCGX_GetError(fr->in) != 0)
+		return -1;
+	return got;
+}
+
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+	FCGX_Request *fr = ctx;
+
+	while (n > 0) {
+		int chunk = n > 65536 ? 65536 : (int)n;
+		if (FCGX_PutStr(p, chunk, fr->out) != chunk)
+			return -1;
+		p += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+static void answer(struct app *app, char **env, struct io io,
+    const struct route *routes, size_t n)
+{
+	struct request r;
+
+	if (request_init(&r, app, env, io) < 0) {
+		emit_error(&r, 400, "Malformed request", NULL);
+		log_request(&r);
+	} else {
+		dispatch(&r, routes, n);
+	}
+	request_free(&r);
+}
+
+static int run_fastcgi(struct app *app, const struct route *routes, size_t n)
+{
+	FCGX_Request fr;
+	struct io io = { fcgi_read, fcgi_write, &fr };
+	long served = 0;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_error(NULL, "cannot initialise libfcgi");
+		return 1;
+	}
+	while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
+		in_request = 1;
+		answer(app, fr.envp, io, routes, n);
+		FCGX_Finish_r(&fr);
+		in_request = 0;
+		if (app->cfg.max_requests && ++served >= app->cfg.max_requests)
+			break;
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
+int server_main(int argc, char **argv, const struct route *routes, size_t n)
+{
+	char err[CONFIG_ERR_LEN];
+	struct app app;
+	struct io cgi = { cgi_read, cgi_write, NULL };
+	int status = 0;
+
+	if (app_init(&app, err) < 0) {
+		fprintf(stderr, "%s: configuration: %s\n", argv[0], err);
+		return 1;
+	}
+	if (argc > 1 && strcmp(argv[1], "--check-config") == 0) {
+		app_free(&app);
+		return 0;
+	}
+	if (install_signals() < 0) {
+		log_error(NULL, "cannot install signal handlers: %s", strerror(errno));
+		status = 1;
+	} else if (FCGX_IsCGI()) {
+		in_request = 1;
+		answer(&app, environ, cgi, routes, n);
+	} else {
+		status = run_fastcgi(&app, routes, n);
+	}
+	app_free(&app);
+	return status;
+}
