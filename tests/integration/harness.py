@@ -1,0 +1,237 @@
+"""The integration tests' web server: a real lighttpd or Apache running the
+built programs, configured by the launcher's own `render-config`, on a free
+loopback port with a fresh data directory. Also small HTTP helpers."""
+
+import http.client
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEST_ROUTE = "/_test/echo"  # the JSON fixture program, tests/fixtures/echo.c
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WebServer:
+    """One web server (lighttpd|apache) running the programs as fastcgi|cgi."""
+
+    def __init__(self, server, mode, build_dir, settings=None, env=None):
+        self.server, self.mode, self.build_dir = server, mode, build_dir
+        self.settings = dict(settings or {})
+        self.env = dict(env or {})
+        self.proc = None
+        self.port = None
+        self.dir = None
+
+    # -- setup -------------------------------------------------------------
+    def _bin_dir(self):
+        """The programs plus the test fixture, side by side."""
+        bin_dir = os.path.join(self.dir, "bin")
+        os.makedirs(bin_dir)
+        cgi = os.path.join(self.build_dir, "cgi-bin")
+        for name in sorted(os.listdir(cgi)):
+            path = os.path.join(cgi, name)
+            if os.access(path, os.X_OK) and not name.endswith(".o"):
+                os.symlink(path, os.path.join(bin_dir, name))
+        os.symlink(os.path.join(self.build_dir, "tests", "fixtures", "echo"),
+                   os.path.join(bin_dir, "echo"))
+        return bin_dir
+
+    def _write_settings(self, data_dir):
+        path = os.path.join(self.dir, "chats3.conf")
+        with open(path, "w") as f:
+            f.write("CHATS3_DATA_DIR = %s\n" % data_dir)
+            for k, v in self.settings.items():
+                f.write("%s = %s\n" % (k, v))
+        return path
+
+    def _fixture_conf(self, conf_dir, bin_dir, conf_file):
+        echo = os.path.join(bin_dir, "echo")
+        if self.server == "lighttpd" and self.mode == "fastcgi":
+            text = ('fastcgi.server += ( "%s" => (( "bin-path" => "%s", "socket" => '
+                    '"%s/run/echo.sock", "check-local" => "disable", "max-procs" => 1 )) )\n'
+                    % (TEST_ROUTE, echo, self.data_dir))
+            path = os.path.join(conf_dir, "lighttpd.conf")
+        elif self.server == "lighttpd":
+            text = ('alias.url += ( "%s" => "%s" )\n$HTTP["url"] =~ "^/_test/" {\n'
+                    '  cgi.assign = ( "" => "" )\n'
+                    '  setenv.add-environment = ( "CHATS3_CONFIG_FILE" => "%s" )\n}\n'
+                    % (TEST_ROUTE, echo, conf_file))
+            path = os.path.join(conf_dir, "lighttpd.conf")
+        else:
+            text = 'Alias %s "%s"\n' % (TEST_ROUTE, echo)
+            path = os.path.join(conf_dir, "chats3-site.conf")
+            with open(path) as f:
+                site = f.read()
+            with open(path, "w") as f:
+                f.write(text + site)  # before the /api/v1 catch-all
+            return
+        with open(path, "a") as f:
+            f.write(text)
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="chats3-it-")
+        self.data_dir = os.path.join(self.dir, "data")
+        os.makedirs(os.path.join(self.data_dir, "run"))
+        self.prepare_data_dir()
+        conf_file = self._write_settings(self.data_dir)
+        bin_dir = self._bin_dir()
+        conf_dir = os.path.join(self.dir, "conf")
+        self.port = free_port()
+        env = dict(os.environ, CHATS3_DATA_DIR=self.data_dir, CHATS3_CONFIG_FILE=conf_file,
+                   CHATS3_PORT=str(self.port), CHATS3_BIND="127.0.0.1", CHATS3_BIN_DIR=bin_dir)
+        subprocess.run([os.path.join(ROOT, "chats3"), "render-config", self.server, self.mode,
+                        conf_dir], env=env, check=True)
+        self._fixture_conf(conf_dir, bin_dir, conf_file)
+        env.update(self.env)
+        self.log_path = os.path.join(self.dir, "server.log")
+        if self.server == "lighttpd":
+            cmd = ["lighttpd", "-D", "-f", os.path.join(conf_dir, "lighttpd.conf")]
+        else:
+            self._give_to_apache_user(conf_file)
+            cmd = ["apache2", "-f", os.path.join(conf_dir, "apache.conf"), "-DFOREGROUND"]
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
+                                     start_new_session=True)
+        log.close()
+        self._wait_ready()
+        return self
+
+    def prepare_data_dir(self):
+        """Hook for tests that need a data directory in a given state."""
+
+    def _give_to_apache_user(self, conf_file):
+        if os.getuid() != 0:
+            return
+        www = pwd.getpwnam("www-data")
+        for base, dirs, files in os.walk(self.data_dir):
+            for name in [base] + [os.path.join(base, n) for n in dirs + files]:
+                os.lchown(name, www.pw_uid, www.pw_gid)
+        os.chown(conf_file, www.pw_uid, www.pw_gid)
+        os.chmod(self.dir, 0o755)
+
+    def _wait_ready(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited: %s" % (self.server, self.log_tail()))
+            try:
+                if self.request("GET", "/robots.txt").status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("%s not ready after 30 s: %s" % (self.server, self.log_tail()))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.proc = None
+        if self.server == "apache":
+            # mod_fcgid children run as www-data in their own group.
+            subprocess.run(["pkill", "-TERM", "-f", self.dir + "/bin/"], check=False)
+        if not os.environ.get("CHATS3_KEEP_TEST_DIRS"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_text(self):
+        paths = [self.log_path, os.path.join(self.data_dir, "run", "apache-error.log")]
+        out = ""
+        for p in paths:
+            try:
+                with open(p, errors="replace") as f:
+                    out += f.read()
+            except OSError:
+                pass
+        return out
+
+    def log_tail(self, n=30):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    # -- HTTP ----------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            resp.body = resp.read()
+            return resp
+        finally:
+            conn.close()
+
+    def raw(self, data, timeout=30):
+        """Sends raw bytes; returns the raw answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(data)
+            chunks = []
+            while True:
+                c = s.recv(65536)
+                if not c:
+                    break
+                chunks.append(c)
+            return b"".join(chunks)
+
+
+def envelope(resp):
+    """The JSON body of resp, checked against the contract's envelope."""
+    doc = json.loads(resp.body)
+    assert isinstance(doc, dict), doc
+    assert isinstance(doc.get("success"), bool), doc
+    meta = doc.get("meta")
+    assert isinstance(meta, dict), doc
+    assert meta.get("requestId") == resp.getheader("X-Request-Id"), (meta, resp.getheaders())
+    return doc
+
+
+# -- the server shared by a whole run -----------------------------------------
+CONFIG = {}
+_shared = None
+
+
+def _sanitizer_env():
+    """Sanitizer reports of the programs go to files the driver checks."""
+    log = os.environ.get("CHATS3_SANITIZER_LOG")
+    if not log:
+        return {}
+    return {"ASAN_OPTIONS": "log_path=%s:abort_on_error=1:detect_leaks=1" % log,
+            "UBSAN_OPTIONS": "log_path=%s:print_stacktrace=1:halt_on_error=1" % log}
+
+
+def new_server(settings=None, cls=WebServer):
+    """A server of this run's kind (not shared); the caller stops it."""
+    return cls(CONFIG["server"], CONFIG["mode"], CONFIG["build"], settings,
+               _sanitizer_env()).start()
+
+
+def shared():
+    """The server most tests use, started on first use."""
+    global _shared
+    if _shared is None:
+        _shared = new_server()
+    return _shared
+
+
+def stop_shared():
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None

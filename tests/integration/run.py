@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Runs the integration tests against one real web server.
+
+    run.py --server lighttpd|apache --mode fastcgi|cgi --build BUILD_DIR [--label L] [-k SUBSTR]
+
+Prints one line per test and ends with "L: N passed, N failed"."""
+
+import argparse
+import os
+import sys
+import time
+import traceback
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+class Result(unittest.TestResult):
+    def __init__(self, label):
+        super().__init__()
+        self.label, self.passed, self.t0 = label, 0, 0.0
+
+    def startTest(self, test):
+        super().startTest(test)
+        self.t0 = time.time()
+
+    def _line(self, word, test, detail=None):
+        print("%s %s %s (%.2fs)" % (self.label, word, test.id().split(".", 1)[1],
+                                     time.time() - self.t0), flush=True)
+        if detail:
+            print("    " + detail.replace("\n", "\n    "), flush=True)
+
+    def addSuccess(self, test):
+        self.passed += 1
+        self._line("ok", test)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._line("FAIL", test, "".join(traceback.format_exception(*err))[-3000:])
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._line("ERROR", test, "".join(traceback.format_exception(*err))[-3000:])
+
+    def addSkip(self, test, reason):
+        # Nothing may be skipped silently: a skip counts as a failure.
+        self.failures.append((test, "skipped: " + reason))
+        self._line("FAIL(skipped)", test, reason)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", required=True, choices=["lighttpd", "apache"])
+    ap.add_argument("--mode", required=True, choices=["fastcgi", "cgi"])
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--label")
+    ap.add_argument("-k", dest="pattern")
+    args = ap.parse_args()
+    label = args.label or "%s-%s" % (args.server, args.mode)
+    harness.CONFIG.update(server=args.server, mode=args.mode,
+                          build=os.path.abspath(args.build))
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    loader = unittest.TestLoader()
+    if args.pattern:
+        loader.testNamePatterns = ["*%s*" % args.pattern]
+    suite = loader.discover(here, pattern="test_*.py", top_level_dir=here)
+    result = Result(label)
+    try:
+        suite.run(result)
+    finally:
+        harness.stop_shared()
+    failed = len(result.failures) + len(result.errors)
+    print("%s: %d passed, %d failed" % (label, result.passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""GET /api/v1/health and ?deep=1 through the web server (contract: Health)."""
+
+import os
+import re
+import unittest
+
+import harness
+from harness import envelope
+
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+class Health(unittest.TestCase):
+    def setUp(self):
+        self.srv = harness.shared()
+
+    def test_liveness_answers_ok_in_the_envelope(self):
+        r = self.srv.request("GET", "/api/v1/health")
+        self.assertEqual(r.status, 200)
+        doc = envelope(r)
+        self.assertIs(doc["success"], True)
+        self.assertEqual(doc["data"], {"status": "ok"})
+        self.assertRegex(doc["meta"]["requestId"], UUID4)
+        self.assertRegex(doc["meta"]["timestamp"], ISO_MS)
+
+    def test_api_headers(self):
+        r = self.srv.request("GET", "/api/v1/health")
+        self.assertTrue(r.getheader("Content-Type").startswith("application/json"))
+        self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
+        self.assertTrue(r.getheader("Referrer-Policy"))
+        self.assertEqual(r.getheader("Cache-Control"), "no-store")
+        self.assertRegex(r.getheader("X-Request-Id"), UUID4)
+        names = [k.lower() for k, _ in r.getheaders()]
+        dups = sorted(n for n in set(names) if names.count(n) > 1)
+        self.assertEqual(dups, [], r.getheaders())
+
+    def test_each_request_gets_its_own_id(self):
+        ids = {self.srv.request("GET", "/api/v1/health").getheader("X-Request-Id") for _ in range(5)}
+        self.assertEqual(len(ids), 5)
+
+    def test_deep_checks_the_database(self):
+        r = self.srv.request("GET", "/api/v1/health?deep=1")
+        self.assertEqual(r.status, 200)
+        doc = envelope(r)
+        self.assertEqual(doc["data"]["status"], "ok")
+        self.assertEqual(doc["data"]["checks"]["database"], "ok")
+        self.assertTrue(os.path.exists(os.path.join(self.srv.data_dir, "chats3.db")))
+
+    def test_deep_with_a_bad_value_is_a_validation_error(self):
+        r = self.srv.request("GET", "/api/v1/health?deep=maybe")
+        self.assertEqual(r.status, 400)
+        doc = envelope(r)
+        self.assertIs(doc["success"], False)
+        self.assertEqual(doc["details"][0]["field"], "deep")
+
+    def test_malformed_query_string_is_400(self):
+        r = self.srv.request("GET", "/api/v1/health?deep=%zz")
+        self.assertEqual(r.status, 400)
+        self.assertIs(envelope(r)["success"], False)
+
+    def test_head_has_headers_and_no_body(self):
+        r = self.srv.request("HEAD", "/api/v1/health")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"")
+        self.assertRegex(r.getheader("X-Request-Id"), UUID4)
+
+    def test_post_is_405_with_allow(self):
+        r = self.srv.request("POST", "/api/v1/health", body=b"{}",
+                             headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 405)
+        allow = [m.strip() for m in r.getheader("Allow").split(",")]
+        self.assertEqual(sorted(allow), ["GET", "HEAD"])
+        self.assertIs(envelope(r)["success"], False)
+
+    def test_each_request_is_logged_once_with_id_status_and_time(self):
+        r = self.srv.request("GET", "/api/v1/health?deep=1")
+        rid = r.getheader("X-Request-Id")
+        lines = [l for l in self.srv.log_text().splitlines() if "id=" + rid in l]
+        self.assertEqual(len(lines), 1, self.srv.log_tail())
+        self.assertRegex(lines[0], r'method="GET" path="/api/v1/health" status=200 us=\d+')
+
+
+class BrokenDatabase(harness.WebServer):
+    def prepare_data_dir(self):
+        os.makedirs(os.path.join(self.data_dir, "chats3.db"))  # cannot be opened as a file
+
+
+class DeepHealthFailure(unittest.TestCase):
+    def test_unusable_database_gives_503_naming_the_check(self):
+        srv = harness.new_server(cls=BrokenDatabase)
+        try:
+            r = srv.request("GET", "/api/v1/health?deep=1")
+            self.assertEqual(r.status, 503)
+            self.assertTrue(r.getheader("Retry-After"))
+            doc = envelope(r)
+            self.assertIs(doc["success"], False)
+            self.assertEqual(doc["data"]["checks"]["database"], "error")
+            self.assertNotIn("sqlite", r.body.decode().lower())
+            # Liveness does not depend on the database.
+            self.assertEqual(srv.request("GET", "/api/v1/health").status, 200)
+        finally:
+            srv.stop()
