@@ -113,14 +113,26 @@ static int send_envelope(struct request *r, int status, cJSON *env)
 	return rc;
 }
 
+/* Adds item under name to obj, or frees it. 1 when added (or item NULL). */
+static int adopt(cJSON *obj, const char *name, cJSON *item)
+{
+	if (item == NULL)
+		return 1;
+	if (obj != NULL && cJSON_AddItemToObject(obj, name, item))
+		return 1;
+	cJSON_Delete(item);
+	return 0;
+}
+
 int response_ok(struct request *r, int status, cJSON *data)
 {
 	cJSON *env = cJSON_CreateObject();
 
-	if (env == NULL || data == NULL || !cJSON_AddBoolToObject(env, "success", 1) ||
-	    !cJSON_AddItemToObject(env, "data", data)) {
-		if (env == NULL || cJSON_GetObjectItem(env, "data") != data)
-			cJSON_Delete(data);
+	if (env != NULL && !cJSON_AddBoolToObject(env, "success", 1)) {
+		cJSON_Delete(env);
+		env = NULL;
+	}
+	if (data == NULL || !adopt(env, "data", data)) {
 		cJSON_Delete(env);
 		return emit_err(r, ERR_NOMEM, "building a success envelope");
 	}
@@ -135,17 +147,6 @@ static int has_out_header(const struct request *r, const char *name)
 	for (; p != NULL && *p; p = strstr(p, "\r\n") + 2)
 		if (strncasecmp(p, name, n) == 0 && p[n] == ':')
 			return 1;
-	return 0;
-}
-
-/* Adds item under name to obj, or frees it. 1 when added (or item NULL). */
-static int adopt(cJSON *obj, const char *name, cJSON *item)
-{
-	if (item == NULL)
-		return 1;
-	if (obj != NULL && cJSON_AddItemToObject(obj, name, item))
-		return 1;
-	cJSON_Delete(item);
 	return 0;
 }
 

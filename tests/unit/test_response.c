@@ -1,0 +1,281 @@
+/*
+ * test_response: the one writer of answers and dispatch's error paths, seen
+ * as the web server sees them (the bytes written to the io), and the log
+ * line as the operator sees it (standard error).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "check.h"
+#include "dispatch.h"
+#include "errors.h"
+#include "request.h"
+#include "response.h"
+
+struct mem {
+	struct buf out;
+	const char *in;
+	size_t in_len, in_off;
+};
+
+static long mem_read(void *ctx, char *p, size_t n)
+{
+	struct mem *m = ctx;
+	size_t left = m->in_len - m->in_off;
+
+	if (n > left)
+		n = left;
+	memcpy(p, m->in + m->in_off, n);
+	m->in_off += n;
+	return (long)n;
+}
+
+static int mem_write(void *ctx, const char *p, size_t n)
+{
+	return buf_append(&((struct mem *)ctx)->out, p, n) < 0 ? -1 : 0;
+}
+
+static struct app app;
+
+/* Runs one request through dispatch; returns the bytes the server got. */
+static char *run(char **env, const char *body, const struct route *routes, size_t n)
+{
+	struct mem m = { .in = body ? body : "", .in_len = body ? strlen(body) : 0 };
+	struct io io = { mem_read, mem_write, &m };
+	struct request r;
+
+	buf_init(&m.out, 0);
+	if (request_init(&r, &app, env, io) == 0)
+		dispatch(&r, routes, n);
+	request_free(&r);
+	return buf_detach(&m.out);
+}
+
+static cJSON *body_json(const char *answer)
+{
+	const char *b = strstr(answer, "\r\n\r\n");
+
+	return b ? cJSON_Parse(b + 4) : NULL;
+}
+
+static int fail_internal(struct request *r)
+{
+	(void)r;
+	return ERR_INTERNAL;
+}
+
+static int answer_nothing(struct request *r)
+{
+	(void)r;
+	return 0;
+}
+
+static int unavailable(struct request *r)
+{
+	(void)r;
+	return ERR_UNAVAILABLE;
+}
+
+static int echo(struct request *r)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(d, "got", r->json);
+	r->json = NULL;
+	return response_ok(r, 201, d);
+}
+
+static int show_capture(struct request *r)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "id", r->captures[0]);
+	return response_ok(r, 200, d);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/boom", fail_internal, 0, 0 },
+	{ "GET", "/silent", answer_nothing, 0, 0 },
+	{ "GET", "/down", unavailable, 0, 0 },
+	{ "POST", "/echo", echo, R_JSON, 0 },
+	{ "DELETE", "/things/*", show_capture, 0, 0 },
+	{ "GET", "/things/*", show_capture, 0, 0 },
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+/* Everything written to stderr while f runs with env. */
+static char *stderr_of(char **env, const char *body, char **answer)
+{
+	char path[] = "/tmp/chats3-test-stderr.XXXXXX", *text;
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	long len;
+
+	dup2(fd, STDERR_FILENO);
+	*answer = run(env, body, routes, NROUTES);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	len = lseek(fd, 0, SEEK_END);
+	text = calloc(1, (size_t)len + 1);
+	if (pread(fd, text, (size_t)len, 0) != len)
+		text[0] = '\0';
+	close(fd);
+	unlink(path);
+	return text;
+}
+
+static void test_internal_error_hides_detail_and_logs_it(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/boom", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+	cJSON *doc = body_json(answer);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(doc, "meta"), "requestId"));
+	char want[128];
+
+	CHECK(strncmp(answer, "Status: 500 ", 12) == 0);
+	CHECK_STR(__LINE__, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "message")),
+	    "Internal server error");
+	CHECK(strstr(answer, "ERR_INTERNAL") == NULL && strstr(answer, "/boom\"") == NULL);
+	CHECK(id != NULL && strstr(log, id) != NULL);
+	CHECK(strstr(log, "level=error msg=\"ERR_INTERNAL: /boom\"") != NULL);
+	snprintf(want, sizeof want, "id=%s method=\"GET\" path=\"/boom\" status=500 us=",
+	    id ? id : "?");
+	CHECK(strstr(log, want) != NULL);
+	cJSON_Delete(doc);
+	free(answer);
+	free(log);
+}
+
+static void test_handler_that_does_not_answer_gets_500(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/silent", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+
+	CHECK(strncmp(answer, "Status: 500 ", 12) == 0);
+	CHECK(strstr(log, "without answering") != NULL);
+	free(answer);
+	free(log);
+}
+
+static void test_unavailable_is_503_with_retry_after(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/down", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+
+	CHECK(strncmp(answer, "Status: 503 ", 12) == 0);
+	CHECK(strstr(answer, "\r\nRetry-After: 5\r\n") != NULL);
+	free(answer);
+	free(log);
+}
+
+static void test_envelope_and_headers(void)
+{
+	char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo?x=1",
+		"CONTENT_TYPE=application/json", "CONTENT_LENGTH=9", NULL }, *answer;
+	char *log = stderr_of(env, "{\"a\":[1]}", &answer);
+	cJSON *doc = body_json(answer), *meta = cJSON_GetObjectItem(doc, "meta");
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "requestId"));
+	char hdr[80];
+
+	CHECK(strncmp(answer, "Status: 201 Created\r\n", 21) == 0);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(doc, "success")));
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(doc, "data"), "got"), "a")) == 1);
+	snprintf(hdr, sizeof hdr, "\r\nX-Request-Id: %s\r\n", id ? id : "?");
+	CHECK(strstr(answer, hdr) != NULL);
+	CHECK(strstr(answer, "\r\nX-Content-Type-Options: nosniff\r\n") != NULL);
+	CHECK(strstr(answer, "\r\nCache-Control: no-store\r\n") != NULL);
+	CHECK(strstr(answer, "\r\nReferrer-Policy: ") != NULL);
+	CHECK(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "timestamp")) != NULL);
+	cJSON_Delete(doc);
+	free(answer);
+	free(log);
+}
+
+static void test_dispatch_statuses(void)
+{
+	static const struct {
+		int line;
+		const char *status;
+		const char *env[6];
+		const char *body;
+	} cases[] = {
+		{ __LINE__, "Status: 404 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/nope" }, NULL },
+		{ __LINE__, "Status: 405 ", { "REQUEST_METHOD=PUT", "REQUEST_URI=/things/1" }, NULL },
+		{ __LINE__, "Status: 415 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/echo",
+		    "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=2" }, "{}" },
+		{ __LINE__, "Status: 413 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/echo",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=99999999" }, "{}" },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/echo",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=2" }, "{]" },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/echo",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=5" }, "{}" },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/things/%zz" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=HEAD", "REQUEST_URI=/things/a%20b" }, NULL },
+	};
+	char *answer, *log;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		log = stderr_of((char **)cases[i].env, cases[i].body, &answer);
+		CHECK_AT(cases[i].line, strncmp(answer, cases[i].status, strlen(cases[i].status)) == 0);
+		free(answer);
+		free(log);
+	}
+}
+
+static void test_allow_lists_every_method_of_the_path(void)
+{
+	char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/things/7", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+
+	CHECK(strstr(answer, "\r\nAllow: DELETE, GET, HEAD\r\n") != NULL);
+	free(answer);
+	free(log);
+}
+
+static void test_capture_is_decoded_and_head_has_no_body(void)
+{
+	char *get[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/things/a%20b", NULL };
+	char *head[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/things/a%20b", NULL };
+	char *answer, *log = stderr_of(get, NULL, &answer);
+	cJSON *doc = body_json(answer);
+
+	CHECK_STR(__LINE__, cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(doc, "data"), "id")), "a b");
+	cJSON_Delete(doc);
+	free(answer);
+	free(log);
+	log = stderr_of(head, NULL, &answer);
+	CHECK(strstr(answer, "\r\n\r\n") != NULL && strstr(answer, "\r\n\r\n")[4] == '\0');
+	CHECK(strstr(answer, "Content-Length: 0\r\n") == NULL);
+	free(answer);
+	free(log);
+}
+
+static const char *no_env(const char *name)
+{
+	return strcmp(name, "CHATS3_DATA_DIR") == 0 ? "/nonexistent" : NULL;
+}
+
+int main(void)
+{
+	char err[CONFIG_ERR_LEN];
+
+	if (config_load_from(&app.cfg, no_env, err) < 0) {
+		printf("config: %s\n", err);
+		return 1;
+	}
+	test_internal_error_hides_detail_and_logs_it();
+	test_handler_that_does_not_answer_gets_500();
+	test_unavailable_is_503_with_retry_after();
+	test_envelope_and_headers();
+	test_dispatch_statuses();
+	test_allow_lists_every_method_of_the_path();
+	test_capture_is_decoded_and_head_has_no_body();
+	app_free(&app);
+	return check_done("test_response");
+}
