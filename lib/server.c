@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include "dispatch.h"
 #include "errors.h"
 #include "log.h"
+#include "numparse.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -41,15 +44,35 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* ctx counts the bytes taken from standard input. */
 static long cgi_read(void *ctx, char *p, size_t n)
 {
 	ssize_t got;
 
-	(void)ctx;
 	do
 		got = read(STDIN_FILENO, p, n);
 	while (got < 0 && errno == EINTR);
+	if (got > 0)
+		*(long *)ctx += got;
 	return (long)got;
+}
+
+/* mod_cgid resets the connection, losing the answer, when a CGI program
+ * exits with request bytes unread: read the rest of what was declared. */
+static void cgi_drain(long consumed)
+{
+	const char *cl = getenv("CONTENT_LENGTH");
+	char sink[16384];
+	long len, got;
+
+	if (cl == NULL || numparse_long(cl, strlen(cl), 0, LONG_MAX, &len) < 0)
+		return;
+	while (consumed < len) {
+		got = cgi_read(&consumed, sink,
+		    (size_t)(len - consumed) < sizeof sink ? (size_t)(len - consumed) : sizeof sink);
+		if (got <= 0)
+			break;
+	}
 }
 
 static int cgi_write(void *ctx, const char *p, size_t n)
@@ -133,7 +156,8 @@ int server_main(int argc, char **argv, const struct route *routes, size_t n)
 {
 	char err[CONFIG_ERR_LEN];
 	struct app app;
-	struct io cgi = { cgi_read, cgi_write, NULL };
+	long cgi_consumed = 0;
+	struct io cgi = { cgi_read, cgi_write, &cgi_consumed };
 	int status = 0;
 
 	if (app_init(&app, err) < 0) {
@@ -150,6 +174,7 @@ int server_main(int argc, char **argv, const struct route *routes, size_t n)
 	} else if (FCGX_IsCGI()) {
 		in_request = 1;
 		answer(&app, environ, cgi, routes, n);
+		cgi_drain(cgi_consumed);
 	} else {
 		status = run_fastcgi(&app, routes, n);
 	}

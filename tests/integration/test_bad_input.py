@@ -91,6 +91,14 @@ class JsonRoutes(unittest.TestCase):
         self.assertEqual(r.status, 413)
         self.assertIs(envelope(r)["success"], False)
 
+    def test_answer_survives_a_body_the_program_does_not_read(self):
+        # A 405 is decided before the body is read; under CGI the program
+        # must still consume it or some servers (mod_cgid) lose the answer.
+        for size in (200 * 1024, 1024 * 1024):
+            r = self.srv.request("POST", "/api/v1/health", body=b"x" * size, headers=JSON)
+            self.assertEqual(r.status, 405, size)
+            self.assertIs(envelope(r)["success"], False)
+
     def test_body_over_the_server_limit_is_413(self):
         r = self.post(b"x" * (12 * 1024 * 1024))
         self.assertEqual(r.status, 413)
