@@ -30,6 +30,7 @@ int buf_reserve(struct buf *b, size_t n)
 		cap = cap > SIZE_MAX / 2 ? need + 1 : cap * 2;
 	if ((p = realloc(b->data, cap)) == NULL)
 		return ERR_NOMEM;
+	p[b->len] = '\0'; /* a first allocation holds no string yet */
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -19,6 +19,8 @@ static const struct err_info infos[] = {
 	{ "ERR_CONFIG", 500, "Internal server error" },
 	{ "ERR_UNAVAILABLE", 503, "Service temporarily unavailable" },
 	{ "ERR_INTERNAL", 500, "Internal server error" },
+	{ "ERR_CONFLICT", 409, "Conflict" },
+	{ "ERR_STORAGE", 500, "Internal server error" },
 };
 
 static const struct err_info *info(int e)

@@ -21,7 +21,9 @@ enum err {
 	ERR_CONFIG = -9,       /* configuration invalid */
 	ERR_UNAVAILABLE = -10, /* a dependency is down: retry later */
 	ERR_INTERNAL = -11,    /* our own bug or an unexpected state */
-	ERR__MIN = -12
+	ERR_CONFLICT = -12,    /* the thing exists already (create-only) */
+	ERR_STORAGE = -13,     /* storage refused (credentials, bucket): 500 */
+	ERR__MIN = -14
 };
 
 /* Short developer-facing name of e, for logs ("ERR_DB"). Never NULL. */

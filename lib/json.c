@@ -1,31 +1,40 @@
+#include <string.h>
+
 #include <cjson/cJSON.h>
 
 #include "errors.h"
 #include "json.h"
 #include "utf8.h"
 
-/* Deepest nesting of [ and { outside strings, stopping past the bound. */
-static int too_deep(const char *p, size_t n)
+/* What cJSON lets through: nesting of [ and { deeper than JSON_MAX_DEPTH,
+ * raw control characters inside strings (RFC 8259 section 7) and the escape
+ * \u0000, at which cJSON silently cuts the string short. 1 when clean. */
+static int text_ok(const char *p, size_t n)
 {
 	int depth = 0, in_string = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 		if (in_string) {
-			if (c == '\\')
+			if ((unsigned char)c < 0x20)
+				return 0;
+			if (c == '\\') {
+				if (n - i > 5 && memcmp(p + i + 1, "u0000", 5) == 0)
+					return 0;
 				i++;
-			else if (c == '"')
+			} else if (c == '"') {
 				in_string = 0;
+			}
 		} else if (c == '"') {
 			in_string = 1;
 		} else if (c == '[' || c == '{') {
 			if (++depth > JSON_MAX_DEPTH)
-				return 1;
+				return 0;
 		} else if (c == ']' || c == '}') {
 			depth--;
 		}
 	}
-	return 0;
+	return 1;
 }
 
 static int only_space(const char *p, const char *end)
@@ -42,7 +51,7 @@ int json_parse(const char *p, size_t n, cJSON **out)
 	cJSON *v;
 
 	*out = NULL;
-	if (n == 0 || utf8_count(p, n) < 0 || too_deep(p, n))
+	if (n == 0 || utf8_count(p, n) < 0 || !text_ok(p, n))
 		return ERR_INVAL;
 	if ((v = cJSON_ParseWithLengthOpts(p, n, &end, 0)) == NULL)
 		return ERR_INVAL;

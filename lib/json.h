@@ -1,8 +1,9 @@
 /*
  * json: parsing untrusted JSON text with bounds cJSON does not enforce:
  * the text must be valid UTF-8 (RFC 8259 section 8.1), nest at most
- * JSON_MAX_DEPTH deep, and hold one value with nothing but white space
- * after it.
+ * JSON_MAX_DEPTH deep, hold no raw control characters inside strings
+ * (section 7) and no \u0000 (at which cJSON would cut a string short), and
+ * hold one value with nothing but white space after it.
  */
 #ifndef CHATS3_JSON_H
 #define CHATS3_JSON_H

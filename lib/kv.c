@@ -52,7 +52,7 @@ int kv_parse_urlencoded(struct kvlist *l, const char *s, size_t n)
 			if (rc < 0)
 				return rc;
 		}
-		s = amp + 1;
+		s = amp + (amp < end);
 	}
 	return 0;
 }
@@ -66,7 +66,7 @@ int kv_parse_cookies(struct kvlist *l, const char *s, size_t n)
 
 	if (n > KV_MAX_INPUT)
 		return ERR_TOOBIG;
-	for (; s < end; s = semi + 1) {
+	for (; s < end; s = semi + (semi < end)) {
 		if ((semi = memchr(s, ';', (size_t)(end - s))) == NULL)
 			semi = end;
 		while (s < semi && is_cookie_space(*s))

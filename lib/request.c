@@ -54,13 +54,14 @@ int request_init(struct request *r, struct app *app, char **env, struct io io)
 	buf_init(&r->out_headers, REQUEST_MAX_OUT_HEADERS);
 	for (size_t i = 0; i < REQUEST_MAX_CAPTURES; i++)
 		buf_init(&r->capture_buf[i], REQUEST_MAX_PATH);
+	/* Answering a failed init needs a method and a query string. */
+	r->method = "GET";
+	r->query = "";
 	if ((rc = ids_uuid4(r->id)) < 0)
 		return rc;
-	r->method = env_get(env, "REQUEST_METHOD");
-	r->query = env_get(env, "QUERY_STRING");
-	if (r->query == NULL)
+	if ((r->query = env_get(env, "QUERY_STRING")) == NULL)
 		r->query = "";
-	if (r->method == NULL || *r->method == '\0') {
+	if ((r->method = env_get(env, "REQUEST_METHOD")) == NULL || *r->method == '\0') {
 		r->method = "GET";
 		return ERR_INVAL;
 	}
@@ -181,6 +182,7 @@ static int header_safe(const char *s)
 
 int request_add_header(struct request *r, const char *name, const char *value)
 {
+	size_t len = r->out_headers.len;
 	int rc;
 
 	if (!header_safe(name) || !header_safe(value) || strchr(name, ':') != NULL)
@@ -188,8 +190,13 @@ int request_add_header(struct request *r, const char *name, const char *value)
 	if ((rc = buf_puts(&r->out_headers, name)) < 0 ||
 	    (rc = buf_append(&r->out_headers, ": ", 2)) < 0 ||
 	    (rc = buf_puts(&r->out_headers, value)) < 0 ||
-	    (rc = buf_append(&r->out_headers, "\r\n", 2)) < 0)
+	    (rc = buf_append(&r->out_headers, "\r\n", 2)) < 0) {
+		/* No half line: every line must end in CRLF. */
+		r->out_headers.len = len;
+		if (r->out_headers.data != NULL)
+			r->out_headers.data[len] = '\0';
 		return rc;
+	}
 	return 0;
 }
 

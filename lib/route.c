@@ -21,6 +21,7 @@ static int capture(struct request *req, size_t i, const char *s, size_t n)
 		return 0;
 	if (i >= REQUEST_MAX_CAPTURES)
 		return ERR_INTERNAL;
+	req->captures[i] = NULL;
 	buf_free(&req->capture_buf[i]);
 	if ((rc = escape_url_decode(&req->capture_buf[i], s, n, 0)) < 0)
 		return rc;
@@ -28,7 +29,8 @@ static int capture(struct request *req, size_t i, const char *s, size_t n)
 	return 0;
 }
 
-int route_match(const char *pattern, const char *path, struct request *req)
+/* route_match's walk; captures go into req when it is not NULL. */
+static int match_segments(const char *pattern, const char *path, struct request *req)
 {
 	size_t pl, sl, ncap = 0;
 	int rc;
@@ -51,4 +53,15 @@ int route_match(const char *pattern, const char *path, struct request *req)
 		path += sl;
 	}
 	return *pattern == '\0' && *path == '\0';
+}
+
+int route_match(const char *pattern, const char *path, struct request *req)
+{
+	int m = match_segments(pattern, path, NULL);
+
+	/* Decode only once the whole path matched: a bad escape in a path
+	 * that does not match is no error. */
+	if (m != 1 || req == NULL)
+		return m;
+	return match_segments(pattern, path, req);
 }

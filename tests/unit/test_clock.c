@@ -1,0 +1,57 @@
+/*
+ * test_clock: the contract's timestamp format and its range.
+ */
+#include <stdint.h>
+
+#include "check.h"
+#include "clock.h"
+#include "errors.h"
+
+static const struct {
+	int line;
+	int rc;
+	const char *desc;
+	int64_t ms;
+	const char *want;
+} iso_cases[] = {
+	{ __LINE__, 0, "the epoch", 0, "1970-01-01T00:00:00.000Z" },
+	{ __LINE__, 0, "one millisecond", 1, "1970-01-01T00:00:00.001Z" },
+	{ __LINE__, 0, "a known instant", INT64_C(1700000000123), "2023-11-14T22:13:20.123Z" },
+	{ __LINE__, 0, "a leap day", INT64_C(951782400000), "2000-02-29T00:00:00.000Z" },
+	{ __LINE__, 0, "last millisecond of a day", INT64_C(86399999), "1970-01-01T23:59:59.999Z" },
+	{ __LINE__, 0, "the largest four-digit year", INT64_C(253402300799999), "9999-12-31T23:59:59.999Z" },
+	{ __LINE__, ERR_INVAL, "year 10000", INT64_C(253402300800000), NULL },
+	{ __LINE__, ERR_INVAL, "negative", -1, NULL },
+	{ __LINE__, ERR_INVAL, "INT64_MIN", INT64_MIN, NULL },
+	{ __LINE__, ERR_INVAL, "INT64_MAX", INT64_MAX, NULL },
+};
+
+static void test_iso(void)
+{
+	char out[ISO_TIME_LEN + 1];
+
+	for (size_t i = 0; i < sizeof iso_cases / sizeof iso_cases[0]; i++) {
+		int line = iso_cases[i].line;
+
+		CHECK_AT(line, clock_iso(iso_cases[i].ms, out) == iso_cases[i].rc);
+		if (iso_cases[i].want != NULL)
+			CHECK_STR(line, out, iso_cases[i].want);
+	}
+}
+
+static void test_clocks(void)
+{
+	char out[ISO_TIME_LEN + 1];
+	int64_t a = clock_mono_us(), b = clock_mono_us();
+
+	CHECK(clock_now_ms() > INT64_C(1577836800000)); /* after 2020 */
+	CHECK(clock_iso(clock_now_ms(), out) == 0 && strlen(out) == ISO_TIME_LEN);
+	CHECK(b >= a);
+}
+
+int main(void)
+{
+	test_iso();
+	test_clocks();
+	return check_done("test_clock");
+}
