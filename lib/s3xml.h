@@ -1,0 +1,58 @@
+/*
+ * s3xml: a small, bounded XML reader for exactly the two S3 answers the
+ * S3 backend reads: an error (<Error><Code/><Message/></Error>) and a
+ * ListObjectsV2 page (<ListBucketResult> with <Contents><Key/>,
+ * <CommonPrefixes><Prefix/>, <IsTruncated/>, <NextContinuationToken/>).
+ *
+ * It is not a general XML parser. It checks that the input is one
+ * well-formed element tree of valid UTF-8 (tags nest and match, attributes
+ * are quoted, one root, nothing but white space, comments and processing
+ * instructions around it), decodes the five predefined entities, numeric
+ * character references (&#233; &#x1F600;) and CDATA sections, and refuses
+ * DOCTYPE (so no entity expansion). Named entities other than the five
+ * (an HTML-ish server may send &eacute;) are kept as written, and the text
+ * that holds one is accepted only where exactness does not matter (the
+ * error Message). Everything is capped: input bytes, nesting, name and text
+ * lengths, entries per page. Truncated or garbage input gives ERR_INVAL,
+ * never a crash or an over-read: the input needs no NUL terminator.
+ *
+ * Nothing here does I/O. s3xml_parse_list allocates the strings of the
+ * page it fills; the caller frees them with storage_list_free.
+ */
+#ifndef CHATS3_S3XML_H
+#define CHATS3_S3XML_H
+
+#include <stddef.h>
+
+#include "storage.h"
+
+#define S3XML_MAX_INPUT (8u << 20) /* bytes of one answer */
+#define S3XML_MAX_DEPTH 16         /* nested elements */
+#define S3XML_MAX_NAME 63          /* bytes of an element name */
+#define S3XML_MAX_TEXT 16384       /* decoded bytes kept of one element's text */
+#define S3XML_MAX_TOKEN 4096       /* bytes of a continuation token */
+/* Keys plus prefixes of one page. S3 returns at most 1,000 (max-keys);
+ * s3rver counts only keys against max-keys and may return every common
+ * prefix at once, so the cap leaves room for that. */
+#define S3XML_MAX_ENTRIES 100000
+
+struct s3xml_error {
+	char code[64];     /* "NoSuchKey"; never empty after success */
+	char message[256]; /* may be "", cut at a character boundary */
+};
+
+/* Reads an S3 error document from p[0..n) into out. 0; ERR_INVAL when it
+ * is not one (no <Error> root, no or an over-long <Code>); ERR_TOOBIG when
+ * n > S3XML_MAX_INPUT. out is zeroed first, so it is "" on failure. */
+int s3xml_parse_error(const char *p, size_t n, struct s3xml_error *out);
+
+/* Reads a ListObjectsV2 page from p[0..n) into out (zeroed first): keys
+ * and prefixes in the order given, next_continuation only when
+ * <IsTruncated> is true. 0; ERR_INVAL for a malformed page (including a
+ * truncated page without a token, a <Contents> without a <Key>, a key
+ * of 0 or more than STORAGE_MAX_KEY bytes, more than S3XML_MAX_ENTRIES
+ * entries); ERR_TOOBIG past S3XML_MAX_INPUT; ERR_NOMEM. On failure out
+ * holds nothing (it is freed and zeroed). */
+int s3xml_parse_list(const char *p, size_t n, struct storage_list *out);
+
+#endif

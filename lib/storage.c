@@ -1,0 +1,271 @@
+/*
+ * storage: the checks every backend relies on (valid keys, arguments,
+ * content types, list options) and the calls built on the backend's own:
+ * storage_get is storage_get_stream into a buf.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "errors.h"
+#include "storage_backend.h"
+#include "storage_keys.h"
+
+static int (*const openers[])(struct storage *, const struct config *) = {
+	[STORAGE_FS] = storage_fs_open,
+	[STORAGE_S3] = storage_s3_open,
+};
+
+int storage_open(struct storage **out, const struct config *cfg)
+{
+	struct storage *s;
+	int rc;
+
+	*out = NULL;
+	if ((unsigned)cfg->storage >= sizeof openers / sizeof openers[0])
+		return ERR_CONFIG;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return ERR_NOMEM;
+	if ((rc = openers[cfg->storage](s, cfg)) < 0) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int storage_fail(struct storage *s, int err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Both are for the log: a truncated message is still worth keeping. */
+	snprintf(s->code, sizeof s->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(s->message, sizeof s->message, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static void clear_failure(struct storage *s)
+{
+	s->code[0] = '\0';
+	s->message[0] = '\0';
+}
+
+/* Clears the last failure, then checks key. */
+static int begin_call(struct storage *s, const char *key)
+{
+	clear_failure(s);
+	if (key == NULL || !keys_valid(key))
+		return storage_fail(s, ERR_INVAL, "InvalidKey", "invalid key");
+	return 0;
+}
+
+#define CONTENT_TYPE_SIZE sizeof ((struct storage_meta *)NULL)->content_type
+
+/* A content type is printable ASCII and fits storage_meta (it becomes a
+ * header). */
+static int valid_content_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL || (n = strnlen(ct, CONTENT_TYPE_SIZE)) == 0 || n == CONTENT_TYPE_SIZE)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)ct[i] < 0x20 || (unsigned char)ct[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int check_put(struct storage *s, const char *key, const char *content_type,
+    unsigned flags)
+{
+	int rc;
+
+	if ((rc = begin_call(s, key)) < 0)
+		return rc;
+	if (!valid_content_type(content_type))
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "invalid content type");
+	if (flags & ~(unsigned)STORAGE_CREATE_ONLY)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "unknown put flags %#x", flags);
+	return 0;
+}
+
+int storage_put(struct storage *s, const char *key, const void *p, size_t n,
+    const char *content_type, unsigned flags)
+{
+	int rc;
+
+	if ((rc = check_put(s, key, content_type, flags)) < 0)
+		return rc;
+	if (p == NULL && n > 0)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no bytes to put");
+	return s->ops->put(s, key, p, n, content_type, flags);
+}
+
+int storage_put_file(struct storage *s, const char *key, int fd,
+    const char *content_type, unsigned flags)
+{
+	struct stat st;
+	int rc;
+
+	if ((rc = check_put(s, key, content_type, flags)) < 0)
+		return rc;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return storage_fail(s, ERR_INVAL, "InvalidArgument",
+		    "put_file needs an open regular file");
+	return s->ops->put_file(s, key, fd, (long long)st.st_size, content_type, flags);
+}
+
+int storage_get_stream(struct storage *s, const char *key,
+    const struct storage_sink *sink)
+{
+	int rc;
+
+	if ((rc = begin_call(s, key)) < 0)
+		return rc;
+	if (sink == NULL || sink->begin == NULL || sink->write == NULL)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "incomplete sink");
+	return s->ops->get_stream(s, key, sink);
+}
+
+struct get_into_buf {
+	struct buf *out;
+	struct storage_meta *meta;
+	int rc; /* why the sink stopped the transfer */
+};
+
+static int buf_begin(void *ctx, const struct storage_meta *meta)
+{
+	struct get_into_buf *g = ctx;
+
+	if (g->meta != NULL)
+		*g->meta = *meta;
+	if (meta->size > 0 && (g->rc = buf_reserve(g->out, (size_t)meta->size)) < 0)
+		return -1;
+	return 0;
+}
+
+static int buf_write(void *ctx, const char *p, size_t n)
+{
+	struct get_into_buf *g = ctx;
+
+	return (g->rc = buf_append(g->out, p, n)) < 0 ? -1 : 0;
+}
+
+int storage_get(struct storage *s, const char *key, struct buf *out,
+    struct storage_meta *meta)
+{
+	struct get_into_buf g = { out, meta, 0 };
+	const struct storage_sink sink = { buf_begin, buf_write, &g };
+	size_t len0;
+	int rc;
+
+	if ((rc = begin_call(s, key)) < 0)
+		return rc;
+	if (out == NULL)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no buffer");
+	len0 = out->len;
+	rc = s->ops->get_stream(s, key, &sink);
+	if (rc < 0 && g.rc < 0)
+		rc = storage_fail(s, g.rc, g.rc == ERR_TOOBIG ? "EntityTooLarge" : "ENOMEM",
+		    "object does not fit the buffer");
+	if (rc < 0 && out->data != NULL) {
+		out->len = len0;
+		out->data[len0] = '\0';
+	}
+	return rc;
+}
+
+int storage_head(struct storage *s, const char *key, struct storage_meta *meta)
+{
+	int rc;
+
+	if ((rc = begin_call(s, key)) < 0)
+		return rc;
+	if (meta == NULL)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no metadata to fill");
+	return s->ops->head(s, key, meta);
+}
+
+int storage_delete(struct storage *s, const char *key)
+{
+	int rc;
+
+	if ((rc = begin_call(s, key)) < 0)
+		return rc;
+	return s->ops->del(s, key);
+}
+
+/* A prefix may end anywhere, but every segment it completes must be one a
+ * key could have: prefix + "x" is then a valid key. */
+static int valid_prefix(const char *prefix)
+{
+	char probe[STORAGE_MAX_KEY + 2];
+	size_t n = strnlen(prefix, STORAGE_MAX_KEY);
+
+	if (n == 0)
+		return 1;
+	if (n >= STORAGE_MAX_KEY)
+		return 0;
+	memcpy(probe, prefix, n);
+	probe[n] = 'x';
+	probe[n + 1] = '\0';
+	return keys_valid(probe);
+}
+
+static int valid_list_opts(const struct storage_list_opts *o)
+{
+	return o->max_keys >= 1 && o->max_keys <= STORAGE_LIST_MAX &&
+	    (o->prefix == NULL || valid_prefix(o->prefix)) &&
+	    (o->delimiter == NULL || strcmp(o->delimiter, "") == 0 ||
+	    strcmp(o->delimiter, "/") == 0) &&
+	    (o->start_after == NULL || strnlen(o->start_after, STORAGE_MAX_KEY + 1) <= STORAGE_MAX_KEY);
+}
+
+int storage_list(struct storage *s, const struct storage_list_opts *o,
+    struct storage_list *out)
+{
+	memset(out, 0, sizeof *out);
+	clear_failure(s);
+	if (o == NULL || !valid_list_opts(o))
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "invalid list options");
+	return s->ops->list(s, o, out);
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void storage_list_free(struct storage_list *l)
+{
+	if (l == NULL)
+		return;
+	free_strings(l->keys, l->nkeys);
+	free_strings(l->prefixes, l->nprefixes);
+	free(l->next_continuation);
+	memset(l, 0, sizeof *l);
+}
+
+int storage_check(struct storage *s)
+{
+	clear_failure(s);
+	return s->ops->check(s);
+}
+
+const char *storage_error_code(const struct storage *s) { return s->code; }
+const char *storage_error_message(const struct storage *s) { return s->message; }
+
+void storage_close(struct storage *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s);
+	free(s);
+}

@@ -1,0 +1,113 @@
+/*
+ * storage: objects under keys, the same for every backend: a local
+ * directory (storage_fs.c, the default) or S3 (storage_s3.c). Callers never
+ * see which one they talk to; keys come from storage_keys.h.
+ *
+ * Failures are enum err values: ERR_NOTFOUND (no such key), ERR_CONFLICT
+ * (a create-only put found the key taken), ERR_TOOBIG (a get over the
+ * buffer's limit), ERR_UNAVAILABLE (the store cannot be reached now, after
+ * retries: the HTTP layer answers 503 + Retry-After), ERR_STORAGE (the
+ * store refused: bad credentials, no such bucket; 500). The backend's own
+ * code and message for the last failure (an S3 <Code>, an errno text) are
+ * kept for the log: storage_error_code / storage_error_message.
+ *
+ * A struct storage belongs to one process and is reused across requests
+ * (one curl handle, kept alive); storage_close frees it.
+ */
+#ifndef CHATS3_STORAGE_H
+#define CHATS3_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct config;
+struct storage;
+
+#define STORAGE_MAX_KEY 1024
+#define STORAGE_LIST_MAX 1000
+
+struct storage_meta {
+	long long size;
+	char content_type[128];
+	char etag[128];
+	int64_t last_modified_ms; /* 0 when unknown */
+};
+
+/* Where a streamed get delivers: begin once with the object's metadata
+ * (so an HTTP answer can send its headers), then write for each chunk.
+ * Either returns 0, or -1 to abort the transfer (ERR_IO). */
+struct storage_sink {
+	int (*begin)(void *ctx, const struct storage_meta *meta);
+	int (*write)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+
+enum storage_put_flags {
+	STORAGE_CREATE_ONLY = 1 << 0, /* fail with ERR_CONFLICT if the key exists */
+};
+
+struct storage_list_opts {
+	const char *prefix;       /* keys starting with it; NULL or "" for all */
+	const char *delimiter;    /* NULL, or "/" to roll up common prefixes */
+	const char *start_after;  /* only keys after this one (byte order); may be NULL */
+	const char *continuation; /* token from a previous page; may be NULL */
+	int max_keys;             /* 1..STORAGE_LIST_MAX keys and prefixes per page */
+};
+
+struct storage_list {
+	char **keys;              /* in byte order */
+	size_t nkeys;
+	char **prefixes;          /* common prefixes, with a delimiter */
+	size_t nprefixes;
+	char *next_continuation;  /* NULL on the last page */
+};
+
+/* Opens the backend cfg names (fs under cfg->data_dir/objects, or s3).
+ * ERR_CONFIG or ERR_NOMEM; *out is NULL on failure. */
+int storage_open(struct storage **out, const struct config *cfg);
+
+/* Writes p[0..n) under key. Durable when it returns 0 (fs: fsync'd and
+ * renamed into place; s3: 200 from PUT). */
+int storage_put(struct storage *s, const char *key, const void *p, size_t n,
+    const char *content_type, unsigned flags);
+
+/* The same, streaming the whole of the regular file open on fd (from
+ * offset 0, its size from fstat) without holding it in memory. */
+int storage_put_file(struct storage *s, const char *key, int fd,
+    const char *content_type, unsigned flags);
+
+/* Reads key into out (appending; out's limit bounds it: ERR_TOOBIG).
+ * meta may be NULL. */
+int storage_get(struct storage *s, const char *key, struct buf *out,
+    struct storage_meta *meta);
+
+/* Streams key to sink in bounded memory. */
+int storage_get_stream(struct storage *s, const char *key,
+    const struct storage_sink *sink);
+
+/* Metadata of key without its bytes. */
+int storage_head(struct storage *s, const char *key, struct storage_meta *meta);
+
+/* Removes key; a key that does not exist is not an error (as S3). */
+int storage_delete(struct storage *s, const char *key);
+
+/* One page of keys (ListObjectsV2 semantics). Free out with
+ * storage_list_free, also after a failure. */
+int storage_list(struct storage *s, const struct storage_list_opts *o,
+    struct storage_list *out);
+void storage_list_free(struct storage_list *l);
+
+/* Proves the store answers (health): 0, ERR_UNAVAILABLE or ERR_STORAGE. */
+int storage_check(struct storage *s);
+
+/* The backend's code ("NoSuchBucket", "ECONNREFUSED") and message for the
+ * last failure, "" after a success. Never NULL. */
+const char *storage_error_code(const struct storage *s);
+const char *storage_error_message(const struct storage *s);
+
+/* Frees s and its connection. NULL is fine. */
+void storage_close(struct storage *s);
+
+#endif

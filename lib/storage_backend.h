@@ -1,0 +1,42 @@
+/*
+ * storage_backend: what a backend implements behind lib/storage.h (the
+ * internal side; callers include storage.h only). storage.c checks keys
+ * and arguments once, then calls through ops; backends fill the error
+ * code and message with storage_fail().
+ */
+#ifndef CHATS3_STORAGE_BACKEND_H
+#define CHATS3_STORAGE_BACKEND_H
+
+#include "storage.h"
+
+struct storage_ops {
+	int (*put)(struct storage *s, const char *key, const void *p, size_t n,
+	    const char *content_type, unsigned flags);
+	int (*put_file)(struct storage *s, const char *key, int fd, long long size,
+	    const char *content_type, unsigned flags);
+	int (*get_stream)(struct storage *s, const char *key,
+	    const struct storage_sink *sink);
+	int (*head)(struct storage *s, const char *key, struct storage_meta *meta);
+	int (*del)(struct storage *s, const char *key);
+	int (*list)(struct storage *s, const struct storage_list_opts *o,
+	    struct storage_list *out);
+	int (*check)(struct storage *s);
+	void (*close)(struct storage *s); /* frees the backend's state only */
+};
+
+struct storage {
+	const struct storage_ops *ops;
+	void *backend;
+	char code[64];
+	char message[256];
+};
+
+/* Records code and message for the log and returns err. */
+int storage_fail(struct storage *s, int err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Backend constructors: fill s->ops and s->backend. */
+int storage_fs_open(struct storage *s, const struct config *cfg);
+int storage_s3_open(struct storage *s, const struct config *cfg);
+
+#endif

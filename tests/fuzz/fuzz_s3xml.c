@@ -1,0 +1,67 @@
+/*
+ * fuzz_s3xml: both S3 answer readers on arbitrary bytes (no NUL
+ * terminator, so an over-read shows). Whatever they accept must keep
+ * their promises: a non-empty printable code, keys within bounds, a token
+ * only on a truncated page; whatever they refuse leaves nothing behind.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "s3xml.h"
+#include "storage.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void must(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+static void check_error(const char *p, size_t n)
+{
+	struct s3xml_error e;
+	int rc = s3xml_parse_error(p, n, &e);
+
+	must(rc == 0 || rc == ERR_INVAL || rc == ERR_TOOBIG);
+	must(memchr(e.code, '\0', sizeof e.code) != NULL);
+	must(memchr(e.message, '\0', sizeof e.message) != NULL);
+	must((rc == 0) == (e.code[0] != '\0'));
+	must(rc == 0 || e.message[0] == '\0');
+}
+
+static void check_list(const char *p, size_t n)
+{
+	struct storage_list l;
+	int rc = s3xml_parse_list(p, n, &l);
+
+	must(rc == 0 || rc == ERR_INVAL || rc == ERR_TOOBIG || rc == ERR_NOMEM);
+	must(rc == 0 || (l.nkeys == 0 && l.nprefixes == 0 && l.keys == NULL &&
+	    l.prefixes == NULL && l.next_continuation == NULL));
+	must(l.nkeys + l.nprefixes <= S3XML_MAX_ENTRIES);
+	for (size_t i = 0; i < l.nkeys; i++) {
+		size_t len = strlen(l.keys[i]);
+
+		must(len >= 1 && len <= STORAGE_MAX_KEY);
+		free(l.keys[i]);
+	}
+	for (size_t i = 0; i < l.nprefixes; i++) {
+		size_t len = strlen(l.prefixes[i]);
+
+		must(len >= 1 && len <= STORAGE_MAX_KEY);
+		free(l.prefixes[i]);
+	}
+	must(l.next_continuation == NULL || strlen(l.next_continuation) <= S3XML_MAX_TOKEN);
+	free(l.keys);
+	free(l.prefixes);
+	free(l.next_continuation);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check_error((const char *)data, size);
+	check_list((const char *)data, size);
+	return 0;
+}

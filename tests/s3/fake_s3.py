@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""tests/s3/fake_s3.py DIR: a small S3 stand-in on 127.0.0.1 for what s3rver
+cannot show: failures on cue, and strictness s3rver lacks.
+
+Strict where s3rver is lax: every request must carry a valid AWS Signature
+Version 4 (checked here with hmac/hashlib against the key S3RVER/S3RVER,
+session token included when one is sent), x-amz-content-sha256 must be
+the SHA-256 of the body and Content-MD5 its MD5, and PUT honours
+If-None-Match: * (412 when the key exists), as S3 does.
+
+Failures on cue, chosen by the key's first segment:
+  flaky/...     the first 2 requests for the key answer 503 SlowDown
+  always503/... every request answers 503 SlowDown
+  forbidden/... every request answers 403 AccessDenied
+  timeout400/...the first request answers 400 RequestTimeout
+  lost/...      the first PUT stores the object, then drops the connection
+                without an answer (a lost response)
+  dropped/...   the first PUT drops the connection without storing
+  stall/...     the first request gets no answer for 8 s
+  midget/...    GET sends the headers and half the body, then drops
+  taken/...     held by someone else from the start; the first PUT for the
+                key answers 503 (so a create-only put retries into a 412)
+
+Writes its port to DIR/port once it listens; GET /__stats answers JSON
+counters (requests per key and method, connections, signature failures).
+Stops on SIGTERM. Only for tests: one bucket, objects in memory.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BUCKET = "fake-bucket"
+KEY_ID = "S3RVER"
+SECRET = "S3RVER"
+REGION = "us-east-1"
+
+lock = threading.RLock()
+objects = {  # key -> (bytes, content type, md5 hex)
+    "taken/x": (b"someone else's", "text/plain", hashlib.md5(b"someone else's").hexdigest()),
+}
+stats = {"requests": {}, "connections": 0, "bad_signatures": 0, "bad_hashes": 0}
+
+
+def count(method, key):
+    name = f"{method} {key}"
+    with lock:
+        stats["requests"][name] = stats["requests"].get(name, 0) + 1
+        return stats["requests"][name]
+
+
+def uri_encode(s, keep_slash):
+    return urllib.parse.quote(s, safe="-_.~" + ("/" if keep_slash else ""))
+
+
+def canonical_query(query):
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    enc = sorted((uri_encode(k, False), uri_encode(v, False)) for k, v in pairs)
+    return "&".join(f"{k}={v}" for k, v in enc)
+
+
+def hmac256(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def expected_signature(method, raw_path, query, headers, signed, date, scope):
+    names = signed.split(";")
+    canon_headers = "".join(
+        f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in names)
+    creq = "\n".join([method, raw_path, canonical_query(query), canon_headers,
+                      signed, headers.get("x-amz-content-sha256", "")])
+    sts = "\n".join(["AWS4-HMAC-SHA256", date, scope,
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    day, region, service, term = scope.split("/")
+    k = hmac256(("AWS4" + SECRET).encode(), day)
+    for part in (region, service, term):
+        k = hmac256(k, part)
+    return hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+
+
+def check_signature(method, raw_path, query, headers):
+    """None when the request is signed right, else a reason."""
+    auth = headers.get("authorization", "")
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return "no SigV4 Authorization"
+    fields = dict(p.strip().split("=", 1) for p in auth[17:].split(","))
+    cred = fields.get("Credential", "").split("/", 1)
+    if cred[0] != KEY_ID or len(cred) != 2:
+        return "unknown access key"
+    signed = fields.get("SignedHeaders", "")
+    names = signed.split(";")
+    for need in ["host", "x-amz-content-sha256", "x-amz-date"] + (
+            ["x-amz-security-token"] if "x-amz-security-token" in headers else []):
+        if need not in names:
+            return f"{need} not signed"
+    if names != sorted(names):
+        return "SignedHeaders not sorted"
+    scope = cred[1]
+    if not scope.startswith(headers.get("x-amz-date", "")[:8]) or \
+            not scope.endswith(f"/{REGION}/s3/aws4_request"):
+        return "bad credential scope"
+    want = expected_signature(method, raw_path, query, headers, signed,
+                              headers.get("x-amz-date", ""), scope)
+    if not hmac.compare_digest(want, fields.get("Signature", "")):
+        return "signature mismatch"
+    return None
+
+
+def error_xml(code, message):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
+            '<Message>%s</Message><RequestId>FAKE</RequestId></Error>'
+            % (code, message)).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        with lock:
+            stats["connections"] += 1
+
+    def answer(self, status, body=b"", headers=None, head=False):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("x-amz-request-id", "FAKE")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and not head:
+            self.wfile.write(body)
+
+    def fail(self, status, code, message, head=False):
+        self.answer(status, error_xml(code, message),
+                    {"Content-Type": "application/xml"}, head)
+
+    def drop(self):
+        self.close_connection = True
+        self.connection.shutdown(2)
+
+    def parse(self):
+        raw_path, _, query = self.path.partition("?")
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(headers.get("content-length", "0"))
+        body = self.rfile.read(length) if length else b""
+        return raw_path, query, headers, body
+
+    def check(self, raw_path, query, headers, body):
+        """An error answer to send, or None."""
+        why = check_signature(self.command, raw_path, query, headers)
+        if why:
+            with lock:
+                stats["bad_signatures"] += 1
+            return (403, "SignatureDoesNotMatch", why)
+        sha = headers.get("x-amz-content-sha256", "")
+        if sha != "UNSIGNED-PAYLOAD" and sha != hashlib.sha256(body).hexdigest():
+            with lock:
+                stats["bad_hashes"] += 1
+            return (400, "XAmzContentSHA256Mismatch", "payload hash mismatch")
+        md5 = headers.get("content-md5")
+        if md5 is not None and md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
+            return (400, "BadDigest", "Content-MD5 mismatch")
+        return None
+
+    def cue(self, key, n, body):
+        """Answers a failure on cue; True when it did."""
+        first = key.split("/", 1)[0]
+        if first == "always503" or (first == "flaky" and n <= 2):
+            self.fail(503, "SlowDown", "Please reduce your request rate.",
+                      self.command == "HEAD")
+            return True
+        if first == "taken" and self.command == "PUT" and n == 1:
+            self.fail(503, "ServiceUnavailable", "Please try again.")
+            return True
+        if first == "forbidden":
+            self.fail(403, "AccessDenied", "Access Denied", self.command == "HEAD")
+            return True
+        if first == "timeout400" and n == 1:
+            self.fail(400, "RequestTimeout", "Your socket connection timed out.")
+            return True
+        if first == "stall" and n == 1:
+            time.sleep(8)
+            self.drop()
+            return True
+        if first in ("lost", "dropped") and self.command == "PUT" and n == 1:
+            if first == "lost":
+                self.store(key, body)
+            self.drop()
+            return True
+        return False
+
+    def store(self, key, body):
+        ct = self.headers.get("Content-Type", "application/octet-stream")
+        with lock:
+            objects[key] = (body, ct, hashlib.md5(body).hexdigest())
+
+    def handle_any(self):
+        raw_path, query, headers, body = self.parse()
+        if raw_path == "/__stats":
+            return self.answer(200, json.dumps(stats).encode(),
+                               {"Content-Type": "application/json"})
+        err = self.check(raw_path, query, headers, body)
+        if err:
+            return self.fail(*err, head=self.command == "HEAD")
+        path = urllib.parse.unquote(raw_path)
+        if not path.startswith(f"/{BUCKET}/") and path != f"/{BUCKET}":
+            return self.fail(404, "NoSuchBucket", "The specified bucket does not exist",
+                             self.command == "HEAD")
+        if path == f"/{BUCKET}" and self.command == "GET":
+            return self.op_list(query)
+        key = path[len(BUCKET) + 2:]
+        if self.cue(key, count(self.command, key), body):
+            return None
+        return getattr(self, "op_" + self.command)(key, headers, body)
+
+    def op_list(self, query):
+        q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        if q.get("list-type") != "2":
+            return self.fail(400, "InvalidArgument", "list-type=2 only")
+        prefix, delim = q.get("prefix", ""), q.get("delimiter", "")
+        after = q.get("start-after", "")
+        if "continuation-token" in q:
+            after = base64.b64decode(q["continuation-token"]).decode()
+        with lock:
+            keys = sorted(k for k in objects if k.startswith(prefix))
+        entries = []
+        for k in keys:
+            if k.encode() <= after.encode():
+                continue
+            cut = k.find(delim, len(prefix)) if delim else -1
+            entry = (k[:cut + 1], True) if cut >= 0 else (k, False)
+            if not entries or entries[-1] != entry:
+                entries.append(entry)
+        page, more = entries[:int(q.get("max-keys", "1000"))], len(entries) > int(q.get("max-keys", "1000"))
+        esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        xml = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns='
+               '"http://s3.amazonaws.com/doc/2006-03-01/">',
+               f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"]
+        for name, is_prefix in page:
+            xml.append(f"<CommonPrefixes><Prefix>{esc(name)}</Prefix></CommonPrefixes>" if is_prefix
+                       else f"<Contents><Key>{esc(name)}</Key><Size>1</Size></Contents>")
+        if more:
+            last = page[-1][0] + ("\U0010ffff" if page[-1][1] else "")
+            xml.append("<NextContinuationToken>%s</NextContinuationToken>"
+                       % base64.b64encode(last.encode()).decode())
+        xml.append("</ListBucketResult>")
+        return self.answer(200, "".join(xml).encode(), {"Content-Type": "application/xml"})
+
+    def op_PUT(self, key, headers, body):
+        with lock:  # check and store at once: racing creators get one 412
+            taken = headers.get("if-none-match") == "*" and key in objects
+            if not taken:
+                self.store(key, body)
+                etag = objects[key][2]
+        if taken:
+            return self.fail(412, "PreconditionFailed",
+                             "At least one of the pre-conditions you specified did not hold")
+        return self.answer(200, headers={"ETag": f'"{etag}"'})
+
+    def op_GET(self, key, headers, body, head=False):
+        with lock:
+            obj = objects.get(key)
+        if obj is None:
+            return self.fail(404, "NoSuchKey", "The specified key does not exist.", head)
+        data, ct, md5 = obj
+        hdrs = {"ETag": f'"{md5}"', "Content-Type": ct,
+                "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT"}
+        if key.startswith("midget/") and not head:
+            self.send_response(200)
+            for k, v in hdrs.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            return self.drop()
+        return self.answer(200, data, hdrs, head)
+
+    def op_HEAD(self, key, headers, body):
+        return self.op_GET(key, headers, body, head=True)
+
+    def op_DELETE(self, key, headers, body):
+        with lock:
+            objects.pop(key, None)
+        self.answer(204)
+
+    def do_any(self):
+        try:
+            self.handle_any()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_any
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: fake_s3.py DIR")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    port_file = os.path.join(sys.argv[1], "port")
+    with open(port_file + ".tmp", "w") as f:
+        f.write(f"{server.server_address[1]}\n")
+    os.rename(port_file + ".tmp", port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
