@@ -52,6 +52,16 @@ int buf_append(struct buf *b, const void *p, size_t n)
 int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
 int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
+int buf_put_u64(struct buf *b, unsigned long long v)
+{
+	char d[24], *p = d + sizeof d;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_append(b, p, (size_t)(d + sizeof d - p));
+}
+
 char *buf_detach(struct buf *b)
 {
 	char *p = b->data;

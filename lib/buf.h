@@ -27,6 +27,9 @@ int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends the C string s. */
 int buf_puts(struct buf *b, const char *s);
 
+/* Appends v in decimal. */
+int buf_put_u64(struct buf *b, unsigned long long v);
+
 /* Appends one byte. */
 int buf_putc(struct buf *b, char c);
 

@@ -1,4 +1,3 @@
-#include <stdio.h>
 #include <time.h>
 
 #include "clock.h"
@@ -20,19 +19,49 @@ int64_t clock_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static void put_digits(char *p, int64_t v, int width)
+{
+	while (width-- > 0) {
+		p[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* Proleptic Gregorian calendar from days since 1970-01-01 (>= 0), after
+ * H. Hinnant's days_from_civil inverse; no time zone, no locking. */
 int clock_iso(int64_t ms, char out[ISO_TIME_LEN + 1])
 {
-	struct tm tm;
-	time_t secs;
-	int n;
+	int64_t secs, days, z, era, doe, yoe, doy, mp, y, m, d;
 
 	if (ms < 0 || ms > INT64_C(253402300799999))
 		return ERR_INVAL;
-	secs = (time_t)(ms / 1000);
-	if (gmtime_r(&secs, &tm) == NULL)
-		return ERR_INVAL;
-	n = snprintf(out, ISO_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return n == ISO_TIME_LEN ? 0 : ERR_INTERNAL;
+	secs = ms / 1000;
+	days = secs / 86400;
+	secs %= 86400;
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	/* YYYY-MM-DDTHH:MM:SS.mmmZ */
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, secs / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, secs / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, secs % 60, 2);
+	out[19] = '.';
+	put_digits(out + 20, ms % 1000, 3);
+	out[23] = 'Z';
+	out[24] = '\0';
+	return 0;
 }

@@ -39,18 +39,19 @@ static void prefix(struct buf *b, const char *id)
 
 void log_request(const struct request *r)
 {
-	char tail[64];
 	struct buf b;
 
 	buf_init(&b, LOG_LINE_MAX);
+	buf_reserve(&b, 256); /* a typical line, in one allocation */
 	prefix(&b, r->id);
 	buf_puts(&b, " method=\"");
 	escape_log(&b, r->method, strlen(r->method), 16);
 	buf_puts(&b, "\" path=\"");
 	escape_log(&b, r->path.data ? r->path.data : "", r->path.len, LOG_FIELD_MAX);
-	snprintf(tail, sizeof tail, "\" status=%d us=%lld", r->status,
-	    (long long)(clock_mono_us() - r->start_us));
-	buf_puts(&b, tail);
+	buf_puts(&b, "\" status=");
+	buf_put_u64(&b, (unsigned long long)r->status);
+	buf_puts(&b, " us=");
+	buf_put_u64(&b, (unsigned long long)(clock_mono_us() - r->start_us));
 	emit(&b);
 }
 
