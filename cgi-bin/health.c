@@ -1,6 +1,6 @@
 /*
  * health: GET /api/v1/health, cheap liveness; ?deep=1 also checks the
- * session database (storage and relay join when they exist).
+ * session database and storage (the relay joins when it exists).
  */
 #include <string.h>
 
@@ -8,6 +8,8 @@
 
 #include "app.h"
 #include "db.h"
+#include "log.h"
+#include "storage.h"
 #include "errors.h"
 #include "request.h"
 #include "response.h"
@@ -36,11 +38,29 @@ static const char *check_database(struct request *r)
 	return app_db(r->app, &db) == 0 && db_check(db) == 0 ? "ok" : "error";
 }
 
+static const char *check_storage(struct request *r)
+{
+	struct storage *st = NULL;
+	int rc;
+
+	if ((rc = app_storage(r->app, &st)) == 0 && (rc = storage_check(st)) == 0)
+		return "ok";
+	log_error(r->id, "storage check: %s %s %s", err_str(rc),
+	    st ? storage_error_code(st) : "", st ? storage_error_message(st) : "");
+	return "error";
+}
+
+/* Adds checks[name] = result; 1 when it is "ok". */
+static int add_check(cJSON *checks, const char *name, const char *result)
+{
+	cJSON_AddStringToObject(checks, name, result);
+	return strcmp(result, "ok") == 0;
+}
+
 static int health(struct request *r)
 {
 	cJSON *data, *checks, *details = NULL;
 	int deep, ok = 1;
-	const char *db;
 
 	if (want_deep(r, &deep) < 0) {
 		response_detail(&details, "deep", "must be 1 or 0");
@@ -49,9 +69,8 @@ static int health(struct request *r)
 	data = cJSON_CreateObject();
 	if (deep) {
 		checks = cJSON_AddObjectToObject(data, "checks");
-		db = check_database(r);
-		ok = strcmp(db, "ok") == 0;
-		cJSON_AddStringToObject(checks, "database", db);
+		ok = add_check(checks, "database", check_database(r));
+		ok = add_check(checks, "storage", check_storage(r)) && ok;
 	}
 	cJSON_AddStringToObject(data, "status", ok ? "ok" : "error");
 	if (!ok)

@@ -4,10 +4,12 @@
 #include "db.h"
 #include "errors.h"
 #include "schema.h"
+#include "storage.h"
 
 int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 {
 	app->db = NULL;
+	app->storage = NULL;
 	return config_load(&app->cfg, err);
 }
 
@@ -27,9 +29,21 @@ int app_db(struct app *app, struct db **out)
 	return 0;
 }
 
+int app_storage(struct app *app, struct storage **out)
+{
+	int rc;
+
+	if (app->storage == NULL && (rc = storage_open(&app->storage, &app->cfg)) < 0)
+		return rc;
+	*out = app->storage;
+	return 0;
+}
+
 void app_free(struct app *app)
 {
 	db_close(app->db);
 	app->db = NULL;
+	storage_close(app->storage);
+	app->storage = NULL;
 	config_free(&app->cfg);
 }

@@ -1,7 +1,7 @@
 /*
- * app: what one program process holds across requests: its configuration
- * and its lazily opened database. Owned by server.c for the life of the
- * process; requests borrow it.
+ * app: what one program process holds across requests: its configuration,
+ * its lazily opened database and storage. Owned by server.c for the life
+ * of the process; requests borrow them.
  */
 #ifndef CHATS3_APP_H
 #define CHATS3_APP_H
@@ -9,10 +9,12 @@
 #include "config.h"
 
 struct db;
+struct storage;
 
 struct app {
 	struct config cfg;
-	struct db *db; /* NULL until app_db opens it */
+	struct db *db;           /* NULL until app_db opens it */
+	struct storage *storage; /* NULL until app_storage opens it */
 };
 
 /* Loads the configuration. ERR_CONFIG with a sentence in err. */
@@ -22,7 +24,11 @@ int app_init(struct app *app, char err[CONFIG_ERR_LEN]);
  * be opened now; a later call tries again. */
 int app_db(struct app *app, struct db **out);
 
-/* Closes the database and frees the configuration. */
+/* The storage backend, opened on first use (and kept: one connection per
+ * process). ERR_CONFIG or ERR_NOMEM when it cannot be opened. */
+int app_storage(struct app *app, struct storage **out);
+
+/* Closes the database and storage and frees the configuration. */
 void app_free(struct app *app);
 
 #endif

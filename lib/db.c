@@ -121,7 +121,17 @@ void db_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-int db_version(struct db *db) { return read_version(db->h); }
+int db_version(struct db *db)
+{
+	static const char sql[] = "PRAGMA user_version";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int v = ERR_DB;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	db_done(st);
+	return v;
+}
 
 int db_check(struct db *db)
 {

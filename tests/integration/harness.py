@@ -89,7 +89,9 @@ class WebServer:
         bin_dir = self._bin_dir()
         conf_dir = os.path.join(self.dir, "conf")
         self.port = free_port()
-        env = dict(os.environ, CHATS3_DATA_DIR=self.data_dir, CHATS3_CONFIG_FILE=conf_file,
+        # The programs' environment beats their settings file: pass none of ours.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATS3_", "AWS_"))}
+        env.update(CHATS3_DATA_DIR=self.data_dir, CHATS3_CONFIG_FILE=conf_file,
                    CHATS3_PORT=str(self.port), CHATS3_BIND="127.0.0.1", CHATS3_BIN_DIR=bin_dir)
         subprocess.run([os.path.join(ROOT, "chats3"), "render-config", self.server, self.mode,
                         conf_dir], env=env, check=True)
@@ -205,6 +207,25 @@ def envelope(resp):
 # -- the server shared by a whole run -----------------------------------------
 CONFIG = {}
 _shared = None
+_s3 = None  # the s3rver of this run: its directory, when CONFIG["storage"] is s3
+
+
+def _storage_settings():
+    """Settings that point the programs at this run's storage backend."""
+    global _s3
+    if CONFIG.get("storage", "fs") == "fs":
+        return {"CHATS3_STORAGE": "fs"}
+    if _s3 is None:
+        _s3 = tempfile.mkdtemp(prefix="chats3-it-s3-")
+        subprocess.run([os.path.join(ROOT, "tests", "s3", "s3rver-run"), "start", _s3],
+                       check=True, stdout=subprocess.DEVNULL)
+    settings = {"CHATS3_STORAGE": "s3"}
+    with open(os.path.join(_s3, "env")) as f:
+        for line in f:
+            key, sep, value = line.strip().partition("=")
+            if sep and (key.startswith("AWS_") or key == "CHATS3_S3_BUCKET"):
+                settings[key] = value
+    return settings
 
 
 def _sanitizer_env():
@@ -217,8 +238,10 @@ def _sanitizer_env():
 
 
 def new_server(settings=None, cls=WebServer):
-    """A server of this run's kind (not shared); the caller stops it."""
-    return cls(CONFIG["server"], CONFIG["mode"], CONFIG["build"], settings,
+    """A server of this run's kind and storage (not shared), with settings
+    added; the caller stops it."""
+    merged = dict(_storage_settings(), **(settings or {}))
+    return cls(CONFIG["server"], CONFIG["mode"], CONFIG["build"], merged,
                _sanitizer_env()).start()
 
 
@@ -230,8 +253,14 @@ def shared():
     return _shared
 
 
-def stop_shared():
-    global _shared
+def stop_all():
+    """Stops the shared server and this run's s3rver."""
+    global _shared, _s3
     if _shared is not None:
         _shared.stop()
         _shared = None
+    if _s3 is not None:
+        subprocess.run([os.path.join(ROOT, "tests", "s3", "s3rver-run"), "stop", _s3],
+                       check=False, stdout=subprocess.DEVNULL)
+        shutil.rmtree(_s3, ignore_errors=True)
+        _s3 = None

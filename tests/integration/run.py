@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Runs the integration tests against one real web server.
 
-    run.py --server lighttpd|apache --mode fastcgi|cgi --build BUILD_DIR [--label L] [-k SUBSTR]
+    run.py --server lighttpd|apache --mode fastcgi|cgi --build BUILD_DIR
+           [--storage fs|s3] [--label L] [-k SUBSTR]
+
+With --storage s3 the programs store into an s3rver this run starts.
 
 Prints one line per test and ends with "L: N passed, N failed"."""
 
@@ -54,11 +57,12 @@ def main():
     ap.add_argument("--server", required=True, choices=["lighttpd", "apache"])
     ap.add_argument("--mode", required=True, choices=["fastcgi", "cgi"])
     ap.add_argument("--build", required=True)
+    ap.add_argument("--storage", default="fs", choices=["fs", "s3"])
     ap.add_argument("--label")
     ap.add_argument("-k", dest="pattern")
     args = ap.parse_args()
     label = args.label or "%s-%s" % (args.server, args.mode)
-    harness.CONFIG.update(server=args.server, mode=args.mode,
+    harness.CONFIG.update(server=args.server, mode=args.mode, storage=args.storage,
                           build=os.path.abspath(args.build))
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -70,7 +74,7 @@ def main():
     try:
         suite.run(result)
     finally:
-        harness.stop_shared()
+        harness.stop_all()
     failed = len(result.failures) + len(result.errors)
     print("%s: %d passed, %d failed" % (label, result.passed, failed), flush=True)
     return 1 if failed else 0

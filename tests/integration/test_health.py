@@ -39,12 +39,13 @@ class Health(unittest.TestCase):
         ids = {self.srv.request("GET", "/api/v1/health").getheader("X-Request-Id") for _ in range(5)}
         self.assertEqual(len(ids), 5)
 
-    def test_deep_checks_the_database(self):
+    def test_deep_checks_the_database_and_storage(self):
         r = self.srv.request("GET", "/api/v1/health?deep=1")
         self.assertEqual(r.status, 200)
         doc = envelope(r)
         self.assertEqual(doc["data"]["status"], "ok")
         self.assertEqual(doc["data"]["checks"]["database"], "ok")
+        self.assertEqual(doc["data"]["checks"]["storage"], "ok")
         self.assertTrue(os.path.exists(os.path.join(self.srv.data_dir, "chats3.db")))
 
     def test_deep_with_a_bad_value_is_a_validation_error(self):
@@ -86,18 +87,40 @@ class BrokenDatabase(harness.WebServer):
         os.makedirs(os.path.join(self.data_dir, "chats3.db"))  # cannot be opened as a file
 
 
+class BrokenStorage(harness.WebServer):
+    """fs: a file where the storage root should be; s3: a missing bucket."""
+
+    def __init__(self, server, mode, build_dir, settings=None, env=None):
+        if settings.get("CHATS3_STORAGE") == "s3":
+            settings = dict(settings, CHATS3_S3_BUCKET="no-such-bucket-here")
+        super().__init__(server, mode, build_dir, settings, env)
+
+    def prepare_data_dir(self):
+        with open(os.path.join(self.data_dir, "objects"), "w") as f:
+            f.write("a file where the storage root should be")
+
+
 class DeepHealthFailure(unittest.TestCase):
-    def test_unusable_database_gives_503_naming_the_check(self):
-        srv = harness.new_server(cls=BrokenDatabase)
+    def assert_failing_check(self, cls, failing, working):
+        srv = harness.new_server(cls=cls)
         try:
             r = srv.request("GET", "/api/v1/health?deep=1")
             self.assertEqual(r.status, 503)
             self.assertTrue(r.getheader("Retry-After"))
             doc = envelope(r)
             self.assertIs(doc["success"], False)
-            self.assertEqual(doc["data"]["checks"]["database"], "error")
+            self.assertEqual(doc["data"]["checks"][failing], "error")
+            self.assertEqual(doc["data"]["checks"][working], "ok")
             self.assertNotIn("sqlite", r.body.decode().lower())
-            # Liveness does not depend on the database.
+            self.assertNotIn("objects", r.body.decode().lower())
+            self.assertNotIn("bucket", r.body.decode().lower())
+            # Liveness depends on neither.
             self.assertEqual(srv.request("GET", "/api/v1/health").status, 200)
         finally:
             srv.stop()
+
+    def test_unusable_database_gives_503_naming_the_check(self):
+        self.assert_failing_check(BrokenDatabase, "database", "storage")
+
+    def test_unusable_storage_gives_503_naming_the_check(self):
+        self.assert_failing_check(BrokenStorage, "storage", "database")
