@@ -1,7 +1,7 @@
 #include "errors.h"
 #include "escape.h"
 
-static int hexval(char c)
+int escape_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -22,8 +22,8 @@ int escape_url_decode(struct buf *out, const char *s, size_t n, int plus_space)
 	for (size_t i = 0; i < n; i++) {
 		c = s[i];
 		if (c == '%') {
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if (n - i < 3 || (hi = escape_hex_digit(s[i + 1])) < 0 ||
+			    (lo = escape_hex_digit(s[i + 2])) < 0)
 				return ERR_INVAL;
 			c = (char)(hi * 16 + lo);
 			i += 2;

@@ -11,6 +11,9 @@
 
 #include "buf.h"
 
+/* The value of hex digit c (0-15), or -1. */
+int escape_hex_digit(char c);
+
 /* Percent-decodes s[0..n) into out; '+' becomes a space when plus_space.
  * ERR_INVAL for a broken escape or a decoded NUL, ERR_TOOBIG past out's cap. */
 int escape_url_decode(struct buf *out, const char *s, size_t n, int plus_space);

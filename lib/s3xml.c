@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "escape.h"
 #include "s3xml.h"
 #include "utf8.h"
 
@@ -132,17 +133,6 @@ static int add_code_point(struct reader *r, unsigned long cp)
 	return text_add(r, u, n);
 }
 
-static int hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "#233" or "#xE9" (s[0..n) without '&' and ';'). */
 static int numeric_ref(struct reader *r, const char *s, size_t n)
 {
@@ -155,7 +145,7 @@ static int numeric_ref(struct reader *r, const char *s, size_t n)
 	if (i == n)
 		return ERR_INVAL;
 	for (; i < n; i++) {
-		d = base == 16 ? hex_digit((unsigned char)s[i]) :
+		d = base == 16 ? escape_hex_digit(s[i]) :
 		    (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 		if (d < 0)
 			return ERR_INVAL;
@@ -559,18 +549,6 @@ static int list_finish(void *ctx, const struct elem *e)
 	return 0;
 }
 
-static void list_clear(struct storage_list *l)
-{
-	for (size_t i = 0; i < l->nkeys; i++)
-		free(l->keys[i]);
-	for (size_t i = 0; i < l->nprefixes; i++)
-		free(l->prefixes[i]);
-	free(l->keys);
-	free(l->prefixes);
-	free(l->next_continuation);
-	memset(l, 0, sizeof *l);
-}
-
 int s3xml_parse_list(const char *p, size_t n, struct storage_list *out)
 {
 	struct list_reader l = { .out = out, .truncated = -1 };
@@ -587,6 +565,6 @@ int s3xml_parse_list(const char *p, size_t n, struct storage_list *out)
 	}
 	free(l.token);
 	if (rc < 0)
-		list_clear(out);
+		storage_list_free(out);
 	return rc;
 }

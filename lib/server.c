@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "dispatch.h"
+#include "fdio.h"
 #include "errors.h"
 #include "log.h"
 #include "numparse.h"
@@ -47,14 +48,11 @@ static int install_signals(void)
 /* ctx counts the bytes taken from standard input. */
 static long cgi_read(void *ctx, char *p, size_t n)
 {
-	ssize_t got;
+	long got = fdio_read(STDIN_FILENO, p, n);
 
-	do
-		got = read(STDIN_FILENO, p, n);
-	while (got < 0 && errno == EINTR);
 	if (got > 0)
 		*(long *)ctx += got;
-	return (long)got;
+	return got;
 }
 
 /* mod_cgid resets the connection, losing the answer, when a CGI program
@@ -77,19 +75,8 @@ static void cgi_drain(long consumed)
 
 static int cgi_write(void *ctx, const char *p, size_t n)
 {
-	ssize_t w;
-
 	(void)ctx;
-	while (n > 0) {
-		if ((w = write(STDOUT_FILENO, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return fdio_write_all(STDOUT_FILENO, p, n);
 }
 
 static long fcgi_read(void *ctx, char *p, size_t n)

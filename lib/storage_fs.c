@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "fdio.h"
 #include "ids.h"
 #include "storage_backend.h"
 #include "storage_keys.h"
@@ -260,51 +261,26 @@ struct source {
 	long long size;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies the first size bytes of src to fd, CHUNK bytes at a time. */
 static int copy_file(int fd, int src, long long size)
 {
 	char chunk[CHUNK];
 	long long off = 0;
 	size_t want;
-	ssize_t r;
 
 	while (off < size) {
 		want = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-		if ((r = pread(src, chunk, want, (off_t)off)) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (fdio_pread_exact(src, chunk, want, off) < 0 ||
+		    fdio_write_all(fd, chunk, want) < 0)
 			return -1;
-		}
-		if (r == 0) {
-			errno = ENODATA; /* the file shrank under us */
-			return -1;
-		}
-		if (write_all(fd, chunk, (size_t)r) < 0)
-			return -1;
-		off += r;
+		off += (long long)want;
 	}
 	return 0;
 }
 
 static int write_source(int fd, const struct source *src)
 {
-	return src->fd < 0 ? write_all(fd, src->p, src->n) : copy_file(fd, src->fd, src->size);
+	return src->fd < 0 ? fdio_write_all(fd, src->p, src->n) : copy_file(fd, src->fd, src->size);
 }
 
 /* Gives the finished temp file its name: over an existing object, or with
@@ -438,11 +414,8 @@ static int stream_file(struct storage *s, const char *key, int fd,
 	ssize_t n;
 
 	for (;;) {
-		if ((n = read(fd, chunk, sizeof chunk)) < 0) {
-			if (errno == EINTR)
-				continue;
+		if ((n = fdio_read(fd, chunk, sizeof chunk)) < 0)
 			return fail_io(s, READING, "get", key);
-		}
 		if (n == 0)
 			return 0;
 		if (sink->write(sink->ctx, chunk, (size_t)n) < 0)

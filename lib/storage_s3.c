@@ -43,6 +43,7 @@
 #include "clock.h"
 #include "config.h"
 #include "errors.h"
+#include "fdio.h"
 #include "numparse.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -410,22 +411,6 @@ static int digest_memory(const void *p, size_t n, struct digests *d)
 	return rc;
 }
 
-/* pread that retries on EINTR; the file must hold n more bytes at off. */
-static int read_exact(int fd, char *p, size_t n, long long off)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = pread(fd, p, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return ERR_IO;
-		p += k, n -= (size_t)k, off += k;
-	}
-	return 0;
-}
-
 /* The first pass over the file: its digests, in S3_HASH_CHUNK reads. */
 static int digest_file(int fd, long long size, struct digests *d)
 {
@@ -437,7 +422,7 @@ static int digest_file(int fd, long long size, struct digests *d)
 
 	while (rc == 0 && off < size) {
 		n = size - off < S3_HASH_CHUNK ? (size_t)(size - off) : S3_HASH_CHUNK;
-		if ((rc = read_exact(fd, chunk, n, off)) == 0)
+		if ((rc = fdio_pread_exact(fd, chunk, n, off) < 0 ? ERR_IO : 0) == 0)
 			rc = hashing_add(&h, chunk, n);
 		off += (long long)n;
 	}
@@ -572,7 +557,7 @@ static size_t on_read(char *p, size_t size, size_t nitems, void *ud)
 		return 0;
 	if (c->fd < 0) {
 		memcpy(p, c->data + c->sent, n);
-	} else if (read_exact(c->fd, p, n, c->sent) < 0) {
+	} else if (fdio_pread_exact(c->fd, p, n, c->sent) < 0) {
 		c->read_failed = 1;
 		return CURL_READFUNC_ABORT;
 	}

@@ -45,18 +45,6 @@ static int parse_list(const char *in, size_t n, struct storage_list *l)
 	return rc;
 }
 
-static void list_free(struct storage_list *l)
-{
-	for (size_t i = 0; i < l->nkeys; i++)
-		free(l->keys[i]);
-	for (size_t i = 0; i < l->nprefixes; i++)
-		free(l->prefixes[i]);
-	free(l->keys);
-	free(l->prefixes);
-	free(l->next_continuation);
-	memset(l, 0, sizeof *l);
-}
-
 static const char aws_nosuchkey[] = XMLDECL
 	"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>"
 	"<Key>conversations/c1/meta.json</Key><RequestId>4442587FB7D0A2F9</RequestId>"
@@ -371,7 +359,7 @@ static void test_list_cases(void)
 			CHECK_AT(line, l.next_continuation == NULL);
 		if (rc < 0)
 			CHECK_AT(line, l.keys == NULL && l.prefixes == NULL && l.nkeys == 0);
-		list_free(&l);
+		storage_list_free(&l);
 	}
 }
 
@@ -394,7 +382,7 @@ static void test_truncations(void)
 			if (rc != ERR_INVAL)
 				bad++;
 			if (docs[d].list)
-				list_free(&l);
+				storage_list_free(&l);
 		}
 	}
 	CHECK(bad == 0);
@@ -415,7 +403,7 @@ static void test_key_length(void)
 		CHECK(rc == 0 && buf_puts(&b, "</Key></Contents></ListBucketResult>") == 0);
 		CHECK(parse_list(b.data, b.len, &l) == (len == STORAGE_MAX_KEY ? 0 : ERR_INVAL));
 		CHECK(len != STORAGE_MAX_KEY || (l.nkeys == 1 && strlen(l.keys[0]) == len));
-		list_free(&l);
+		storage_list_free(&l);
 		buf_free(&b);
 	}
 }
@@ -452,7 +440,7 @@ static void test_entry_cap(void)
 		CHECK_AT(cases[i].line, rc == cases[i].rc);
 		CHECK_AT(cases[i].line, rc < 0 || (l.nkeys == cases[i].count &&
 		    strcmp(l.keys[l.nkeys - 1], "k/00000999") >= 0));
-		list_free(&l);
+		storage_list_free(&l);
 		buf_free(&b);
 	}
 }
@@ -474,7 +462,7 @@ static void test_input_cap(void)
 	CHECK(s3xml_parse_list(p, n, &l) == ERR_TOOBIG);
 	CHECK(s3xml_parse_error(p, n, &e) == ERR_TOOBIG);
 	CHECK(s3xml_parse_list(p, n - 1, &l) == 0); /* at the cap: read */
-	list_free(&l);
+	storage_list_free(&l);
 	free(p);
 }
 
