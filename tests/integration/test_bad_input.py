@@ -41,9 +41,12 @@ class UnknownRoutes(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertIn(b"Disallow: /api/", r.body)
         self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
-        r = self.srv.request("GET", "/")
-        self.assertEqual(r.status, 200)
-        self.assertIn(b"/api/v1/health", r.body)
+        for path in ("/", "/index.html"):
+            r = self.srv.request("GET", path)
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"/api/v1/health", r.body)
+            self.assertIn("frame-ancestors", r.getheader("Content-Security-Policy") or "")
+            self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
 
 
 class JsonRoutes(unittest.TestCase):
