@@ -4,12 +4,14 @@
 #include "db.h"
 #include "errors.h"
 #include "schema.h"
+#include "session_store.h"
 #include "storage.h"
 
 int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 {
 	app->db = NULL;
 	app->storage = NULL;
+	app->sessions = NULL;
 	return config_load(&app->cfg, err);
 }
 
@@ -39,8 +41,22 @@ int app_storage(struct app *app, struct storage **out)
 	return 0;
 }
 
+int app_sessions(struct app *app, struct session_store **out)
+{
+	struct db *db;
+	int rc;
+
+	if (app->sessions == NULL && ((rc = app_db(app, &db)) < 0 ||
+	    (rc = session_store_open(&app->sessions, db, app->cfg.session_ttl_seconds)) < 0))
+		return rc;
+	*out = app->sessions;
+	return 0;
+}
+
 void app_free(struct app *app)
 {
+	session_store_close(app->sessions);
+	app->sessions = NULL;
 	db_close(app->db);
 	app->db = NULL;
 	storage_close(app->storage);

@@ -1,6 +1,6 @@
 /*
  * app: what one program process holds across requests: its configuration,
- * its lazily opened database and storage. Owned by server.c for the life
+ * its lazily opened database, session store and storage. Owned by server.c for the life
  * of the process; requests borrow them.
  */
 #ifndef CHATS3_APP_H
@@ -9,12 +9,14 @@
 #include "config.h"
 
 struct db;
+struct session_store;
 struct storage;
 
 struct app {
 	struct config cfg;
 	struct db *db;           /* NULL until app_db opens it */
 	struct storage *storage; /* NULL until app_storage opens it */
+	struct session_store *sessions; /* NULL until app_sessions opens it */
 };
 
 /* Loads the configuration. ERR_CONFIG with a sentence in err. */
@@ -28,7 +30,10 @@ int app_db(struct app *app, struct db **out);
  * process). ERR_CONFIG or ERR_NOMEM when it cannot be opened. */
 int app_storage(struct app *app, struct storage **out);
 
-/* Closes the database and storage and frees the configuration. */
+/* The session store on the database, opened on first use; as app_db. */
+int app_sessions(struct app *app, struct session_store **out);
+
+/* Closes the session store, the database and storage and frees the configuration. */
 void app_free(struct app *app);
 
 #endif

@@ -1,3 +1,4 @@
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -63,5 +64,55 @@ int clock_iso(int64_t ms, char out[ISO_TIME_LEN + 1])
 	put_digits(out + 20, ms % 1000, 3);
 	out[23] = 'Z';
 	out[24] = '\0';
+	return 0;
+}
+
+/* The n digits at p as a number, or -1. */
+static int64_t get_digits(const char *p, int n)
+{
+	int64_t v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int clock_parse_iso(const char *s, int64_t *ms)
+{
+	static const int at[] = { 0, 5, 8, 11, 14, 17, 20 }, width[] = { 4, 2, 2, 2, 2, 2, 3 };
+	static const char seps[] = "--T::.Z";
+	int64_t v[7];
+	char check[ISO_TIME_LEN + 1];
+
+	if (strlen(s) != ISO_TIME_LEN)
+		return ERR_INVAL;
+	for (int i = 0; i < 7; i++) {
+		if ((v[i] = get_digits(s + at[i], width[i])) < 0 ||
+		    s[at[i] + width[i]] != seps[i])
+			return ERR_INVAL;
+	}
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
+		return ERR_INVAL;
+	*ms = ((days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 +
+	    v[5]) * 1000) + v[6];
+	/* A date like 02-31 or 25:00 does not print back the same. */
+	if (clock_iso(*ms, check) < 0 || strcmp(check, s) != 0)
+		return ERR_INVAL;
 	return 0;
 }

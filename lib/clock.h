@@ -18,4 +18,7 @@ int64_t clock_mono_us(void);
 /* Formats epoch milliseconds ms into out[ISO_TIME_LEN + 1]. 0 or ERR_INVAL. */
 int clock_iso(int64_t ms, char out[ISO_TIME_LEN + 1]);
 
+/* Parses s, exactly that format (from 1970 on), into *ms. 0 or ERR_INVAL. */
+int clock_parse_iso(const char *s, int64_t *ms);
+
 #endif

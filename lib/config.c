@@ -44,6 +44,10 @@ static const struct key keys[] = {
 	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
 	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
 	{ "CHATS3_MAX_REQUESTS", K_LONG, OFF(max_requests), 0, LONG_MAX, "0", 0 },
+	{ "CHATS3_SESSION_TTL_SECONDS", K_LONG, OFF(session_ttl_seconds), 60, 31536000, "86400", 0 },
+	{ "CHATS3_TRUSTED_PROXIES", K_STR, OFF(trusted_proxies), 0, 0, NULL, 0 },
+	{ "CHATS3_JOIN_RATE", K_LONG, OFF(join_rate), 1, 1000000, "30", 0 },
+	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -27,6 +27,10 @@ struct config {
 	long max_upload_bytes;   /* CHATS3_MAX_UPLOAD_BYTES */
 	long max_body_bytes;     /* CHATS3_MAX_BODY_BYTES: JSON bodies */
 	long max_requests;       /* CHATS3_MAX_REQUESTS: recycle after N, 0 never */
+	long session_ttl_seconds; /* CHATS3_SESSION_TTL_SECONDS: sliding */
+	char *trusted_proxies;   /* CHATS3_TRUSTED_PROXIES: comma-separated addresses */
+	long join_rate;          /* CHATS3_JOIN_RATE: joins per client address per minute */
+	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
 };
 
 #define CONFIG_ERR_LEN 256

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "auth.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "errors.h"
@@ -76,6 +77,27 @@ static int read_json(struct request *r, const struct route *rt)
 	return 0;
 }
 
+/* Applies R_SESSION and R_ADMIN: 0 when the handler may run, else -1
+ * after answering (401, 403, or the failure). */
+static int authorize(struct request *r, const struct route *rt)
+{
+	int rc = 0;
+
+	if (rt->flags & R_ADMIN)
+		rc = auth_admin(r);
+	else if (rt->flags & R_SESSION)
+		rc = auth_session(r);
+	if (rc == 0)
+		return 0;
+	if (rc == 401)
+		emit_error(r, 401, "A valid session is required", NULL);
+	else if (rc == 403)
+		emit_error(r, 403, "Only an administrator may do this", NULL);
+	else
+		emit_err(r, rc, "authorization");
+	return -1;
+}
+
 void dispatch(struct request *r, const struct route *routes, size_t n)
 {
 	const struct route *rt = NULL;
@@ -83,7 +105,8 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 
 	if ((rc = find(r, routes, n, &rt)) < 0) {
 		emit_err(r, rc, "routing");
-	} else if ((rt->flags & R_JSON) == 0 || (read_json(r, rt) == 0 && !r->answered)) {
+	} else if (authorize(r, rt) == 0 && ((rt->flags & R_JSON) == 0 ||
+	    (read_json(r, rt) == 0 && !r->answered))) {
 		if ((rc = rt->fn(r)) < 0 && !r->answered)
 			emit_err(r, rc, rt->pattern);
 	}

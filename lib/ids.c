@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <sys/random.h>
 
+#include <openssl/evp.h>
+
 #include "errors.h"
 #include "ids.h"
 
@@ -89,4 +91,17 @@ int ids_is_uuid4(const char *s, size_t len)
 		return 0;
 	return s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b' ||
 	    s[19] == 'A' || s[19] == 'B';
+}
+
+int ids_sha256(const void *p, size_t n, unsigned char out[IDS_SHA256_LEN])
+{
+	/* An explicit fetch, kept: EVP_sha256() makes OpenSSL 3 look the
+	 * algorithm up again on every call, a cost on each request. */
+	static EVP_MD *md;
+	unsigned int len = 0;
+
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return ERR_INTERNAL;
+	return EVP_Digest(p, n, out, &len, md, NULL) == 1 && len == IDS_SHA256_LEN ?
+	    0 : ERR_INTERNAL;
 }

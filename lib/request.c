@@ -211,4 +211,5 @@ void request_free(struct request *r)
 	kv_free(&r->cookies);
 	cJSON_Delete(r->json);
 	r->json = NULL;
+	r->session = NULL;
 }

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "ids.h"
 #include "kv.h"
+#include "session_store.h"
 
 struct app;
 struct cJSON;
@@ -48,6 +49,8 @@ struct request {
 	int cookies_parsed;
 	struct buf body;        /* filled by request_read_body */
 	struct cJSON *json;     /* parsed JSON body, when the route wants one */
+	struct session *session; /* the caller's session (auth.h), or NULL */
+	struct session session_buf; /* where session points when set */
 	const char *captures[REQUEST_MAX_CAPTURES]; /* decoded path parameters */
 	struct buf capture_buf[REQUEST_MAX_CAPTURES];
 	struct buf out_headers;  /* "Name: value\r\n" lines to add to the answer */

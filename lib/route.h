@@ -13,7 +13,9 @@ struct request;
 
 /* What dispatch checks before a handler runs. */
 enum route_flags {
-	R_JSON = 1 << 0, /* body must be application/json, parsed into req->json */
+	R_JSON = 1 << 0,    /* body must be application/json, parsed into req->json */
+	R_SESSION = 1 << 1, /* a live session (401), loaded into req->session */
+	R_ADMIN = 1 << 2,   /* the admin token or an admin's session (401, 403) */
 };
 
 /* Answers the request: 0 when it answered, else a negative enum err that

@@ -4,6 +4,34 @@ const struct db_migration schema_migrations[] = {
 	/* 1: the database records which build created it, for operators. */
 	{ "CREATE TABLE chats3_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	  "INSERT INTO chats3_info VALUES ('created_by', '" PACKAGE_STRING "');" },
+	/* 2: sessions (tokens kept only as their SHA-256; one active display
+	 * name per conversation, case-folded in name_key), the conversation
+	 * cache (storage's meta.json is the truth), rate limit buckets. Times
+	 * are epoch milliseconds. */
+	{ "CREATE TABLE sessions ("
+	  " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	  " user_id TEXT NOT NULL UNIQUE,"
+	  " display_name TEXT NOT NULL,"
+	  " name_key TEXT NOT NULL,"
+	  " avatar_url TEXT,"
+	  " role TEXT NOT NULL CHECK (role IN ('user', 'admin')),"
+	  " conversation_id TEXT NOT NULL,"
+	  " created_at INTEGER NOT NULL,"
+	  " last_active_at INTEGER NOT NULL,"
+	  " expires_at INTEGER NOT NULL);"
+	  "CREATE UNIQUE INDEX sessions_name ON sessions (conversation_id, name_key);"
+	  "CREATE INDEX sessions_expiry ON sessions (expires_at);"
+	  "CREATE TABLE conversations ("
+	  " conversation_id TEXT PRIMARY KEY,"
+	  " join_code TEXT NOT NULL,"
+	  " status TEXT NOT NULL CHECK (status IN ('active', 'closed')),"
+	  " created_at INTEGER NOT NULL,"
+	  " closed_at INTEGER) WITHOUT ROWID;"
+	  "CREATE INDEX conversations_status ON conversations (status, conversation_id);"
+	  "CREATE TABLE rate_limits ("
+	  " bucket TEXT PRIMARY KEY,"
+	  " window_start INTEGER NOT NULL,"
+	  " count INTEGER NOT NULL) WITHOUT ROWID;" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

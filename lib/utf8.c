@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "utf8.h"
 
 /* Length of the sequence starting at s (at most n bytes), 0 if invalid. */
@@ -43,4 +45,40 @@ long utf8_count(const char *s, size_t n)
 		count++;
 	}
 	return count;
+}
+
+/* The lowercase of cp for the ranges utf8_casefold covers, else cp. */
+static unsigned long fold(unsigned long cp)
+{
+	if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) ||
+	    (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) || (cp >= 0x410 && cp <= 0x42f))
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40f)
+		return cp + 0x50;
+	return cp;
+}
+
+int utf8_casefold(const char *s, size_t n, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+	unsigned long cp;
+
+	if (outlen < n + 1)
+		return -1;
+	while (i < n) {
+		if ((len = seq_len(p + i, n - i)) == 0)
+			return -1;
+		memcpy(out + i, s + i, len);
+		if (len == 1) {
+			out[i] = (char)fold(p[i]);
+		} else if (len == 2) {
+			cp = fold(((unsigned long)(p[i] & 0x1f) << 6) | (p[i + 1] & 0x3f));
+			out[i] = (char)(0xc0 | (cp >> 6));
+			out[i + 1] = (char)(0x80 | (cp & 0x3f));
+		}
+		i += len;
+	}
+	out[n] = '\0';
+	return 0;
 }

@@ -22,7 +22,7 @@ class UnknownRoutes(unittest.TestCase):
         for method, path in [("GET", "/api/v1/nope"), ("GET", "/api/v1"),
                              ("GET", "/api/v1/"), ("POST", "/api/v1/nope/deeper"),
                              ("GET", "/api/v1/healthz"), ("GET", "/api/v1/health/extra"),
-                             ("DELETE", "/api/v1/admin/conversations/x")]:
+                             ("DELETE", "/api/v1/admin/nope")]:
             r = self.srv.request(method, path)
             self.assertEqual(r.status, 404, (method, path))
             doc = envelope(r)

@@ -1,5 +1,6 @@
 /*
- * test_clock: the contract's timestamp format and its range.
+ * test_clock: the contract's timestamp format, its range, and parsing it
+ * back.
  */
 #include <stdint.h>
 
@@ -39,6 +40,34 @@ static void test_iso(void)
 	}
 }
 
+/* Parsing takes back every valid format and nothing else. */
+static const struct {
+	int line;
+	int rc;
+	const char *s;
+} parse_cases[] = {
+	{ __LINE__, ERR_INVAL, "2000-02-30T00:00:00.000Z" },
+	{ __LINE__, ERR_INVAL, "2023-11-14T24:00:00.000Z" },
+	{ __LINE__, ERR_INVAL, "2023-11-14T22:13:20Z" },
+	{ __LINE__, ERR_INVAL, "2023-11-14 22:13:20.123Z" },
+	{ __LINE__, ERR_INVAL, "2023-11-14T22:13:20.123+00" },
+	{ __LINE__, ERR_INVAL, "1969-12-31T23:59:59.999Z" },
+	{ __LINE__, ERR_INVAL, "" },
+};
+
+static void test_parse(void)
+{
+	int64_t ms = -1;
+
+	for (size_t i = 0; i < sizeof iso_cases / sizeof iso_cases[0]; i++)
+		if (iso_cases[i].want != NULL)
+			CHECK_AT(iso_cases[i].line, clock_parse_iso(iso_cases[i].want, &ms) == 0 &&
+			    ms == iso_cases[i].ms);
+	for (size_t i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++)
+		CHECK_AT(parse_cases[i].line, clock_parse_iso(parse_cases[i].s, &ms) ==
+		    parse_cases[i].rc);
+}
+
 static void test_clocks(void)
 {
 	char out[ISO_TIME_LEN + 1];
@@ -52,6 +81,7 @@ static void test_clocks(void)
 int main(void)
 {
 	test_iso();
+	test_parse();
 	test_clocks();
 	return check_done("test_clock");
 }

@@ -1,6 +1,6 @@
 /*
  * test_utf8: RFC 3629 validation: overlongs, surrogates, code points past
- * U+10FFFF, truncated and stray bytes.
+ * U+10FFFF, truncated and stray bytes; case folding of display names.
  */
 #include "check.h"
 #include "utf8.h"
@@ -57,9 +57,40 @@ static const struct {
 	{ __LINE__, -1, "length cuts a sequence", "\xe2\x82\xac", 2 },
 };
 
+/* Case folding: what display names are compared by. */
+static const struct {
+	int line;
+	const char *in, *want; /* want NULL: rejected */
+} folds[] = {
+	{ __LINE__, "Alice", "alice" },
+	{ __LINE__, "ALICE-42_x", "alice-42_x" },
+	{ __LINE__, "\xc3\x89LODIE", "\xc3\xa9lodie" },           /* Élodie */
+	{ __LINE__, "\xc3\x97\xc3\x9f", "\xc3\x97\xc3\x9f" },   /* ×ß kept */
+	{ __LINE__, "\xce\xa3\xce\x91", "\xcf\x83\xce\xb1" },   /* ΣΑ -> σα */
+	{ __LINE__, "\xd0\x81\xd0\x96", "\xd1\x91\xd0\xb6" },   /* ЁЖ -> ёж */
+	{ __LINE__, "\xf0\x9f\x98\x80" "A", "\xf0\x9f\x98\x80" "a" }, /* emoji kept */
+	{ __LINE__, "bad\xff", NULL },
+};
+
+static void test_casefold(void)
+{
+	char out[64];
+
+	for (size_t i = 0; i < sizeof folds / sizeof folds[0]; i++) {
+		int rc = utf8_casefold(folds[i].in, strlen(folds[i].in), out, sizeof out);
+
+		if (folds[i].want == NULL)
+			CHECK_AT(folds[i].line, rc == -1);
+		else
+			CHECK_STR(folds[i].line, rc == 0 ? out : NULL, folds[i].want);
+	}
+	CHECK(utf8_casefold("abc", 3, out, 3) == -1);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		CHECK_AT(cases[i].line, utf8_count(cases[i].s, cases[i].n) == cases[i].count);
+	test_casefold();
 	return check_done("test_utf8");
 }

@@ -1,0 +1,130 @@
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "admin_ops.h"
+#include "app.h"
+#include "conversation.h"
+#include "errors.h"
+#include "session_store.h"
+#include "storage_keys.h"
+
+int admin_valid_cursor(const char *c) { return keys_valid_conversation_id(c); }
+
+/* *out = {name: item}; takes item. */
+static int wrap(const char *name, cJSON *item, cJSON **out)
+{
+	if (item == NULL || (*out = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToObject(*out, name, item)) {
+		cJSON_Delete(item);
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* *out = {"conversation": c} after op ran (its result rc). */
+static int conversation_out(int rc, const struct conversation *c, int with_code,
+    cJSON **out)
+{
+	*out = NULL;
+	return rc < 0 ? rc : wrap("conversation", conversation_json(c, with_code), out);
+}
+
+int admin_create(struct app *app, const char *id, cJSON **out)
+{
+	struct conversation c;
+
+	return conversation_out(conversation_create(app, id, &c), &c, 1, out);
+}
+
+int admin_close(struct app *app, const char *id, cJSON **out)
+{
+	struct conversation c;
+
+	return conversation_out(conversation_close(app, id, &c), &c, 0, out);
+}
+
+int admin_new_code(struct app *app, const char *id, cJSON **out)
+{
+	struct conversation c;
+
+	return conversation_out(conversation_new_code(app, id, &c), &c, 1, out);
+}
+
+int admin_show(struct app *app, const char *id, cJSON **out)
+{
+	struct session_store *st;
+	struct conversation c;
+	long n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_sessions(app, &st)) < 0 ||
+	    (rc = session_store_count(st, c.id, &n)) < 0 ||
+	    (rc = conversation_out(0, &c, 1, out)) < 0)
+		return rc;
+	if (cJSON_AddNumberToObject(cJSON_GetObjectItem(*out, "conversation"),
+	    "participantCount", (double)n) == NULL) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
+{
+	char next[CONV_ID_MAX + 1];
+	cJSON *arr = cJSON_CreateArray();
+	int rc;
+
+	*out = NULL;
+	if (arr == NULL)
+		return ERR_NOMEM;
+	if ((rc = conversation_list(app, q->status, q->cursor, q->limit, arr, next)) < 0) {
+		cJSON_Delete(arr);
+		return rc;
+	}
+	if ((rc = wrap("conversations", arr, out)) < 0)
+		return rc;
+	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
+	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int admin_sessions(struct app *app, const char *id, cJSON **out)
+{
+	struct session_store *st;
+	struct conversation c;
+	cJSON *arr;
+	int rc;
+
+	*out = NULL;
+	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_sessions(app, &st)) < 0)
+		return rc;
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return ERR_NOMEM;
+	if ((rc = session_store_list_json(st, c.id, arr)) < 0) {
+		cJSON_Delete(arr);
+		return rc;
+	}
+	return wrap("sessions", arr, out);
+}
+
+int admin_kick(struct app *app, const char *id, cJSON **out)
+{
+	struct session_store *st;
+	int rc;
+
+	*out = NULL;
+	if ((rc = app_sessions(app, &st)) < 0 ||
+	    (rc = session_store_delete(st, id, strlen(id))) < 0)
+		return rc;
+	return wrap("kicked", cJSON_CreateTrue(), out);
+}

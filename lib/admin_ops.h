@@ -1,0 +1,49 @@
+/*
+ * admin_ops: the operator's operations on conversations and sessions, each
+ * giving the JSON data the admin API answers with. Shared by the admin
+ * program (cgi-bin/admin.c) and the chats3-admin command, so both do and
+ * show exactly the same. Each fills *out with a new object the caller owns
+ * (NULL on failure) and returns 0 or a negative enum err: ERR_NOTFOUND
+ * (no such conversation or session), ERR_CONFLICT (create: the id is
+ * taken), ERR_INVAL (create: an invalid id), storage and database errors.
+ */
+#ifndef CHATS3_ADMIN_OPS_H
+#define CHATS3_ADMIN_OPS_H
+
+struct app;
+struct cJSON;
+
+#define ADMIN_LIST_DEFAULT 50
+#define ADMIN_LIST_MAX 200
+
+struct admin_list_query {
+	const char *status; /* "active", "closed" or NULL for both */
+	const char *cursor; /* nextCursor of the previous page, or NULL */
+	int limit;          /* 1..ADMIN_LIST_MAX */
+};
+
+/* 1 when c can be a cursor of admin_list. */
+int admin_valid_cursor(const char *c);
+
+/* {"conversation":{..., "joinCode"}}; id NULL generates one. */
+int admin_create(struct app *app, const char *id, struct cJSON **out);
+
+/* {"conversations":[...], "nextCursor": string or null}. */
+int admin_list(struct app *app, const struct admin_list_query *q, struct cJSON **out);
+
+/* {"conversation":{..., "joinCode", "participantCount"}}. */
+int admin_show(struct app *app, const char *id, struct cJSON **out);
+
+/* {"conversation":{...}}, closed. */
+int admin_close(struct app *app, const char *id, struct cJSON **out);
+
+/* {"conversation":{..., "joinCode"}} with a new code. */
+int admin_new_code(struct app *app, const char *id, struct cJSON **out);
+
+/* {"sessions":[...]}: the live sessions of conversation id. */
+int admin_sessions(struct app *app, const char *id, struct cJSON **out);
+
+/* {"kicked":true}: ends the session whose token or user id is id. */
+int admin_kick(struct app *app, const char *id, struct cJSON **out);
+
+#endif

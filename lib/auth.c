@@ -1,0 +1,139 @@
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "app.h"
+#include "auth.h"
+#include "buf.h"
+#include "errors.h"
+#include "ids.h"
+#include "request.h"
+#include "session_store.h"
+
+const char *auth_token(struct request *r)
+{
+	const char *t = request_header(r, "x-session-id");
+	int err;
+
+	if (t == NULL || *t == '\0')
+		t = request_query(r, "sessionId", &err);
+	if (t == NULL || *t == '\0')
+		t = request_cookie(r, "sessionId");
+	return t != NULL && *t != '\0' ? t : NULL;
+}
+
+int auth_session(struct request *r)
+{
+	struct session_store *st;
+	const char *t = auth_token(r);
+	int rc;
+
+	if (r->session != NULL)
+		return 0;
+	if (t == NULL)
+		return 401;
+	if ((rc = app_sessions(r->app, &st)) < 0)
+		return rc;
+	if ((rc = session_store_lookup(st, t, strlen(t), &r->session_buf)) == 0)
+		r->session = &r->session_buf;
+	return rc == ERR_NOTFOUND ? 401 : rc;
+}
+
+/* 1 when a and b hold the same bytes: their SHA-256 digests compared in
+ * constant time, so neither the length nor a prefix shows in the timing. */
+static int secret_equal(const char *a, const char *b)
+{
+	unsigned char da[IDS_SHA256_LEN], db[IDS_SHA256_LEN];
+
+	if (ids_sha256(a, strlen(a), da) < 0 || ids_sha256(b, strlen(b), db) < 0)
+		return 0;
+	return CRYPTO_memcmp(da, db, IDS_SHA256_LEN) == 0;
+}
+
+int auth_admin(struct request *r)
+{
+	const char *h = request_header(r, "authorization");
+	const char *admin = r->app->cfg.admin_token;
+	int rc;
+
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+		return admin != NULL && *admin != '\0' && secret_equal(h + 7, admin) ? 0 : 401;
+	if ((rc = auth_session(r)) != 0)
+		return rc;
+	return strcmp(r->session->role, "admin") == 0 ? 0 : 403;
+}
+
+/* 1 when REMOTE_ADDR is listed in CHATS3_TRUSTED_PROXIES. */
+static int from_trusted_proxy(const struct request *r)
+{
+	const char *list = r->app->cfg.trusted_proxies, *addr = request_env(r, "REMOTE_ADDR");
+	size_t n, len;
+
+	if (list == NULL || addr == NULL || *addr == '\0')
+		return 0;
+	len = strlen(addr);
+	while (*list) {
+		list += strspn(list, " ,");
+		n = strcspn(list, " ,");
+		if (n == len && strncmp(list, addr, n) == 0)
+			return 1;
+		list += n;
+	}
+	return 0;
+}
+
+int auth_is_https(const struct request *r)
+{
+	const char *https = request_env(r, "HTTPS"), *proto;
+
+	if (https != NULL && strcasecmp(https, "on") == 0)
+		return 1;
+	proto = request_header(r, "x-forwarded-proto");
+	return proto != NULL && strcasecmp(proto, "https") == 0 && from_trusted_proxy(r);
+}
+
+/* 1 when p[0..n) looks like an IPv4 or IPv6 address. */
+static int is_addr(const char *p, size_t n)
+{
+	if (n == 0 || n > AUTH_ADDR_MAX)
+		return 0;
+	return strspn(p, "0123456789abcdefABCDEF.:") >= n;
+}
+
+void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1])
+{
+	const char *addr = request_env(r, "REMOTE_ADDR");
+	const char *xff = request_header(r, "x-forwarded-for"), *end, *p;
+	size_t n;
+
+	snprintf(out, AUTH_ADDR_MAX + 1, "%s", addr && is_addr(addr, strlen(addr)) ? addr : "");
+	if (xff == NULL || !from_trusted_proxy(r))
+		return;
+	/* The last entry is what the proxy saw: the client, or another proxy
+	 * in front of it. Only the last one is taken (no proxy chains). */
+	end = xff + strlen(xff);
+	while (end > xff && end[-1] == ' ')
+		end--;
+	for (p = end; p > xff && p[-1] != ',' && p[-1] != ' '; p--)
+		;
+	n = (size_t)(end - p);
+	if (is_addr(p, n))
+		snprintf(out, AUTH_ADDR_MAX + 1, "%.*s", (int)n, p);
+}
+
+int auth_set_cookie(struct request *r, const char *token, long max_age)
+{
+	char value[256];
+	int n;
+
+	n = snprintf(value, sizeof value, "sessionId=%s; Path=/; Max-Age=%ld; HttpOnly; "
+	    "SameSite=Lax%s", token ? token : "", token ? max_age : 0L,
+	    auth_is_https(r) ? "; Secure" : "");
+	if (n < 0 || (size_t)n >= sizeof value)
+		return ERR_INTERNAL;
+	n = request_add_header(r, "Set-Cookie", value);
+	OPENSSL_cleanse(value, sizeof value);
+	return n;
+}

@@ -1,0 +1,45 @@
+/*
+ * auth: who is asking. The session token a request carries (x-session-id
+ * header, else the sessionId query parameter, else the sessionId cookie),
+ * the admin check (Authorization: Bearer <CHATS3_ADMIN_TOKEN>, compared in
+ * constant time, or a session whose role is admin), the session cookie,
+ * whether the request came over HTTPS, and the client's address. Headers
+ * that a proxy sets (X-Forwarded-For, X-Forwarded-Proto) count only when
+ * REMOTE_ADDR is one of CHATS3_TRUSTED_PROXIES.
+ *
+ * A loaded session is stored in req->session (which points into the
+ * request itself).
+ */
+#ifndef CHATS3_AUTH_H
+#define CHATS3_AUTH_H
+
+#include <stddef.h>
+
+struct request;
+
+#define AUTH_ADDR_MAX 64
+
+/* The session token the request carries, or NULL. */
+const char *auth_token(struct request *r);
+
+/* Loads r->session from the token. 0; 401 when there is no token or no
+ * live session for it; a negative enum err (ERR_DB, ERR_NOMEM). */
+int auth_session(struct request *r);
+
+/* 0 when r may use admin routes; 401 without valid credentials, 403 for a
+ * live session that is not an admin's; a negative enum err. */
+int auth_admin(struct request *r);
+
+/* 1 when the client reached us over HTTPS. */
+int auth_is_https(const struct request *r);
+
+/* The client's address into out: REMOTE_ADDR, or, when REMOTE_ADDR is a
+ * trusted proxy, the last X-Forwarded-For entry (the address that proxy
+ * saw) if it looks like an address. "" when unknown. */
+void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
+
+/* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
+ * the cookie. 0 or a negative enum err. */
+int auth_set_cookie(struct request *r, const char *token, long max_age);
+
+#endif

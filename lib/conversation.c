@@ -1,0 +1,324 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+#include "app.h"
+#include "buf.h"
+#include "clock.h"
+#include "conversation.h"
+#include "db.h"
+#include "errors.h"
+#include "ids.h"
+#include "json.h"
+#include "storage.h"
+#include "storage_keys.h"
+
+/* No 0/O, 1/I/L: codes get read aloud and typed. */
+static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+#define ALPHABET_LEN (sizeof code_alphabet - 1)
+#define META_MAX 4096
+
+static int new_code(char out[JOIN_CODE_LEN + 1])
+{
+	unsigned char b;
+	int rc;
+
+	for (size_t i = 0; i < JOIN_CODE_LEN; ) {
+		if ((rc = ids_random(&b, 1)) < 0)
+			return rc;
+		/* Only bytes below a multiple of the alphabet: no bias. */
+		if (b < 256 - 256 % ALPHABET_LEN)
+			out[i++] = code_alphabet[b % ALPHABET_LEN];
+	}
+	out[JOIN_CODE_LEN] = '\0';
+	return 0;
+}
+
+int conversation_code_matches(const struct conversation *c, const char *code)
+{
+	char upper[JOIN_CODE_LEN];
+
+	if (strlen(code) != JOIN_CODE_LEN)
+		return 0;
+	for (size_t i = 0; i < JOIN_CODE_LEN; i++)
+		upper[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char)(code[i] - 32) : code[i];
+	return CRYPTO_memcmp(upper, c->join_code, JOIN_CODE_LEN) == 0;
+}
+
+/* Adds name: ISO time of ms, or null when ms is 0. */
+static int add_time(cJSON *o, const char *name, int64_t ms)
+{
+	char iso[ISO_TIME_LEN + 1];
+
+	if (ms == 0)
+		return cJSON_AddNullToObject(o, name) != NULL;
+	return clock_iso(ms, iso) == 0 && cJSON_AddStringToObject(o, name, iso) != NULL;
+}
+
+cJSON *conversation_json(const struct conversation *c, int with_code)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL || cJSON_AddStringToObject(o, "conversationId", c->id) == NULL ||
+	    (with_code && cJSON_AddStringToObject(o, "joinCode", c->join_code) == NULL) ||
+	    cJSON_AddStringToObject(o, "status", c->closed ? "closed" : "active") == NULL ||
+	    !add_time(o, "createdAt", c->created_at) || !add_time(o, "closedAt", c->closed_at)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Copies string member name of o into out[cap]: 0 or ERR_INVAL. */
+static int member(const cJSON *o, const char *name, char *out, size_t cap)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+
+	if (v == NULL || strlen(v) >= cap)
+		return ERR_INVAL;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Reads meta.json text into c; ERR_INTERNAL when it is not ours. */
+static int parse_meta(const struct buf *b, struct conversation *c)
+{
+	char status[8], created[ISO_TIME_LEN + 1], closed[ISO_TIME_LEN + 1] = "";
+	cJSON *doc = NULL;
+	int rc = ERR_INTERNAL;
+
+	memset(c, 0, sizeof *c);
+	if (json_parse(b->data, b->len, &doc) < 0 ||
+	    member(doc, "conversationId", c->id, sizeof c->id) < 0 ||
+	    member(doc, "joinCode", c->join_code, sizeof c->join_code) < 0 ||
+	    member(doc, "status", status, sizeof status) < 0 ||
+	    member(doc, "createdAt", created, sizeof created) < 0 ||
+	    clock_parse_iso(created, &c->created_at) < 0)
+		goto out;
+	c->closed = strcmp(status, "closed") == 0;
+	if (c->closed && (member(doc, "closedAt", closed, sizeof closed) < 0 ||
+	    clock_parse_iso(closed, &c->closed_at) < 0))
+		goto out;
+	if (c->closed || strcmp(status, "active") == 0)
+		rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Writes c's meta.json (flags: STORAGE_CREATE_ONLY or 0). */
+static int put_meta(struct app *app, const struct conversation *c, unsigned flags)
+{
+	char key[STORAGE_MAX_KEY + 1], *text = NULL;
+	struct storage *st;
+	cJSON *o = NULL;
+	int rc;
+
+	if ((rc = keys_meta(key, c->id)) < 0 || (rc = app_storage(app, &st)) < 0)
+		return rc;
+	if ((o = conversation_json(c, 1)) == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
+		rc = ERR_NOMEM;
+	else
+		rc = storage_put(st, key, text, strlen(text), "application/json", flags);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static int get_meta(struct app *app, const char *id, struct conversation *c)
+{
+	char key[STORAGE_MAX_KEY + 1];
+	struct storage *st;
+	struct buf b;
+	int rc;
+
+	if ((rc = keys_meta(key, id)) < 0)
+		return ERR_NOTFOUND;
+	if ((rc = app_storage(app, &st)) < 0)
+		return rc;
+	buf_init(&b, META_MAX);
+	if ((rc = storage_get(st, key, &b, NULL)) == 0)
+		rc = parse_meta(&b, c);
+	buf_free(&b);
+	if (rc == 0 && strcmp(c->id, id) != 0)
+		rc = ERR_INTERNAL;
+	return rc;
+}
+
+static int cache_put(struct app *app, const struct conversation *c)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO conversations (conversation_id, "
+	    "join_code, status, created_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+	struct db *db;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = app_db(app, &db)) < 0)
+		return rc;
+	if ((q = db_stmt(db, sql)) == NULL)
+		return ERR_DB;
+	sqlite3_bind_text(q, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, c->join_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, c->closed ? "closed" : "active", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, c->created_at);
+	if (c->closed_at)
+		sqlite3_bind_int64(q, 5, c->closed_at);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : ERR_DB;
+	db_done(q);
+	return rc;
+}
+
+static void read_row(sqlite3_stmt *q, struct conversation *c)
+{
+	const char *id = (const char *)sqlite3_column_text(q, 0);
+	const char *code = (const char *)sqlite3_column_text(q, 1);
+	const char *status = (const char *)sqlite3_column_text(q, 2);
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->id, sizeof c->id, "%s", id ? id : "");
+	snprintf(c->join_code, sizeof c->join_code, "%s", code ? code : "");
+	c->closed = status != NULL && strcmp(status, "closed") == 0;
+	c->created_at = sqlite3_column_int64(q, 3);
+	c->closed_at = sqlite3_column_int64(q, 4);
+}
+
+#define ROW "SELECT conversation_id, join_code, status, created_at, closed_at " \
+	"FROM conversations "
+
+static int cache_get(struct app *app, const char *id, struct conversation *c)
+{
+	static const char sql[] = ROW "WHERE conversation_id = ?1";
+	struct db *db;
+	sqlite3_stmt *q;
+	int rc, step;
+
+	if ((rc = app_db(app, &db)) < 0)
+		return rc;
+	if ((q = db_stmt(db, sql)) == NULL)
+		return ERR_DB;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOTFOUND : ERR_DB;
+	if (rc == 0)
+		read_row(q, c);
+	db_done(q);
+	return rc;
+}
+
+int conversation_get(struct app *app, const char *id, struct conversation *out)
+{
+	int rc;
+
+	if (!keys_valid_conversation_id(id))
+		return ERR_NOTFOUND;
+	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
+		return rc;
+	if ((rc = get_meta(app, id, out)) < 0)
+		return rc;
+	return cache_put(app, out);
+}
+
+int conversation_create(struct app *app, const char *id, struct conversation *out)
+{
+	char uuid[UUID_STRLEN + 1];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (id == NULL) {
+		if ((rc = ids_uuid4(uuid)) < 0)
+			return rc;
+		snprintf(out->id, sizeof out->id, "conv-%s", uuid);
+	} else if (keys_valid_conversation_id(id)) {
+		snprintf(out->id, sizeof out->id, "%s", id);
+	} else {
+		return ERR_INVAL;
+	}
+	out->created_at = clock_now_ms();
+	if ((rc = new_code(out->join_code)) < 0 ||
+	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0)
+		return rc;
+	return cache_put(app, out);
+}
+
+/* Reads id from storage (the truth), lets change edit it, writes it back
+ * and refreshes the cache. change returns 1 when it changed something. */
+static int rewrite(struct app *app, const char *id, struct conversation *out,
+    int (*change)(struct conversation *))
+{
+	int rc, changed = 0;
+
+	if (!keys_valid_conversation_id(id))
+		return ERR_NOTFOUND;
+	if ((rc = get_meta(app, id, out)) < 0 || (changed = change(out)) < 0)
+		return rc < 0 ? rc : changed;
+	if (changed && (rc = put_meta(app, out, 0)) < 0)
+		return rc;
+	return cache_put(app, out);
+}
+
+static int mark_closed(struct conversation *c)
+{
+	if (c->closed)
+		return 0;
+	c->closed = 1;
+	c->closed_at = clock_now_ms();
+	return 1;
+}
+
+static int replace_code(struct conversation *c)
+{
+	int rc = new_code(c->join_code);
+
+	return rc < 0 ? rc : 1;
+}
+
+int conversation_close(struct app *app, const char *id, struct conversation *out)
+{
+	return rewrite(app, id, out, mark_closed);
+}
+
+int conversation_new_code(struct app *app, const char *id, struct conversation *out)
+{
+	return rewrite(app, id, out, replace_code);
+}
+
+int conversation_list(struct app *app, const char *status, const char *cursor,
+    int limit, cJSON *array, char *next)
+{
+	static const char sql[] = ROW "WHERE (?1 IS NULL OR status = ?1) AND "
+	    "conversation_id > ?2 ORDER BY conversation_id LIMIT ?3";
+	struct conversation c;
+	char last[CONV_ID_MAX + 1] = "";
+	struct db *db;
+	sqlite3_stmt *q;
+	cJSON *o;
+	int rc, step, n = 0;
+
+	next[0] = '\0';
+	if ((rc = app_db(app, &db)) < 0)
+		return rc;
+	if ((q = db_stmt(db, sql)) == NULL)
+		return ERR_DB;
+	if (status != NULL)
+		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, cursor ? cursor : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, limit + 1);
+	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		read_row(q, &c);
+		if (++n > limit) {
+			memcpy(next, last, sizeof last);
+			break;
+		}
+		memcpy(last, c.id, sizeof last);
+		if ((o = conversation_json(&c, 0)) == NULL || !cJSON_AddItemToArray(array, o)) {
+			cJSON_Delete(o);
+			rc = ERR_NOMEM;
+		}
+	}
+	if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = ERR_DB;
+	db_done(q);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * conversation: the conversations, whose truth is
+ * conversations/<id>/meta.json in storage
+ *   {"conversationId","joinCode","status","createdAt","closedAt"}
+ * (created once with STORAGE_CREATE_ONLY; close and a new join code
+ * rewrite it), with a copy in the SQLite cache that keeps lookups off
+ * storage. Every write to storage refreshes the cache; a cache miss reads
+ * storage and fills it. Listing reads the cache.
+ *
+ * Ids are conv-<uuid> when generated, or custom ids that pass
+ * keys_valid_conversation_id. Join codes are 6 characters of an
+ * unambiguous alphabet from the CSPRNG, compared in constant time.
+ * A struct conversation is a flat value the caller owns.
+ */
+#ifndef CHATS3_CONVERSATION_H
+#define CHATS3_CONVERSATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct cJSON;
+
+#define CONV_ID_MAX 64
+#define JOIN_CODE_LEN 6
+#define CONV_LIST_MAX 200
+
+struct conversation {
+	char id[CONV_ID_MAX + 1];
+	char join_code[JOIN_CODE_LEN + 1];
+	int closed;
+	int64_t created_at; /* epoch ms */
+	int64_t closed_at;  /* 0 while active */
+};
+
+/* Creates a conversation with id, or a generated one when id is NULL.
+ * ERR_INVAL for an invalid id, ERR_CONFLICT when it exists, storage and
+ * database errors (ERR_UNAVAILABLE, ERR_STORAGE, ERR_DB). */
+int conversation_create(struct app *app, const char *id, struct conversation *out);
+
+/* The conversation id, from the cache or else storage. ERR_NOTFOUND. */
+int conversation_get(struct app *app, const char *id, struct conversation *out);
+
+/* Marks it closed (closedAt now) in storage and the cache; closing a
+ * closed conversation changes nothing. */
+int conversation_close(struct app *app, const char *id, struct conversation *out);
+
+/* Gives it a new join code in storage and the cache. */
+int conversation_new_code(struct app *app, const char *id, struct conversation *out);
+
+/* 1 when code (as typed; letters of either case) is c's join code,
+ * compared in constant time. */
+int conversation_code_matches(const struct conversation *c, const char *code);
+
+/* {conversationId, status, createdAt, closedAt, joinCode when with_code}:
+ * a new object the caller owns, or NULL on ENOMEM. */
+struct cJSON *conversation_json(const struct conversation *c, int with_code);
+
+/* Appends to array the conversations after cursor (NULL: from the
+ * start) in id order, at most limit (1..CONV_LIST_MAX), with status
+ * "active", "closed" or NULL for both; next (CONV_ID_MAX + 1 bytes) gets
+ * the cursor of the next page, or "" at the end. */
+int conversation_list(struct app *app, const char *status, const char *cursor,
+    int limit, struct cJSON *array, char *next);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * test_conversation: conversations on the local-directory storage and a
+ * real SQLite cache: create (custom, generated, taken, invalid ids), the
+ * meta.json written, reads that miss the cache, close, a new join code,
+ * code matching, and paged listing with a status filter.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "buf.h"
+#include "check.h"
+#include "conversation.h"
+#include "db.h"
+#include "errors.h"
+#include "ids.h"
+#include "storage.h"
+#include "tmpdir.h"
+
+static char dir[TMPDIR_MAX];
+
+static const char *get_env(const char *name)
+{
+	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
+		return dir;
+	if (strcmp(name, "CHATS3_STORAGE") == 0)
+		return "fs";
+	return NULL;
+}
+
+static const struct {
+	int line;
+	int want;
+	const char *id;
+} creates[] = {
+	{ __LINE__, 0, "room-1" },
+	{ __LINE__, ERR_CONFLICT, "room-1" },
+	{ __LINE__, 0, "room-2" },
+	{ __LINE__, 0, "room-3" },
+	{ __LINE__, ERR_INVAL, "../etc" },
+	{ __LINE__, ERR_INVAL, "-x" },
+	{ __LINE__, ERR_INVAL, "" },
+	{ __LINE__, ERR_INVAL, "a23456789012345678901234567890123456789012345678901234567890123456" },
+};
+
+static void test_create(struct app *app)
+{
+	struct conversation c, got;
+	struct storage *st;
+	struct buf meta;
+
+	for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++)
+		CHECK_AT(creates[i].line, conversation_create(app, creates[i].id, &c) == creates[i].want);
+	CHECK(conversation_create(app, NULL, &c) == 0);
+	CHECK(strncmp(c.id, "conv-", 5) == 0 && ids_is_uuid4(c.id + 5, strlen(c.id + 5)));
+	CHECK(strlen(c.join_code) == JOIN_CODE_LEN && !c.closed);
+	buf_init(&meta, 4096);
+	CHECK(app_storage(app, &st) == 0);
+	CHECK(storage_get(st, "conversations/room-1/meta.json", &meta, NULL) == 0);
+	CHECK(meta.data != NULL && strstr(meta.data, "\"status\":\"active\"") != NULL);
+	CHECK(meta.data != NULL && strstr(meta.data, "\"closedAt\":null") != NULL);
+	buf_free(&meta);
+	CHECK(conversation_get(app, "nope", &got) == ERR_NOTFOUND);
+	CHECK(conversation_get(app, "../x", &got) == ERR_NOTFOUND);
+}
+
+static void test_cache_miss(struct app *app)
+{
+	struct conversation a, b;
+	struct db *db;
+
+	CHECK(conversation_get(app, "room-1", &a) == 0);
+	CHECK(app_db(app, &db) == 0);
+	CHECK(sqlite3_exec(db_handle(db), "DELETE FROM conversations", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(conversation_get(app, "room-1", &b) == 0);
+	CHECK_STR(__LINE__, b.join_code, a.join_code);
+	CHECK(b.created_at == a.created_at && !b.closed);
+	CHECK(conversation_get(app, "room-2", &b) == 0);
+	CHECK(conversation_get(app, "room-3", &b) == 0);
+}
+
+static void test_close_and_code(struct app *app)
+{
+	struct conversation a, b;
+	char lower[JOIN_CODE_LEN + 1];
+
+	CHECK(conversation_get(app, "room-2", &a) == 0);
+	CHECK(conversation_code_matches(&a, a.join_code));
+	for (size_t i = 0; i <= JOIN_CODE_LEN; i++)
+		lower[i] = (a.join_code[i] >= 'A' && a.join_code[i] <= 'Z') ?
+		    (char)(a.join_code[i] + 32) : a.join_code[i];
+	CHECK(conversation_code_matches(&a, lower));
+	CHECK(!conversation_code_matches(&a, ""));
+	CHECK(!conversation_code_matches(&a, "ABCDEFG"));
+	CHECK(conversation_new_code(app, "room-2", &b) == 0);
+	/* The old code stops working (a repeat has odds of 1 in 31^6). */
+	CHECK(!conversation_code_matches(&b, a.join_code));
+	CHECK(conversation_get(app, "room-2", &a) == 0);
+	CHECK_STR(__LINE__, a.join_code, b.join_code);
+	CHECK(conversation_close(app, "room-2", &a) == 0 && a.closed && a.closed_at > 0);
+	CHECK(conversation_close(app, "room-2", &b) == 0 && b.closed_at == a.closed_at);
+	CHECK(conversation_get(app, "room-2", &b) == 0 && b.closed);
+	CHECK(conversation_close(app, "nope", &b) == ERR_NOTFOUND);
+}
+
+/* Lists all pages of status with pages of 1; the ids joined by ','. */
+static void list_all(struct app *app, const char *status, char *out, size_t cap)
+{
+	char cursor[CONV_ID_MAX + 1] = "", next[CONV_ID_MAX + 1];
+	cJSON *arr, *c;
+
+	out[0] = '\0';
+	do {
+		arr = cJSON_CreateArray();
+		CHECK(conversation_list(app, status, cursor[0] ? cursor : NULL, 1, arr, next) == 0);
+		cJSON_ArrayForEach(c, arr) {
+			strncat(out, cJSON_GetStringValue(cJSON_GetObjectItem(c, "conversationId")),
+			    cap - strlen(out) - 2);
+			strcat(out, ",");
+		}
+		cJSON_Delete(arr);
+		memcpy(cursor, next, sizeof cursor);
+	} while (cursor[0]);
+}
+
+static void test_list(struct app *app)
+{
+	char ids[1024];
+
+	list_all(app, "closed", ids, sizeof ids);
+	CHECK_STR(__LINE__, ids, "room-2,");
+	list_all(app, "active", ids, sizeof ids);
+	CHECK(strstr(ids, "room-1,room-3,") != NULL && strstr(ids, "room-2") == NULL);
+}
+
+int main(void)
+{
+	char err[CONFIG_ERR_LEN];
+	struct app app = { .db = NULL };
+
+	if (tmpdir_make(dir, "test_conversation") < 0)
+		return 1;
+	CHECK(config_load_from(&app.cfg, get_env, err) == 0);
+	test_create(&app);
+	test_cache_miss(&app);
+	test_close_and_code(&app);
+	test_list(&app);
+	app_free(&app);
+	CHECK(tmpdir_remove(dir) == 0);
+	return check_done("test_conversation");
+}

@@ -1,0 +1,39 @@
+/*
+ * test_ratelimit: the per-minute window on a real SQLite file: hits up to
+ * the limit pass, the next one is refused with the seconds left, buckets
+ * are separate, and a new window starts from zero.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "db.h"
+#include "ratelimit.h"
+#include "schema.h"
+#include "tmpdir.h"
+
+#define T0 INT64_C(1700000040000) /* a window's start */
+
+int main(void)
+{
+	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 16];
+	struct db *db = NULL;
+	long retry = 0;
+
+	if (tmpdir_make(dir, "test_ratelimit") < 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/chats3.db", dir);
+	CHECK(db_open(&db, path, schema_migrations, schema_version) == 0);
+	for (int i = 0; db != NULL && i < 3; i++)
+		CHECK(ratelimit_hit(db, "join:a", 3, T0 + i, &retry) == 0);
+	if (db != NULL) {
+		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 15000, &retry) == 1 && retry == 45);
+		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 59001, &retry) == 1 && retry == 1);
+		CHECK(ratelimit_hit(db, "join:b", 3, T0 + 15000, &retry) == 0);
+		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 60000, &retry) == 0 && retry == 60);
+	}
+	db_close(db);
+	CHECK(tmpdir_remove(dir) == 0);
+	return check_done("test_ratelimit");
+}

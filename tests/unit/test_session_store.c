@@ -1,0 +1,134 @@
+/*
+ * test_session_store: sessions on a real SQLite file with the project's
+ * schema: tokens, lookups, case-folded unique names per conversation,
+ * expiry (which frees a name), the once-a-minute activity write, delete
+ * by token or user id, list and count.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "db.h"
+#include "errors.h"
+#include "schema.h"
+#include "session_store.h"
+#include "tmpdir.h"
+
+static struct db *db;
+static struct session_store *st;
+
+static int join(const char *conv, const char *name, char token[SESSION_TOKEN_LEN + 1],
+    struct session *out)
+{
+	struct session in = { .role = "user" };
+
+	snprintf(in.conversation_id, sizeof in.conversation_id, "%s", conv);
+	snprintf(in.display_name, sizeof in.display_name, "%s", name);
+	return session_store_create(st, &in, token, out);
+}
+
+static void sql(const char *text)
+{
+	CHECK(sqlite3_exec(db_handle(db), text, NULL, NULL, NULL) == SQLITE_OK);
+}
+
+static const struct {
+	int line;
+	int want;
+	const char *conv, *name;
+} joins[] = {
+	{ __LINE__, 0, "c1", "Alice" },
+	{ __LINE__, ERR_CONFLICT, "c1", "alice" },
+	{ __LINE__, ERR_CONFLICT, "c1", "ALICE" },
+	{ __LINE__, 0, "c2", "alice" },
+	{ __LINE__, 0, "c1", "\xc3\x89lodie" },                 /* Élodie */
+	{ __LINE__, ERR_CONFLICT, "c1", "\xc3\xa9LODIE" },      /* éLODIE */
+	{ __LINE__, 0, "c1", "Bob" },
+};
+
+static void test_create(void)
+{
+	char token[SESSION_TOKEN_LEN + 1];
+	struct session s, got;
+	long n = -1;
+
+	for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++)
+		CHECK_AT(joins[i].line, join(joins[i].conv, joins[i].name, token, &s) == joins[i].want);
+	CHECK(session_store_count(st, "c1", &n) == 0 && n == 3);
+	CHECK(join("c1", "Carol", token, &s) == 0);
+	CHECK(strlen(token) == SESSION_TOKEN_LEN);
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == 0);
+	CHECK_STR(__LINE__, got.display_name, "Carol");
+	CHECK_STR(__LINE__, got.user_id, s.user_id);
+	CHECK(got.expires_at == s.created_at + 86400000);
+	token[0] = token[0] == 'a' ? 'b' : 'a';
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
+	CHECK(session_store_lookup(st, "garbage", 7, &got) == ERR_NOTFOUND);
+	CHECK(session_store_lookup(st, "", 0, &got) == ERR_NOTFOUND);
+}
+
+static int collect(void *ctx, const struct session *s)
+{
+	char *names = ctx;
+
+	strcat(names, s->display_name);
+	strcat(names, ",");
+	return 0;
+}
+
+static void test_expiry_and_touch(void)
+{
+	char token[SESSION_TOKEN_LEN + 1], names[256] = "";
+	struct session s, got;
+	long n = -1;
+
+	CHECK(join("c3", "Dave", token, &s) == 0);
+	sql("UPDATE sessions SET last_active_at = last_active_at - 120000 WHERE display_name = 'Dave'");
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == 0);
+	CHECK(got.last_active_at >= s.last_active_at);
+	sql("UPDATE sessions SET expires_at = 1 WHERE display_name = 'Dave'");
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
+	CHECK(session_store_count(st, "c3", &n) == 0 && n == 0);
+	/* An expired session does not keep its name. */
+	CHECK(join("c3", "dave", token, &s) == 0);
+	CHECK(join("c3", "Erin", token, &s) == 0);
+	CHECK(session_store_list(st, "c3", collect, names) == 0);
+	CHECK_STR(__LINE__, names, "dave,Erin,");
+}
+
+static void test_delete(void)
+{
+	char token[SESSION_TOKEN_LEN + 1];
+	struct session s, got;
+
+	CHECK(join("c4", "Frank", token, &s) == 0);
+	CHECK(session_store_delete(st, token, strlen(token)) == 0);
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
+	CHECK(session_store_delete(st, token, strlen(token)) == ERR_NOTFOUND);
+	CHECK(join("c4", "Frank", token, &s) == 0);
+	CHECK(session_store_delete(st, s.user_id, strlen(s.user_id)) == 0);
+	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
+	CHECK(session_store_delete(st, "x", 1) == ERR_NOTFOUND);
+}
+
+int main(void)
+{
+	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 16];
+
+	if (tmpdir_make(dir, "test_session_store") < 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/chats3.db", dir);
+	CHECK(db_open(&db, path, schema_migrations, schema_version) == 0);
+	CHECK(db != NULL && session_store_open(&st, db, 86400) == 0);
+	if (db != NULL && st != NULL) {
+		test_create();
+		test_expiry_and_touch();
+		test_delete();
+	}
+	session_store_close(st);
+	db_close(db);
+	CHECK(tmpdir_remove(dir) == 0);
+	return check_done("test_session_store");
+}
