@@ -66,10 +66,10 @@ static int join_allowed(struct request *r)
 	return -1;
 }
 
-/* {"session":..., "conversation":...} with status, plus the cookie when
- * token is not NULL. */
+/* {"session":..., "conversation":...} with status; the session carries
+ * its id (the token), and the answer sets the cookie when set_cookie. */
 static int answer(struct request *r, int status, const struct session *s,
-    const char *token, const struct conversation *c)
+    const char *token, int set_cookie, const struct conversation *c)
 {
 	cJSON *data = cJSON_CreateObject(), *so = session_store_json(s, token);
 	cJSON *co = conversation_json(c, 0);
@@ -83,7 +83,7 @@ static int answer(struct request *r, int status, const struct session *s,
 		cJSON_Delete(co);
 		return ERR_NOMEM;
 	}
-	if (token != NULL)
+	if (set_cookie)
 		rc = auth_set_cookie(r, token, r->app->cfg.session_ttl_seconds);
 	if (rc < 0) {
 		cJSON_Delete(data);
@@ -119,7 +119,7 @@ static int enter(struct request *r, const struct join_form *f)
 		    "conversation", NULL);
 	if (rc < 0)
 		return rc;
-	rc = answer(r, 201, &s, token, &c);
+	rc = answer(r, 201, &s, token, 1, &c);
 	OPENSSL_cleanse(token, sizeof token);
 	return rc;
 }
@@ -150,7 +150,7 @@ static int session(struct request *r)
 
 	if ((rc = conversation_get(r->app, r->session->conversation_id, &c)) < 0)
 		return rc;
-	return answer(r, 200, r->session, NULL, &c);
+	return answer(r, 200, r->session, auth_token(r), 0, &c);
 }
 
 static int leave(struct request *r)

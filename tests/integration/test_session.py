@@ -131,7 +131,8 @@ class Session(WithAdminServer):
             self.assertEqual(r.status, 200, (path, r.body))
             got = envelope(r)["data"]
             self.assertEqual(got["session"]["userId"], data["session"]["userId"])
-            self.assertNotIn("sessionId", got["session"])
+            self.assertEqual(got["session"]["sessionId"], sid)
+            self.assertNotIn("Set-Cookie", dict(r.getheaders()))
             self.assertEqual(got["conversation"]["conversationId"], self.conv["conversationId"])
 
     def test_header_wins_over_cookie(self):
