@@ -222,6 +222,7 @@ int conversation_get(struct app *app, const char *id, struct conversation *out)
 
 int conversation_create(struct app *app, const char *id, struct conversation *out)
 {
+	struct conversation existing;
 	char uuid[UUID_STRLEN + 1];
 	int rc;
 
@@ -235,6 +236,10 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
 	} else {
 		return ERR_INVAL;
 	}
+	/* The create-only put settles races where the store honours it; this
+	 * look first also covers stores that ignore If-None-Match (s3rver). */
+	if ((rc = get_meta(app, out->id, &existing)) != ERR_NOTFOUND)
+		return rc == 0 ? ERR_CONFLICT : rc;
 	out->created_at = clock_now_ms();
 	if ((rc = new_code(out->join_code)) < 0 ||
 	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0)
