@@ -17,16 +17,10 @@ int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 
 int app_db(struct app *app, struct db **out)
 {
-	char path[4096];
 	int rc;
 
-	if (app->db == NULL) {
-		if (snprintf(path, sizeof path, "%s/chats3.db", app->cfg.data_dir) >=
-		    (int)sizeof path)
-			return ERR_CONFIG;
-		if ((rc = db_open(&app->db, path, schema_migrations, schema_version)) < 0)
-			return rc;
-	}
+	if (app->db == NULL && (rc = schema_open(&app->db, app->cfg.data_dir)) < 0)
+		return rc;
 	*out = app->db;
 	return 0;
 }

@@ -1,3 +1,6 @@
+#include <stdio.h>
+
+#include "errors.h"
 #include "schema.h"
 
 const struct db_migration schema_migrations[] = {
@@ -32,6 +35,22 @@ const struct db_migration schema_migrations[] = {
 	  " bucket TEXT PRIMARY KEY,"
 	  " window_start INTEGER NOT NULL,"
 	  " count INTEGER NOT NULL) WITHOUT ROWID;" },
+	/* 3: the message index (lib/message_index.c): batch keys per
+	 * conversation, and the conversations whose keys are all in it. */
+	{ "CREATE TABLE message_batches (conversation_id TEXT NOT NULL, key TEXT NOT NULL,"
+	  " PRIMARY KEY (conversation_id, key)) WITHOUT ROWID;"
+	  "CREATE TABLE message_covered (conversation_id TEXT PRIMARY KEY) WITHOUT ROWID;" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];
+
+int schema_open(struct db **out, const char *data_dir)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/%s", data_dir, SCHEMA_DB_FILE);
+
+	*out = NULL;
+	if (n < 0 || (size_t)n >= sizeof path)
+		return ERR_CONFIG;
+	return db_open(out, path, schema_migrations, schema_version);
+}

@@ -7,7 +7,13 @@
 
 #include "db.h"
 
+#define SCHEMA_DB_FILE "chats3.db"
+
 extern const struct db_migration schema_migrations[];
 extern const int schema_version;
+
+/* Opens (creating, upgrading) <data_dir>/chats3.db. 0, ERR_CONFIG when the
+ * path is too long, ERR_DB, ERR_NOMEM; *out is NULL on failure. */
+int schema_open(struct db **out, const char *data_dir);
 
 #endif

@@ -180,6 +180,24 @@ int storage_get(struct storage *s, const char *key, struct buf *out,
 	return rc;
 }
 
+int storage_get_many(struct storage *s, struct storage_get_item *items, size_t n)
+{
+	int rc = 0;
+
+	clear_failure(s);
+	if (n > STORAGE_GET_MANY_MAX || (n > 0 && items == NULL))
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "get_many: bad item count");
+	for (size_t i = 0; i < n; i++)
+		items[i].rc = items[i].out != NULL && items[i].key != NULL && keys_valid(items[i].key) ?
+		    STORAGE_GET_PENDING : ERR_INVAL;
+	if (s->ops->get_many != NULL && (rc = s->ops->get_many(s, items, n)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].rc == STORAGE_GET_PENDING)
+			items[i].rc = storage_get(s, items[i].key, items[i].out, NULL);
+	return 0;
+}
+
 int storage_head(struct storage *s, const char *key, struct storage_meta *meta)
 {
 	int rc;

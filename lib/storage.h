@@ -83,6 +83,21 @@ int storage_put_file(struct storage *s, const char *key, int fd,
 int storage_get(struct storage *s, const char *key, struct buf *out,
     struct storage_meta *meta);
 
+/* One object of storage_get_many: key in; its bytes appended to out
+ * (within out's limit) and the outcome in rc, as storage_get would give. */
+struct storage_get_item {
+	const char *key;
+	struct buf *out;
+	int rc;
+};
+
+#define STORAGE_GET_MANY_MAX 256 /* items per call */
+
+/* Reads items[0..n) at once where the backend can (S3: several transfers
+ * in parallel; the local directory: one after another). 0 when every item
+ * has its own rc, ERR_INVAL for n over the cap. */
+int storage_get_many(struct storage *s, struct storage_get_item *items, size_t n);
+
 /* Streams key to sink in bounded memory. */
 int storage_get_stream(struct storage *s, const char *key,
     const struct storage_sink *sink);

@@ -16,6 +16,11 @@ struct storage_ops {
 	    const char *content_type, unsigned flags);
 	int (*get_stream)(struct storage *s, const char *key,
 	    const struct storage_sink *sink);
+	/* Reads what it can of the items whose rc is STORAGE_GET_PENDING,
+	 * setting rc 0 for each it read; storage_get_many then gets the rest
+	 * one by one (with the backend's retries and exact errors). NULL: all
+	 * one by one. */
+	int (*get_many)(struct storage *s, struct storage_get_item *items, size_t n);
 	int (*head)(struct storage *s, const char *key, struct storage_meta *meta);
 	int (*del)(struct storage *s, const char *key);
 	int (*list)(struct storage *s, const struct storage_list_opts *o,
@@ -23,6 +28,8 @@ struct storage_ops {
 	int (*check)(struct storage *s);
 	void (*close)(struct storage *s); /* frees the backend's state only */
 };
+
+#define STORAGE_GET_PENDING 1 /* an item of get_many not read yet */
 
 struct storage {
 	const struct storage_ops *ops;

@@ -61,6 +61,7 @@
 #define S3_MAX_KEY_ID 128
 #define S3_MAX_SECRET 1024
 #define S3_MAX_TOKEN 8192
+#define S3_GET_PARALLEL 16     /* transfers of a get_many at once */
 
 struct s3 {
 	CURL *curl;
@@ -71,6 +72,8 @@ struct s3 {
 	char *region, *key_id, *secret, *token;
 	struct sigv4_credentials cred; /* points at the strings above */
 	char errbuf[CURL_ERROR_SIZE];
+	CURLM *multi;                  /* get_many: its connections stay open */
+	CURL *pool[S3_GET_PARALLEL];   /* get_many's handles, made on first use */
 };
 
 /* One request and what came back; reused across the attempts of a call. */
@@ -255,6 +258,11 @@ static void s3_free(struct s3 *b)
 		return;
 	if (b->curl != NULL)
 		curl_easy_cleanup(b->curl);
+	for (int i = 0; i < S3_GET_PARALLEL; i++)
+		if (b->pool[i] != NULL)
+			curl_easy_cleanup(b->pool[i]);
+	if (b->multi != NULL)
+		curl_multi_cleanup(b->multi);
 	free(b->origin);
 	free(b->host);
 	free(b->bucket_path);
@@ -675,14 +683,13 @@ static int other_headers(const struct call *c, struct curl_slist **list)
  * failure). */
 #define SET(opt, val) if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val)
 
-/* Options of every request; curl_easy_reset came first. */
-static int common_options(struct s3 *b, struct call *c, const char *url,
+/* Options of every request on h; curl_easy_reset came first. */
+static int common_options(CURL *h, char *errbuf, struct call *c, const char *url,
     struct curl_slist *headers)
 {
-	CURL *h = b->curl;
 	CURLcode e = CURLE_OK;
 
-	b->errbuf[0] = '\0';
+	errbuf[0] = '\0';
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -692,7 +699,7 @@ static int common_options(struct s3 *b, struct call *c, const char *url,
 	SET(CURLOPT_CONNECTTIMEOUT_MS, S3_CONNECT_TIMEOUT_MS);
 	SET(CURLOPT_LOW_SPEED_LIMIT, S3_LOW_SPEED_LIMIT);
 	SET(CURLOPT_LOW_SPEED_TIME, S3_LOW_SPEED_TIME);
-	SET(CURLOPT_ERRORBUFFER, b->errbuf);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_HTTPHEADER, headers);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, c);
@@ -701,9 +708,8 @@ static int common_options(struct s3 *b, struct call *c, const char *url,
 	return e == CURLE_OK ? 0 : ERR_INTERNAL;
 }
 
-static int method_options(struct s3 *b, struct call *c)
+static int method_options(CURL *h, struct call *c)
 {
-	CURL *h = b->curl;
 	CURLcode e = CURLE_OK;
 
 	if (strcmp(c->method, "HEAD") == 0) {
@@ -741,34 +747,44 @@ static void reset_attempt(struct call *c)
 	c->retryable = 0;
 }
 
-/* Builds, signs and sends c once; the answer lands in c. CURLcode in *e. */
-static int send_once(struct storage *s, struct call *c, CURLcode *e)
+/* Builds and signs c on the handle h; the headers it sends go to *headers
+ * (free_headers them once the transfer is over). */
+static int prepare(struct storage *s, CURL *h, char *errbuf, struct call *c,
+    struct curl_slist **headers)
 {
 	struct s3 *b = s->backend;
-	struct curl_slist *headers = NULL;
 	struct buf path, url;
 	int rc;
 
 	buf_init(&path, 0);
 	buf_init(&url, 0);
 	reset_attempt(c);
-	curl_easy_reset(b->curl);
+	curl_easy_reset(h);
 	if ((rc = raw_path(b, c, &path)) < 0 || (rc = build_url(b, c, path.data, &url)) < 0 ||
-	    (rc = signed_headers(b, c, path.data, &headers)) < 0 ||
-	    (rc = other_headers(c, &headers)) < 0 ||
-	    (rc = common_options(b, c, url.data, headers)) < 0 ||
-	    (rc = method_options(b, c)) < 0) {
+	    (rc = signed_headers(b, c, path.data, headers)) < 0 ||
+	    (rc = other_headers(c, headers)) < 0 ||
+	    (rc = common_options(h, errbuf, c, url.data, *headers)) < 0 ||
+	    (rc = method_options(h, c)) < 0)
 		rc = storage_fail(s, rc, "RequestNotBuilt", "%s %s: the request could not be built (%s)",
 		    c->method, call_what(c, b), err_str(rc));
-		goto done;
-	}
-	*e = curl_easy_perform(b->curl);
-	/* the list is freed below: leave the handle no pointer to it */
-	(void)curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, NULL);
-done:
-	free_headers(headers);
-	buf_free(&path);
+	buf_free(&path); /* curl keeps its own copy of the URL */
 	buf_free(&url);
+	return rc;
+}
+
+/* Builds, signs and sends c once; the answer lands in c. CURLcode in *e. */
+static int send_once(struct storage *s, struct call *c, CURLcode *e)
+{
+	struct s3 *b = s->backend;
+	struct curl_slist *headers = NULL;
+	int rc = prepare(s, b->curl, b->errbuf, c, &headers);
+
+	if (rc == 0) {
+		*e = curl_easy_perform(b->curl);
+		/* the list is freed below: leave the handle no pointer to it */
+		(void)curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, NULL);
+	}
+	free_headers(headers);
 	return rc;
 }
 
@@ -1032,6 +1048,100 @@ static int s3_get_stream(struct storage *s, const char *key, const struct storag
 	return rc;
 }
 
+/* One wave of a get_many: up to S3_GET_PARALLEL gets on the pool's handles
+ * in the multi handle at once. */
+struct wave {
+	struct call c[S3_GET_PARALLEL];
+	struct curl_slist *headers[S3_GET_PARALLEL];
+	char errbuf[S3_GET_PARALLEL][CURL_ERROR_SIZE];
+	CURLcode result[S3_GET_PARALLEL];
+	int added[S3_GET_PARALLEL];
+};
+
+static int pool_handle(struct s3 *b, size_t i)
+{
+	if (b->multi == NULL && (b->multi = curl_multi_init()) == NULL)
+		return ERR_NOMEM;
+	if (b->pool[i] == NULL && (b->pool[i] = curl_easy_init()) == NULL)
+		return ERR_NOMEM;
+	return 0;
+}
+
+/* Starts item i's get in the multi handle; a failure leaves it pending. */
+static void wave_add(struct storage *s, struct wave *w, size_t i,
+    const struct storage_get_item *item)
+{
+	struct s3 *b = s->backend;
+	struct buf *out = item->out;
+
+	w->c[i] = new_call("GET", item->key);
+	w->c[i].body_limit = out->limit == 0 ? SIZE_MAX : out->limit > out->len ?
+	    out->limit - out->len : 0;
+	buf_init(&w->c[i].body, 0);
+	w->result[i] = CURLE_FAILED_INIT;
+	if (item->rc != STORAGE_GET_PENDING || pool_handle(b, i) < 0 ||
+	    prepare(s, b->pool[i], w->errbuf[i], &w->c[i], &w->headers[i]) < 0)
+		return;
+	w->added[i] = curl_multi_add_handle(b->multi, b->pool[i]) == CURLM_OK;
+}
+
+/* Runs the multi handle until its transfers are over (each has its own
+ * timeouts), noting each one's result. */
+static void wave_run(struct s3 *b, struct wave *w, size_t k)
+{
+	int running = 1, left;
+	CURLMsg *msg;
+
+	while (running > 0 && curl_multi_perform(b->multi, &running) == CURLM_OK && running > 0 &&
+	    curl_multi_poll(b->multi, NULL, 0, 1000, NULL) == CURLM_OK)
+		;
+	while ((msg = curl_multi_info_read(b->multi, &left)) != NULL)
+		for (size_t i = 0; i < k; i++)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == b->pool[i])
+				w->result[i] = msg->data.result;
+}
+
+/* Item i got a whole 2xx answer: its bytes go out; else it stays pending. */
+static void wave_finish(struct s3 *b, struct wave *w, size_t i, struct storage_get_item *item)
+{
+	struct call *c = &w->c[i];
+
+	if (w->added[i]) {
+		(void)curl_multi_remove_handle(b->multi, b->pool[i]);
+		if (w->result[i] == CURLE_OK && is_2xx(c->status) && !c->body_cut &&
+		    buf_append(item->out, c->body.data ? c->body.data : "", c->body.len) == 0)
+			item->rc = 0;
+	}
+	if (b->pool[i] != NULL) { /* leave the handle no pointer into w */
+		(void)curl_easy_setopt(b->pool[i], CURLOPT_HTTPHEADER, NULL);
+		(void)curl_easy_setopt(b->pool[i], CURLOPT_ERRORBUFFER, NULL);
+	}
+	free_headers(w->headers[i]);
+	buf_free(&c->body);
+}
+
+static int s3_get_many(struct storage *s, struct storage_get_item *items, size_t n)
+{
+	struct s3 *b = s->backend;
+	struct wave *w = malloc(sizeof *w);
+	size_t k;
+
+	if (w == NULL)
+		return 0; /* each item is then read alone */
+	for (size_t at = 0; at < n; at += k) {
+		k = n - at < S3_GET_PARALLEL ? n - at : S3_GET_PARALLEL;
+		memset(w, 0, sizeof *w);
+		for (size_t i = 0; i < k; i++)
+			wave_add(s, w, i, &items[at + i]);
+		wave_run(b, w, k);
+		for (size_t i = 0; i < k; i++)
+			wave_finish(b, w, i, &items[at + i]);
+	}
+	free(w);
+	clear_fail(s); /* the items left are read alone, and fail there */
+	return 0;
+}
+
 static int s3_head(struct storage *s, const char *key, struct storage_meta *meta)
 {
 	struct call c = new_call("HEAD", key);
@@ -1173,5 +1283,13 @@ static int s3_check(struct storage *s)
 }
 
 static const struct storage_ops s3_ops = {
-	s3_put, s3_put_file, s3_get_stream, s3_head, s3_del, s3_list, s3_check, s3_close,
+	.put = s3_put,
+	.put_file = s3_put_file,
+	.get_stream = s3_get_stream,
+	.get_many = s3_get_many,
+	.head = s3_head,
+	.del = s3_del,
+	.list = s3_list,
+	.check = s3_check,
+	.close = s3_close,
 };

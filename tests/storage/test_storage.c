@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "storage.h"
+#include "report.h"
 
 #define MIB (1024 * 1024)
 #define BIG_FILE (12 * MIB)
@@ -36,25 +37,7 @@ struct suite {
 
 typedef char keybuf[STORAGE_MAX_KEY + 1];
 
-static void report(struct suite *t, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(struct suite *t, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(ok ? "ok   " : "FAIL ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	if (!ok && t->s != NULL && storage_error_code(t->s)[0] != '\0')
-		printf(" [%s: %s]", storage_error_code(t->s), storage_error_message(t->s));
-	putchar('\n');
-	if (ok)
-		t->passed++;
-	else
-		t->failed++;
-}
+REPORT_FOR(struct suite)
 
 static void expect_rc(struct suite *t, int got, int want, const char *what)
 {
@@ -191,6 +174,45 @@ static void test_too_big(struct suite *t)
 	rc = storage_get(t->s, k, &b, NULL);
 	report(t, rc == 0 && b.len == sizeof bytes, "the same into a 100-byte buffer fits");
 	buf_free(&b);
+}
+
+/* ---- many at once ---- */
+
+#define GET_MANY 40
+
+static void test_get_many(struct suite *t)
+{
+	struct storage_get_item items[GET_MANY + 3];
+	struct buf out[GET_MANY + 3];
+	keybuf keys[GET_MANY + 3];
+	char body[32];
+	int rc = 0, same = 1;
+
+	for (int i = 0; i < GET_MANY + 3; i++) {
+		snprintf(body, sizeof body, "object %d", i);
+		key_of(t, "gm/", keys[i]);
+		snprintf(keys[i] + strlen(keys[i]), sizeof keys[i] - strlen(keys[i]), "%02d", i);
+		if (rc == 0 && i != GET_MANY)
+			rc = storage_put(t->s, keys[i], body, strlen(body), "text/plain", 0);
+		buf_init(&out[i], i == GET_MANY + 1 ? 4 : 0);
+		items[i] = (struct storage_get_item){ keys[i], &out[i], 0 };
+	}
+	items[GET_MANY + 2].key = "gm//bad";
+	expect_rc(t, rc, 0, "put 42 objects for get_many");
+	rc = storage_get_many(t->s, items, GET_MANY + 3);
+	for (int i = 0; i < GET_MANY; i++) {
+		snprintf(body, sizeof body, "object %d", i);
+		same &= items[i].rc == 0 && out[i].len == strlen(body) &&
+		    memcmp(out[i].data, body, out[i].len) == 0;
+	}
+	report(t, rc == 0 && same, "get_many of %d objects: each its own bytes", GET_MANY);
+	report(t, items[GET_MANY].rc == ERR_NOTFOUND && items[GET_MANY + 1].rc == ERR_TOOBIG &&
+	    out[GET_MANY + 1].len == 0 && items[GET_MANY + 2].rc == ERR_INVAL,
+	    "get_many: a missing key, a buffer too small, an invalid key: each its own error");
+	for (int i = 0; i < GET_MANY + 3; i++)
+		buf_free(&out[i]);
+	expect_rc(t, storage_get_many(t->s, items, STORAGE_GET_MANY_MAX + 1), ERR_INVAL,
+	    "get_many over its cap");
 }
 
 /* ---- create-only ---- */
@@ -765,6 +787,7 @@ int main(void)
 		test_overwrite(&t);
 		test_missing(&t);
 		test_too_big(&t);
+		test_get_many(&t);
 		test_create_only(&t);
 		test_create_race(&t);
 		test_odd_keys(&t);

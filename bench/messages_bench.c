@@ -1,0 +1,154 @@
+/*
+ * messages_bench: the message store's two costs, as bench/messages runs
+ * them, against the store config_load names (one struct storage, so one
+ * kept-alive connection).
+ *
+ *   messages_bench [--index DIR] append CONV N
+ *       appends N single-message batches (now's time), one after another;
+ *       prints "append <N> <us per op> <ops per s>"
+ *   messages_bench [--index DIR] newest ROUNDS LIMIT CONV...
+ *       ROUNDS times, reads the newest LIMIT messages of each CONV in turn
+ *       (so a change in the machine's load falls on all of them); prints
+ *       "newest <CONV> <messages> <median us> <min us>" per CONV
+ *
+ * --index DIR: through the message index in DIR/chats3.db (schema v3).
+ * Exits 0, or prints the failure and exits 1 (2 for bad arguments).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "ids.h"
+#include "message_index.h"
+#include "schema.h"
+#include "message_store.h"
+#include "numparse.h"
+#include "storage.h"
+
+#define CONVS_MAX 8
+#define ROUNDS_MAX 1000
+
+static int count_arg(const char *s, long max, long *out)
+{
+	return numparse_long(s, strlen(s), 1, max, out);
+}
+
+static int append_one(struct storage *s, struct db *ix, const char *conv, char *body)
+{
+	char user[] = "0b6c5a4e-6f52-4c8e-9d0e-2b1d3c4e5f60", name[] = "bench";
+	char sent[] = "2026-11-25T00:00:00.000Z";
+	struct message m = { .sender_role = MESSAGE_ROLE_USER, .type = MESSAGE_TEXT };
+	int rc;
+
+	if ((rc = ids_uuid4(m.message_id)) < 0)
+		return rc;
+	snprintf(m.conversation_id, sizeof m.conversation_id, "%s", conv);
+	m.sender_user_id = user;
+	m.sender_display_name = name;
+	m.body = body;
+	m.client_timestamp = sent;
+	m.server_received_ms = clock_now_ms();
+	return message_store_append(s, ix, &m, 1); /* m borrows: nothing to free */
+}
+
+static int bench_append(struct storage *s, struct db *ix, const char *conv, long n)
+{
+	char body[] = "a message of about the size people write, with a few words in it";
+	int64_t t0 = clock_mono_us();
+	double us;
+	int rc = 0;
+
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = append_one(s, ix, conv, body);
+	us = (double)(clock_mono_us() - t0) / (double)n;
+	if (rc == 0)
+		printf("append %ld %.1f %.1f\n", n, us, 1e6 / us);
+	return rc;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One read of the newest limit of conv: its time in *us. */
+static int read_newest(struct storage *s, struct db *ix, const char *conv, int limit,
+    int64_t *us, size_t *n)
+{
+	struct message_page p;
+	int64_t t0 = clock_mono_us();
+	int rc = message_store_history(s, ix, conv, limit, NULL, &p);
+
+	*us = clock_mono_us() - t0;
+	*n = p.n;
+	message_page_free(&p);
+	return rc;
+}
+
+static int bench_newest(struct storage *s, struct db *ix, long rounds, long limit,
+    char **convs, int nconv)
+{
+	static int64_t us[CONVS_MAX][ROUNDS_MAX];
+	size_t n[CONVS_MAX] = { 0 };
+	int rc = 0;
+
+	for (long r = 0; r < rounds && rc == 0; r++)
+		for (int c = 0; c < nconv && rc == 0; c++)
+			rc = read_newest(s, ix, convs[c], (int)limit, &us[c][r], &n[c]);
+	for (int c = 0; c < nconv && rc == 0; c++) {
+		qsort(us[c], (size_t)rounds, sizeof us[c][0], cmp_i64);
+		printf("newest %s %zu %lld %lld\n", convs[c], n[c], (long long)us[c][rounds / 2],
+		    (long long)us[c][0]);
+	}
+	return rc;
+}
+
+static int run(struct storage *s, struct db *ix, int argc, char **argv)
+{
+	long a, b;
+
+	if (argc == 4 && strcmp(argv[1], "append") == 0 && count_arg(argv[3], 10000000, &a) == 0)
+		return bench_append(s, ix, argv[2], a);
+	if (argc >= 5 && argc - 4 <= CONVS_MAX && strcmp(argv[1], "newest") == 0 &&
+	    count_arg(argv[2], ROUNDS_MAX, &a) == 0 &&
+	    count_arg(argv[3], MESSAGE_LIMIT_MAX, &b) == 0)
+		return bench_newest(s, ix, a, b, argv + 4, argc - 4);
+	return ERR_INVAL;
+}
+
+int main(int argc, char **argv)
+{
+	char err[CONFIG_ERR_LEN];
+	struct storage *s = NULL;
+	struct db *ix = NULL;
+	struct config cfg;
+	int rc = 0;
+
+	if (config_load(&cfg, err) < 0) {
+		printf("config: %s\n", err);
+		return 1;
+	}
+	if (argc > 2 && strcmp(argv[1], "--index") == 0) {
+		rc = schema_open(&ix, argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (rc == 0 && (rc = storage_open(&s, &cfg)) == 0)
+		rc = run(s, ix, argc, argv);
+	if (rc == ERR_INVAL)
+		fputs("usage: messages_bench [--index DIR] append CONV N | newest ROUNDS LIMIT CONV...\n",
+		    stderr);
+	else if (rc < 0)
+		printf("messages_bench: %s %s %s\n", err_str(rc), s ? storage_error_code(s) : "",
+		    s ? storage_error_message(s) : "");
+	storage_close(s);
+	db_close(ix);
+	config_free(&cfg);
+	return rc == ERR_INVAL ? 2 : rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,1027 @@
+/*
+ * message_store: the Message model, batches as NDJSON objects, and
+ * reading history back from the newest keys, found in the message index or
+ * by walking storage (docs/history.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "base64url.h"
+#include "buf.h"
+#include "errors.h"
+#include "json.h"
+#include "message_index.h"
+#include "message_store.h"
+#include "numparse.h"
+#include "storage.h"
+#include "storage_keys.h"
+#include "utf8.h"
+
+#define NDJSON_TYPE "application/x-ndjson"
+#define DAY_LEN 10                   /* "YYYY-MM-DD" */
+#define MS_DIGITS 13
+#define BATCH_NAME_LEN (MS_DIGITS + 1 + UUID_STRLEN + 7) /* "<ms>-<uuid>.ndjson" */
+#define DAY_MS INT64_C(86400000)
+#define DAYS_MAX 100000              /* days of one conversation held at once */
+#define PROBES_MAX 1000              /* list requests one day's walk may make */
+#define PROBE_SLACK 1.25             /* keys asked for over the keys needed */
+#define WIDEN 8                      /* how much an empty probe widens the next */
+
+typedef int (*page_fn)(void *ctx, const struct storage_list *l);
+
+/* ---- the model ---- */
+
+static const char *const type_names[] = { "text", "system", "file" };
+static const char *const role_names[] = { "user", "admin", "system" };
+
+void message_free(struct message *m)
+{
+	free(m->sender_user_id);
+	free(m->sender_display_name);
+	free(m->sender_avatar_url);
+	free(m->body);
+	free(m->client_timestamp);
+	free(m->attachment_id);
+	free(m->filename);
+	free(m->mimetype);
+	free(m->url);
+	memset(m, 0, sizeof *m);
+}
+
+static int add_string(cJSON *o, const char *name, const char *v)
+{
+	return v == NULL || cJSON_AddStringToObject(o, name, v) != NULL ? 0 : ERR_NOMEM;
+}
+
+static int add_fields(cJSON *o, const struct message *m, const char *received)
+{
+	const char *fields[][2] = {
+		{ "messageId", m->message_id }, { "conversationId", m->conversation_id },
+		{ "senderUserId", m->sender_user_id },
+		{ "senderDisplayName", m->sender_display_name },
+		{ "senderAvatarUrl", m->sender_avatar_url },
+		{ "senderRole", role_names[m->sender_role] }, { "type", type_names[m->type] },
+		{ "body", m->body }, { "clientTimestamp", m->client_timestamp },
+		{ "serverReceivedAt", received }, { "attachmentId", m->attachment_id },
+		{ "filename", m->filename }, { "mimetype", m->mimetype }, { "url", m->url },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0] && rc == 0; i++)
+		rc = add_string(o, fields[i][0], fields[i][1]);
+	return rc;
+}
+
+int message_to_json(const struct message *m, cJSON **out)
+{
+	char received[ISO_TIME_LEN + 1];
+	int rc;
+
+	*out = NULL;
+	if ((unsigned)m->type > MESSAGE_FILE || (unsigned)m->sender_role > MESSAGE_ROLE_SYSTEM)
+		return ERR_INVAL;
+	if ((rc = clock_iso(m->server_received_ms, received)) < 0)
+		return rc;
+	if ((*out = cJSON_CreateObject()) == NULL)
+		return ERR_NOMEM;
+	if ((rc = add_fields(*out, m, received)) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static const char *string_of(const cJSON *j, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A copy of j's string name into *out; absent or null leaves NULL. */
+static int take_string(const cJSON *j, const char *name, char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return ERR_INVAL;
+	return (*out = strdup(v->valuestring)) != NULL ? 0 : ERR_NOMEM;
+}
+
+static int lookup(const char *v, const char *const *names, int n)
+{
+	for (int i = 0; v != NULL && i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int copy_id(char *out, size_t size, const char *v)
+{
+	if (v == NULL || strnlen(v, size) >= size)
+		return ERR_INVAL;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int fill_fixed(const cJSON *j, struct message *m)
+{
+	int type = lookup(string_of(j, "type"), type_names, 3);
+	int role = lookup(string_of(j, "senderRole"), role_names, 3);
+	const char *received = string_of(j, "serverReceivedAt");
+
+	if (type < 0 || role < 0 || received == NULL ||
+	    clock_parse_iso(received, &m->server_received_ms) < 0 ||
+	    copy_id(m->message_id, sizeof m->message_id, string_of(j, "messageId")) < 0 ||
+	    copy_id(m->conversation_id, sizeof m->conversation_id,
+	    string_of(j, "conversationId")) < 0)
+		return ERR_INVAL;
+	m->type = (enum message_type)type;
+	m->sender_role = (enum message_role)role;
+	return 0;
+}
+
+static int fill_strings(const cJSON *j, struct message *m)
+{
+	struct { const char *name; char **field; } s[] = {
+		{ "senderUserId", &m->sender_user_id },
+		{ "senderDisplayName", &m->sender_display_name },
+		{ "senderAvatarUrl", &m->sender_avatar_url }, { "body", &m->body },
+		{ "clientTimestamp", &m->client_timestamp },
+		{ "attachmentId", &m->attachment_id }, { "filename", &m->filename },
+		{ "mimetype", &m->mimetype }, { "url", &m->url },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof s / sizeof s[0] && rc == 0; i++)
+		rc = take_string(j, s[i].name, s[i].field);
+	return rc;
+}
+
+/* NULL (when allowed) or valid UTF-8 of at most max bytes. */
+static int valid_text(const char *v, size_t max, int required)
+{
+	size_t n;
+
+	if (v == NULL)
+		return !required;
+	n = strnlen(v, max + 1);
+	return n <= max && utf8_count(v, n) >= 0;
+}
+
+static int valid_message(const struct message *m)
+{
+	return ids_is_uuid4(m->message_id, strlen(m->message_id)) &&
+	    keys_valid_conversation_id(m->conversation_id) &&
+	    (unsigned)m->type <= MESSAGE_FILE && (unsigned)m->sender_role <= MESSAGE_ROLE_SYSTEM &&
+	    valid_text(m->sender_user_id, MESSAGE_STRING_MAX, 1) &&
+	    valid_text(m->sender_display_name, MESSAGE_STRING_MAX, 1) &&
+	    valid_text(m->sender_avatar_url, MESSAGE_STRING_MAX, 0) &&
+	    valid_text(m->body, MESSAGE_BODY_MAX, 1) &&
+	    valid_text(m->client_timestamp, MESSAGE_STRING_MAX, 1) &&
+	    valid_text(m->attachment_id, MESSAGE_STRING_MAX, 0) &&
+	    valid_text(m->filename, MESSAGE_STRING_MAX, 0) &&
+	    valid_text(m->mimetype, MESSAGE_STRING_MAX, 0) &&
+	    valid_text(m->url, MESSAGE_STRING_MAX, 0);
+}
+
+int message_from_json(const cJSON *j, struct message *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (!cJSON_IsObject(j))
+		return ERR_INVAL;
+	if ((rc = fill_fixed(j, m)) == 0 && (rc = fill_strings(j, m)) == 0 && !valid_message(m))
+		rc = ERR_INVAL;
+	if (rc < 0)
+		message_free(m);
+	return rc;
+}
+
+/* ---- batches ---- */
+
+/* v (an array of *cap elements of size bytes) with room for one more after
+ * the first n: v itself, or a doubled copy; NULL when out of memory (v
+ * stays). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t more = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return v;
+	if (more > SIZE_MAX / size || (p = realloc(v, more * size)) == NULL)
+		return NULL;
+	*cap = more;
+	return p;
+}
+
+struct messages {
+	struct message *v;
+	size_t n, cap;
+};
+
+static void messages_free(struct messages *ms)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		message_free(&ms->v[i]);
+	free(ms->v);
+	memset(ms, 0, sizeof *ms);
+}
+
+/* Moves *m (emptied) to the end of ms. */
+static int messages_take(struct messages *ms, struct message *m)
+{
+	struct message *v = grow(ms->v, &ms->cap, ms->n, sizeof *ms->v);
+
+	if (v == NULL)
+		return ERR_NOMEM;
+	ms->v = v;
+	ms->v[ms->n++] = *m;
+	memset(m, 0, sizeof *m);
+	return 0;
+}
+
+static int append_line(struct buf *b, const struct message *m)
+{
+	cJSON *j;
+	char *text;
+	int rc;
+
+	if (!valid_message(m))
+		return ERR_INVAL;
+	if ((rc = message_to_json(m, &j)) < 0)
+		return rc;
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (text == NULL)
+		return ERR_NOMEM;
+	if ((rc = buf_puts(b, text)) == 0)
+		rc = buf_putc(b, '\n');
+	free(text);
+	return rc;
+}
+
+static int same_batch(const struct message *a, const struct message *b)
+{
+	return strcmp(a->conversation_id, b->conversation_id) == 0 &&
+	    a->server_received_ms == b->server_received_ms;
+}
+
+static int index_rebuild(struct storage *s, struct db *ix, const char *conversation_id);
+
+/* The index learns of key before its object is put (see message_index.h);
+ * a conversation it does not cover yet it lists first (one LIST when the
+ * conversation is new). */
+static int index_key(struct storage *s, struct db *ix, const char *conversation_id,
+    const char *key)
+{
+	int covered, rc;
+
+	if (ix == NULL)
+		return 0;
+	if ((rc = message_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
+		rc = index_rebuild(s, ix, conversation_id);
+	return rc < 0 ? rc : message_index_add(ix, conversation_id, key);
+}
+
+int message_store_append(struct storage *s, struct db *index, const struct message *msgs,
+    size_t n)
+{
+	char key[STORAGE_MAX_KEY + 1];
+	struct buf b;
+	int rc = 0;
+
+	if (n == 0 || n > MESSAGE_BATCH_MAX)
+		return ERR_INVAL;
+	if ((rc = keys_message_batch(key, msgs[0].conversation_id, msgs[0].server_received_ms,
+	    msgs[n - 1].message_id)) < 0)
+		return rc;
+	buf_init(&b, MESSAGE_BATCH_BYTES);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = same_batch(&msgs[0], &msgs[i]) ? append_line(&b, &msgs[i]) : ERR_INVAL;
+	if (rc == 0)
+		rc = index_key(s, index, msgs[0].conversation_id, key);
+	if (rc == 0)
+		rc = storage_put(s, key, b.data, b.len, NDJSON_TYPE, STORAGE_CREATE_ONLY);
+	buf_free(&b);
+	return rc;
+}
+
+static int parse_line(const char *p, size_t n, const char *conversation_id,
+    struct messages *out)
+{
+	struct message m;
+	cJSON *j;
+	int rc;
+
+	if ((rc = json_parse(p, n, &j)) < 0)
+		return ERR_STORAGE;
+	rc = message_from_json(j, &m);
+	cJSON_Delete(j);
+	if (rc == ERR_INVAL || (rc == 0 && strcmp(m.conversation_id, conversation_id) != 0))
+		rc = ERR_STORAGE;
+	if (rc == 0)
+		rc = messages_take(out, &m);
+	message_free(&m);
+	return rc;
+}
+
+/* The batch p[0..n): its messages appended to out, in order. */
+static int parse_batch(const char *p, size_t n, const char *conversation_id,
+    struct messages *out)
+{
+	const char *nl;
+	size_t count = 0;
+	int rc = 0;
+
+	for (; n > 0 && rc == 0; n -= (size_t)(nl - p) + 1, p = nl + 1) {
+		if ((nl = memchr(p, '\n', n)) == NULL || ++count > MESSAGE_BATCH_MAX)
+			return ERR_STORAGE;
+		rc = parse_line(p, (size_t)(nl - p), conversation_id, out);
+	}
+	return rc;
+}
+
+/* ---- listing ---- */
+
+/* Calls fn with each page of the listing o, following continuations,
+ * until fn returns non-zero (< 0: that error). */
+static int for_each_page(struct storage *s, struct storage_list_opts o, page_fn fn, void *ctx)
+{
+	struct storage_list l;
+	char *token = NULL;
+	int rc;
+
+	do {
+		o.continuation = token;
+		if ((rc = storage_list(s, &o, &l)) == 0)
+			rc = fn(ctx, &l);
+		free(token);
+		token = l.next_continuation;
+		l.next_continuation = NULL;
+		storage_list_free(&l);
+	} while (rc == 0 && token != NULL);
+	free(token);
+	return rc < 0 ? rc : 0;
+}
+
+/* Lists under the conversation's messages prefix (fn returning > 0 ends
+ * the listing early). */
+static int list_messages(struct storage *s, const char *conversation_id, page_fn fn,
+    void *ctx, const char *delimiter, int max_keys)
+{
+	char prefix[STORAGE_MAX_KEY + 1];
+	struct storage_list_opts o = { prefix, delimiter, NULL, NULL, max_keys };
+	int rc;
+
+	if ((rc = keys_messages_prefix(prefix, conversation_id)) < 0)
+		return rc;
+	return for_each_page(s, o, fn, ctx);
+}
+
+struct strings {
+	char **v;
+	size_t n, cap;
+};
+
+static void strings_free(struct strings *ss)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		free(ss->v[i]);
+	free(ss->v);
+	memset(ss, 0, sizeof *ss);
+}
+
+static int strings_add(struct strings *ss, const char *s)
+{
+	char **v = grow(ss->v, &ss->cap, ss->n, sizeof *ss->v);
+
+	if (v == NULL)
+		return ERR_NOMEM;
+	ss->v = v;
+	return (ss->v[ss->n] = strdup(s)) != NULL ? (ss->n++, 0) : ERR_NOMEM;
+}
+
+/* The day prefix "<messages prefix>YYYY-MM-DD/" as epoch ms of its start. */
+static int day_start_ms(const char *day, size_t mlen, int64_t *ms)
+{
+	char iso[ISO_TIME_LEN + 1];
+
+	if (strlen(day) != mlen + DAY_LEN + 1 || day[mlen + DAY_LEN] != '/' ||
+	    snprintf(iso, sizeof iso, "%.10sT00:00:00.000Z", day + mlen) != ISO_TIME_LEN)
+		return ERR_INVAL;
+	return clock_parse_iso(iso, ms);
+}
+
+struct days {
+	struct strings list;
+	size_t mlen; /* length of the messages prefix */
+};
+
+static int add_days(void *ctx, const struct storage_list *l)
+{
+	struct days *d = ctx;
+	int64_t ms;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->nprefixes && rc == 0; i++) {
+		if (day_start_ms(l->prefixes[i], d->mlen, &ms) < 0)
+			continue; /* not ours */
+		rc = d->list.n < DAYS_MAX ? strings_add(&d->list, l->prefixes[i]) : ERR_TOOBIG;
+	}
+	return rc;
+}
+
+/* ---- walking back from the newest ---- */
+
+/* Keys collected walking back: newest first. */
+struct tail {
+	char **keys;
+	size_t n, cap;
+	const char *stop_uuid; /* since: the walk ends at this batch, not kept */
+	int stopped;
+};
+
+static int tail_done(const struct tail *t)
+{
+	return t->stopped || t->n == t->cap;
+}
+
+static int key_has_uuid(const char *key, const char *uuid)
+{
+	size_t n = strlen(key);
+
+	return n > BATCH_NAME_LEN && strncmp(key + n - 7 - UUID_STRLEN, uuid, UUID_STRLEN) == 0;
+}
+
+static int tail_push(struct tail *t, const char *key)
+{
+	if (t->stop_uuid != NULL && key_has_uuid(key, t->stop_uuid)) {
+		t->stopped = 1;
+		return 0;
+	}
+	if ((t->keys[t->n] = strdup(key)) == NULL)
+		return ERR_NOMEM;
+	t->n++;
+	return 0;
+}
+
+/* keys[0..m) are ascending: the newest go in first. */
+static int tail_push_chunk(struct tail *t, char *const *keys, size_t m)
+{
+	int rc = 0;
+
+	while (m > 0 && rc == 0 && !tail_done(t))
+		rc = tail_push(t, keys[--m]);
+	return rc;
+}
+
+static int tail_init(struct tail *t, size_t cap, const char *stop_uuid)
+{
+	memset(t, 0, sizeof *t);
+	t->cap = cap;
+	t->stop_uuid = stop_uuid;
+	return (t->keys = calloc(cap, sizeof *t->keys)) != NULL ? 0 : ERR_NOMEM;
+}
+
+static void tail_free(struct tail *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->keys[i]);
+	free(t->keys);
+}
+
+/* One day, walked back from hi with list probes that start where the
+ * newest keys needed are expected to begin (see docs/history.md). */
+struct day_walk {
+	struct storage *s;
+	const char *day;             /* the day's prefix */
+	size_t day_len;
+	int64_t day_start;
+	char hi[STORAGE_MAX_KEY + 1];    /* keys from here on are collected; "" none */
+	int64_t t_hi;
+	char floor[STORAGE_MAX_KEY + 1]; /* a key known to lie below hi; "" none */
+	char x[STORAGE_MAX_KEY + 1];     /* the probe's start-after; "" the day's start */
+	int64_t t_x;
+	double rate;                 /* keys per ms near hi; 0 unknown */
+};
+
+/* The ms of a key or probe marker of the day. */
+static int64_t ms_of(const struct day_walk *w, const char *k)
+{
+	long long v = 0;
+
+	for (size_t i = w->day_len; i < w->day_len + MS_DIGITS && k[i] >= '0' && k[i] <= '9'; i++)
+		v = v * 10 + (k[i] - '0');
+	return v;
+}
+
+static size_t below_hi(const struct day_walk *w, const struct storage_list *l)
+{
+	size_t m = 0;
+
+	while (m < l->nkeys && (w->hi[0] == '\0' || strcmp(l->keys[m], w->hi) < 0))
+		m++;
+	return m;
+}
+
+/* Where the next probe starts: early enough for want keys at the rate
+ * seen, wider after an empty one, never below floor or the day. */
+static void next_probe(struct day_walk *w, size_t want, int64_t last_width)
+{
+	int64_t width = w->rate > 0 ? (int64_t)((double)want * PROBE_SLACK / w->rate) + 1 :
+	    last_width * WIDEN + 1;
+	int64_t t = w->t_hi - width;
+
+	if (w->floor[0] != '\0' && t <= ms_of(w, w->floor)) {
+		memcpy(w->x, w->floor, strlen(w->floor) + 1);
+		w->t_x = ms_of(w, w->floor);
+	} else if (t <= w->day_start) {
+		w->x[0] = '\0';
+		w->t_x = w->day_start;
+	} else {
+		snprintf(w->x, sizeof w->x, "%s%013lld", w->day, (long long)t);
+		w->t_x = t;
+	}
+}
+
+/* The probe reached hi: keys[0..m) are all there is in (x, hi). */
+static void reached(struct day_walk *w, size_t m)
+{
+	int64_t width = w->t_hi - w->t_x;
+
+	w->rate = (double)m / (double)(width > 0 ? width : 1); /* 0: widen */
+	memcpy(w->hi, w->x, strlen(w->x) + 1);
+	w->t_hi = w->t_x;
+	if (w->floor[0] != '\0' && strcmp(w->floor, w->hi) >= 0)
+		w->floor[0] = '\0';
+}
+
+/* The probe stopped short of hi: more keys lie between its last and hi. */
+static void short_of_hi(struct day_walk *w, const struct storage_list *l)
+{
+	const char *last = l->keys[l->nkeys - 1];
+	int64_t width = ms_of(w, last) - ms_of(w, l->keys[0]);
+
+	w->rate = (double)l->nkeys / (double)(width > 0 ? width : 1);
+	memcpy(w->floor, last, strlen(last) + 1);
+}
+
+/* A probe starts after a marker "<day><ms>" or after a key (the floor). */
+static int probe_is_key(const struct day_walk *w)
+{
+	return strlen(w->x) > w->day_len + MS_DIGITS;
+}
+
+static int probe(struct day_walk *w, struct tail *t, int *done)
+{
+	struct storage_list_opts o = { w->day, NULL, w->x[0] ? w->x : NULL, NULL,
+		STORAGE_LIST_MAX };
+	struct storage_list l;
+	int64_t width = w->t_hi - w->t_x;
+	size_t m;
+	int rc;
+
+	if ((rc = storage_list(w->s, &o, &l)) < 0)
+		goto out;
+	m = below_hi(w, &l);
+	if (m < l.nkeys || l.next_continuation == NULL) {
+		rc = tail_push_chunk(t, l.keys, m);
+		if (rc == 0 && !tail_done(t) && probe_is_key(w))
+			rc = tail_push(t, w->x); /* the next older key: a start-after skips it */
+		*done = rc < 0 || tail_done(t) || w->x[0] == '\0';
+		reached(w, m);
+	} else {
+		short_of_hi(w, &l);
+	}
+	if (!*done)
+		next_probe(w, t->cap - t->n, width);
+out:
+	storage_list_free(&l);
+	return rc;
+}
+
+static int walk_day(struct storage *s, const char *day, size_t mlen, const char *hi,
+    struct tail *t)
+{
+	struct day_walk w = { .s = s, .day = day, .day_len = strlen(day) };
+	int64_t now = clock_now_ms();
+	int done = 0, rc = 0;
+
+	if (day_start_ms(day, mlen, &w.day_start) < 0)
+		return ERR_INTERNAL;
+	if (hi != NULL)
+		memcpy(w.hi, hi, strlen(hi) + 1);
+	w.t_hi = hi != NULL ? ms_of(&w, hi) :
+	    now >= w.day_start && now < w.day_start + DAY_MS ? now + 1 : w.day_start + DAY_MS;
+	w.t_x = w.day_start;
+	for (int i = 0; i < PROBES_MAX && rc == 0 && !done; i++)
+		rc = probe(&w, t, &done);
+	return rc == 0 && !done ? ERR_INTERNAL : rc;
+}
+
+/* Fills t through storage, walking the days back from the newest. */
+static int walk_storage(struct storage *s, const char *conversation_id, const char *before,
+    struct tail *t)
+{
+	char prefix[STORAGE_MAX_KEY + 1];
+	struct days d = { { NULL, 0, 0 }, 0 };
+	const char *day;
+	int rc;
+
+	if ((rc = keys_messages_prefix(prefix, conversation_id)) < 0)
+		return rc;
+	d.mlen = strlen(prefix);
+	rc = list_messages(s, conversation_id, add_days, &d, "/", STORAGE_LIST_MAX);
+	for (size_t i = d.list.n; i-- > 0 && rc == 0 && !tail_done(t);) {
+		day = d.list.v[i];
+		if (before != NULL && strncmp(day, before, strlen(day)) > 0)
+			continue;
+		rc = walk_day(s, day, d.mlen,
+		    before != NULL && strncmp(day, before, strlen(day)) == 0 ? before : NULL, t);
+	}
+	strings_free(&d.list);
+	return rc;
+}
+
+struct rebuild {
+	struct db *ix;
+	const char *conversation_id;
+};
+
+static int index_page(void *ctx, const struct storage_list *l)
+{
+	struct rebuild *r = ctx;
+	int rc, end;
+
+	if ((rc = message_index_begin(r->ix)) < 0)
+		return rc;
+	for (size_t i = 0; i < l->nkeys && rc == 0; i++)
+		rc = message_index_add(r->ix, r->conversation_id, l->keys[i]);
+	end = message_index_end(r->ix, rc == 0);
+	return rc < 0 ? rc : end;
+}
+
+/* Lists every key of the conversation into the index, then covers it. */
+static int index_rebuild(struct storage *s, struct db *ix, const char *conversation_id)
+{
+	struct rebuild r = { ix, conversation_id };
+	int rc = list_messages(s, conversation_id, index_page, &r, NULL, STORAGE_LIST_MAX);
+
+	return rc < 0 ? rc : message_index_cover(ix, conversation_id);
+}
+
+static int tail_take(void *ctx, const char *key)
+{
+	struct tail *t = ctx;
+	int rc = tail_push(t, key);
+
+	return rc < 0 ? rc : tail_done(t);
+}
+
+static int walk_index(struct storage *s, struct db *ix, const char *conversation_id,
+    const char *before, struct tail *t)
+{
+	int covered, rc;
+
+	if ((rc = message_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
+		rc = index_rebuild(s, ix, conversation_id);
+	if (rc == 0)
+		rc = message_index_newest(ix, conversation_id, before, t->cap - t->n + 1, tail_take, t);
+	return rc;
+}
+
+/* Fills t walking back from before (a batch key; NULL: the newest): from
+ * the index when there is one, else through storage, day by day. */
+static int walk_back(struct storage *s, struct db *ix, const char *conversation_id,
+    const char *before, struct tail *t)
+{
+	if (ix != NULL)
+		return walk_index(s, ix, conversation_id, before, t);
+	return walk_storage(s, conversation_id, before, t);
+}
+
+/* ---- cursors: base64url of "<YYYY-MM-DD>/<ms>-<uuid>.ndjson:<index>" ---- */
+
+struct position {
+	char key[STORAGE_MAX_KEY + 1];
+	long index; /* messages of the batch before the position */
+};
+
+#define CURSOR_REL (DAY_LEN + 1 + BATCH_NAME_LEN) /* the key's part after the prefix */
+
+static int cursor_encode(const struct position *p, char out[MESSAGE_CURSOR_MAX])
+{
+	char plain[CURSOR_REL + 16];
+	size_t klen = strlen(p->key);
+	int n;
+
+	if (klen < CURSOR_REL)
+		return ERR_INTERNAL;
+	n = snprintf(plain, sizeof plain, "%s:%ld", p->key + klen - CURSOR_REL, p->index);
+	if (n < 0 || (size_t)n >= sizeof plain)
+		return ERR_INTERNAL;
+	return base64url_encode(plain, (size_t)n, out, MESSAGE_CURSOR_MAX) < 0 ? ERR_INTERNAL : 0;
+}
+
+/* A cursor is valid when its parts rebuild a batch key of the
+ * conversation and encode back to the very same string. */
+static int cursor_decode(const char *cursor, const char *conversation_id,
+    struct position *p)
+{
+	char plain[MESSAGE_CURSOR_MAX], uuid[UUID_STRLEN + 1], again[MESSAGE_CURSOR_MAX];
+	const char *name = plain + DAY_LEN + 1;
+	size_t n;
+	long ms;
+
+	if (strnlen(cursor, MESSAGE_CURSOR_MAX) >= MESSAGE_CURSOR_MAX ||
+	    base64url_decode(cursor, plain, sizeof plain - 1, &n) < 0)
+		return ERR_INVAL;
+	plain[n] = '\0';
+	if (n < CURSOR_REL + 2 || strlen(plain) != n || plain[CURSOR_REL] != ':' ||
+	    name[MS_DIGITS] != '-' ||
+	    numparse_long(plain + CURSOR_REL + 1, n - CURSOR_REL - 1, 0, MESSAGE_BATCH_MAX,
+	    &p->index) < 0 ||
+	    numparse_long(name, MS_DIGITS, 0, 9999999999999L, &ms) < 0)
+		return ERR_INVAL;
+	memcpy(uuid, name + MS_DIGITS + 1, UUID_STRLEN);
+	uuid[UUID_STRLEN] = '\0';
+	if (keys_message_batch(p->key, conversation_id, ms, uuid) < 0 ||
+	    cursor_encode(p, again) < 0 || strcmp(again, cursor) != 0)
+		return ERR_INVAL;
+	return 0;
+}
+
+/* ---- history, since, export ---- */
+
+void message_page_free(struct message_page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		message_free(&p->v[i]);
+	free(p->v);
+	free(p->next_cursor);
+	memset(p, 0, sizeof *p);
+}
+
+/* Moves ms into the page in reverse order. */
+static void page_from_newest(struct message_page *out, struct messages *ms)
+{
+	for (size_t i = 0, j = ms->n; i < j--; i++) {
+		struct message m = ms->v[i];
+
+		ms->v[i] = ms->v[j];
+		ms->v[j] = m;
+	}
+	out->v = ms->v;
+	out->n = ms->n;
+	memset(ms, 0, sizeof *ms);
+}
+
+/* Batches read FETCH_AT_ONCE at a time (storage_get_many: in parallel on
+ * S3), which also bounds the bytes held. */
+#define FETCH_AT_ONCE 16
+
+typedef int (*batch_fn)(void *ctx, struct messages *batch, const char *key);
+
+struct fetch {
+	struct buf bytes[FETCH_AT_ONCE];
+	struct storage_get_item items[FETCH_AT_ONCE];
+};
+
+/* Reads the chunk [at, at + n) of t's keys, newest first or oldest first. */
+static int fetch(struct storage *s, const struct tail *t, size_t at, size_t n,
+    int oldest_first, struct fetch *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf_init(&f->bytes[i], MESSAGE_BATCH_BYTES);
+		f->items[i].key = t->keys[oldest_first ? t->n - 1 - (at + i) : at + i];
+		f->items[i].out = &f->bytes[i];
+	}
+	return storage_get_many(s, f->items, n);
+}
+
+/* Calls take with each of t's batches in order until it returns non-zero;
+ * *used counts the batches it was given. A key whose object is gone (an
+ * indexed put that failed) holds no messages. */
+static int each_batch(struct storage *s, const char *conversation_id, const struct tail *t,
+    int oldest_first, batch_fn take, void *ctx, size_t *used)
+{
+	struct messages batch = { NULL, 0, 0 };
+	struct fetch f;
+	size_t n;
+	int rc = 0, stop = 0;
+
+	*used = 0;
+	for (size_t at = 0; at < t->n && rc == 0 && !stop; at += n) {
+		n = t->n - at < FETCH_AT_ONCE ? t->n - at : FETCH_AT_ONCE;
+		rc = fetch(s, t, at, n, oldest_first, &f);
+		for (size_t i = 0; i < n && rc == 0 && !stop; i++, (*used)++) {
+			messages_free(&batch);
+			rc = f.items[i].rc == ERR_NOTFOUND ? 0 : f.items[i].rc;
+			if (rc == 0)
+				rc = parse_batch(f.bytes[i].data, f.bytes[i].len, conversation_id, &batch);
+			if (rc == 0 && (rc = take(ctx, &batch, f.items[i].key)) > 0)
+				stop = 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			buf_free(&f.bytes[i]);
+	}
+	messages_free(&batch);
+	return rc < 0 ? rc : 0;
+}
+
+/* Collecting the newest limit messages, newest first. */
+struct newest {
+	const struct position *before; /* the cursor, or NULL */
+	size_t limit;
+	struct messages ms;
+	struct position oldest;        /* of the last message taken */
+};
+
+static int take_newest(void *ctx, struct messages *batch, const char *key)
+{
+	struct newest *w = ctx;
+	size_t end = batch->n;
+	int rc = 0;
+
+	if (w->before != NULL && strcmp(key, w->before->key) == 0 &&
+	    (size_t)w->before->index < end)
+		end = (size_t)w->before->index;
+	while (end > 0 && w->ms.n < w->limit && rc == 0) {
+		rc = messages_take(&w->ms, &batch->v[--end]);
+		memcpy(w->oldest.key, key, strlen(key) + 1);
+		w->oldest.index = (long)end;
+	}
+	return rc < 0 ? rc : w->ms.n == w->limit;
+}
+
+static int valid_limit(int limit)
+{
+	return limit >= 1 && limit <= MESSAGE_LIMIT_MAX;
+}
+
+int message_store_history(struct storage *s, struct db *index, const char *conversation_id,
+    int limit, const char *cursor, struct message_page *out)
+{
+	char next[MESSAGE_CURSOR_MAX];
+	struct position before;
+	struct newest w = { NULL, (size_t)limit, { NULL, 0, 0 }, { "", 0 } };
+	struct tail t;
+	size_t used = 0;
+	int has_cursor = cursor != NULL && cursor[0] != '\0', more, rc;
+
+	memset(out, 0, sizeof *out);
+	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit) ||
+	    (has_cursor && cursor_decode(cursor, conversation_id, &before) < 0))
+		return ERR_INVAL;
+	if ((rc = tail_init(&t, (size_t)limit + 1, NULL)) < 0)
+		return rc;
+	w.before = has_cursor ? &before : NULL;
+	if (has_cursor && before.index > 0)
+		rc = tail_push(&t, before.key);
+	if (rc == 0)
+		rc = walk_back(s, index, conversation_id, has_cursor ? before.key : NULL, &t);
+	if (rc == 0)
+		rc = each_batch(s, conversation_id, &t, 0, take_newest, &w, &used);
+	/* a full tail read to its end held empty batches: more keys may follow */
+	more = used < t.n || t.n == t.cap || (w.ms.n == w.limit && w.oldest.index > 0);
+	if (rc == 0 && more && (rc = cursor_encode(&w.oldest, next)) == 0 &&
+	    (out->next_cursor = strdup(next)) == NULL)
+		rc = ERR_NOMEM;
+	if (rc == 0)
+		page_from_newest(out, &w.ms);
+	messages_free(&w.ms);
+	tail_free(&t);
+	if (rc < 0)
+		message_page_free(out);
+	return rc;
+}
+
+/* Collecting the oldest limit messages, oldest first. */
+struct oldest {
+	size_t limit;
+	struct messages ms;
+	int left;          /* the last batch had messages left over */
+};
+
+static int take_oldest(void *ctx, struct messages *batch, const char *key)
+{
+	struct oldest *w = ctx;
+	size_t i;
+	int rc = 0;
+
+	(void)key;
+	for (i = 0; i < batch->n && w->ms.n < w->limit && rc == 0; i++)
+		rc = messages_take(&w->ms, &batch->v[i]);
+	w->left = i < batch->n;
+	return rc < 0 ? rc : w->ms.n == w->limit;
+}
+
+int message_store_since(struct storage *s, struct db *index, const char *conversation_id,
+    const char *message_id, int limit, struct message_page *out)
+{
+	char uuid[UUID_STRLEN + 1];
+	struct oldest w = { (size_t)limit, { NULL, 0, 0 }, 0 };
+	struct tail t;
+	size_t used = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit) ||
+	    message_id == NULL || !ids_is_uuid4(message_id, strnlen(message_id, UUID_STRLEN + 1)))
+		return ERR_INVAL;
+	for (size_t i = 0; i <= UUID_STRLEN; i++)
+		uuid[i] = (char)(message_id[i] >= 'A' && message_id[i] <= 'F' ?
+		    message_id[i] - 'A' + 'a' : message_id[i]);
+	if ((rc = tail_init(&t, MESSAGE_SINCE_SCAN_MAX, uuid)) < 0)
+		return rc;
+	rc = walk_back(s, index, conversation_id, NULL, &t);
+	if (rc == 0 && !t.stopped)
+		rc = ERR_NOTFOUND;
+	if (rc == 0)
+		rc = each_batch(s, conversation_id, &t, 1, take_oldest, &w, &used);
+	if (rc == 0) {
+		out->more = used < t.n || w.left;
+		out->v = w.ms.v;
+		out->n = w.ms.n;
+		memset(&w.ms, 0, sizeof w.ms);
+	}
+	messages_free(&w.ms);
+	tail_free(&t);
+	return rc;
+}
+
+struct export {
+	struct storage *s;
+	const struct message_writer *w;
+	char last;   /* the last byte written */
+	int rc;      /* why the writer stopped */
+};
+
+static int export_begin(void *ctx, const struct storage_meta *meta)
+{
+	(void)ctx;
+	(void)meta;
+	return 0;
+}
+
+static int export_write(void *ctx, const char *p, size_t n)
+{
+	struct export *e = ctx;
+
+	if (n == 0)
+		return 0;
+	if (e->w->write(e->w->ctx, p, n) < 0) {
+		e->rc = ERR_IO;
+		return -1;
+	}
+	e->last = p[n - 1];
+	return 0;
+}
+
+static int export_keys(void *ctx, const struct storage_list *l)
+{
+	struct export *e = ctx;
+	const struct storage_sink sink = { export_begin, export_write, e };
+	int rc = 0;
+
+	for (size_t i = 0; i < l->nkeys && rc == 0; i++) {
+		e->last = '\n';
+		rc = storage_get_stream(e->s, l->keys[i], &sink);
+		if (rc < 0 && e->rc < 0)
+			rc = e->rc;
+		if (rc == 0 && e->last != '\n')
+			rc = export_write(e, "\n", 1) < 0 ? e->rc : 0;
+	}
+	return rc;
+}
+
+static int export_days(void *ctx, const struct storage_list *l)
+{
+	struct export *e = ctx;
+	struct storage_list_opts o = { NULL, NULL, NULL, NULL, STORAGE_LIST_MAX };
+	int rc = 0;
+
+	for (size_t i = 0; i < l->nprefixes && rc == 0; i++) {
+		o.prefix = l->prefixes[i];
+		rc = for_each_page(e->s, o, export_keys, e);
+	}
+	return rc;
+}
+
+int message_store_export(struct storage *s, const char *conversation_id,
+    const struct message_writer *w)
+{
+	struct export e = { s, w, '\n', 0 };
+
+	if (w == NULL || w->write == NULL)
+		return ERR_INVAL;
+	return list_messages(s, conversation_id, export_days, &e, "/", STORAGE_LIST_MAX);
+}

@@ -1,0 +1,118 @@
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "errors.h"
+#include "relay_client.h"
+#include "storage_keys.h"
+
+struct relay {
+	int fd;
+	struct sockaddr_un addr;
+	socklen_t addr_len;
+};
+
+int relay_open(struct relay **out, const char *data_dir)
+{
+	struct relay *r;
+	int n;
+
+	*out = NULL;
+	if (data_dir == NULL || (r = calloc(1, sizeof *r)) == NULL)
+		return data_dir == NULL ? ERR_CONFIG : ERR_NOMEM;
+	r->addr.sun_family = AF_UNIX;
+	n = snprintf(r->addr.sun_path, sizeof r->addr.sun_path, "%s/%s", data_dir, RELAY_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof r->addr.sun_path) {
+		free(r);
+		return ERR_CONFIG;
+	}
+	r->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+	if ((r->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+		free(r);
+		return ERR_IO;
+	}
+	*out = r;
+	return 0;
+}
+
+/* The frame's text (caller frees), or NULL when out of memory. */
+static char *frame_of(const char *conversation_id, const cJSON *event)
+{
+	cJSON *frame = cJSON_CreateObject();
+	char *text = NULL;
+
+	if (frame != NULL && cJSON_AddNumberToObject(frame, "v", RELAY_FRAME_VERSION) != NULL &&
+	    cJSON_AddStringToObject(frame, "conversationId", conversation_id) != NULL &&
+	    cJSON_AddItemReferenceToObject(frame, "event", (cJSON *)event))
+		text = cJSON_PrintUnformatted(frame);
+	cJSON_Delete(frame); /* the reference leaves event to its owner */
+	return text;
+}
+
+static enum relay_status status_of(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ECONNREFUSED:
+	case ENOTDIR:
+		return RELAY_ABSENT;
+	case EAGAIN:
+	case ENOBUFS:
+		return RELAY_BUSY;
+	case EMSGSIZE:
+		return RELAY_TOOBIG;
+	default:
+		return RELAY_ERROR;
+	}
+}
+
+enum relay_status relay_publish(struct relay *r, const char *conversation_id,
+    const cJSON *event)
+{
+	enum relay_status st = RELAY_SENT;
+	size_t n;
+	ssize_t sent;
+	char *text;
+
+	if (r == NULL || conversation_id == NULL || !keys_valid_conversation_id(conversation_id) ||
+	    !cJSON_IsObject(event))
+		return RELAY_ERROR;
+	if ((text = frame_of(conversation_id, event)) == NULL)
+		return RELAY_ERROR;
+	if ((n = strlen(text)) > RELAY_FRAME_MAX) {
+		st = RELAY_TOOBIG;
+	} else {
+		do
+			sent = sendto(r->fd, text, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			    (const struct sockaddr *)&r->addr, r->addr_len);
+		while (sent < 0 && errno == EINTR);
+		if (sent < 0)
+			st = status_of(errno);
+		else if ((size_t)sent != n)
+			st = RELAY_ERROR;
+	}
+	free(text);
+	return st;
+}
+
+const char *relay_status_str(enum relay_status st)
+{
+	static const char *const names[] = { "sent", "absent", "busy", "too big", "error" };
+
+	return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "error";
+}
+
+void relay_close(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	close(r->fd);
+	free(r);
+}

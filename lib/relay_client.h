@@ -1,0 +1,57 @@
+/*
+ * relay_client: hands events to the SSE relay (sse-relay/) over a Unix
+ * datagram socket at <data_dir>/run/relay-events.sock (its HTTP side for
+ * the SSE clients is run/relay.sock). Publishing never blocks
+ * and never fails a request: when the relay is absent, stale or busy the
+ * event is dropped and relay_publish says so, for the log.
+ *
+ * Frame format (what the relay parses; one frame per datagram, nothing
+ * else in it): the UTF-8 text of one JSON object, no trailing newline,
+ * at most RELAY_FRAME_MAX bytes:
+ *
+ *   {"v":1,"conversationId":"<id>","event":<SignalingEvent>}
+ *
+ * where <SignalingEvent> is the seed's {"id","type","fromUserId",
+ * "toUserId","data","timestamp"} object as given. "v" is the frame
+ * version: a relay drops frames of a version it does not know. A datagram
+ * longer than RELAY_FRAME_MAX, or not such an object, is dropped.
+ *
+ * A struct relay belongs to one process (one unbound socket, kept);
+ * relay_close frees it.
+ */
+#ifndef CHATS3_RELAY_CLIENT_H
+#define CHATS3_RELAY_CLIENT_H
+
+struct cJSON;
+struct relay;
+
+#define RELAY_SOCKET "run/relay-events.sock" /* under the data directory */
+#define RELAY_EVENT_DATA_MAX 65536      /* an event's data, as the API caps it */
+#define RELAY_FRAME_MAX (RELAY_EVENT_DATA_MAX + 4096) /* the frame around it */
+#define RELAY_FRAME_VERSION 1
+
+enum relay_status {
+	RELAY_SENT = 0,   /* in the relay's queue */
+	RELAY_ABSENT,     /* no socket, or nobody bound to it: dropped */
+	RELAY_BUSY,       /* the relay's queue is full: dropped */
+	RELAY_TOOBIG,     /* the frame would exceed RELAY_FRAME_MAX: dropped */
+	RELAY_ERROR,      /* anything else (out of memory, bad arguments): dropped */
+};
+
+/* Prepares a client for <data_dir>/run/relay-events.sock (the relay need not run).
+ * 0, ERR_CONFIG (the path does not fit a socket address), ERR_NOMEM or
+ * ERR_IO. *out is NULL on failure. */
+int relay_open(struct relay **out, const char *data_dir);
+
+/* Sends event (borrowed) for conversation_id as one frame, without
+ * waiting. */
+enum relay_status relay_publish(struct relay *r, const char *conversation_id,
+    const struct cJSON *event);
+
+/* "sent", "absent", "busy", "too big", "error". Never NULL. */
+const char *relay_status_str(enum relay_status st);
+
+/* Closes the socket and frees r. NULL is fine. */
+void relay_close(struct relay *r);
+
+#endif
