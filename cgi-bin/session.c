@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "conversation.h"
 #include "errors.h"
+#include "presence.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "response.h"
@@ -156,6 +157,7 @@ static int session(struct request *r)
 static int leave(struct request *r)
 {
 	struct session_store *st;
+	struct session gone;
 	const char *t = auth_token(r);
 	cJSON *data;
 	int rc;
@@ -163,7 +165,9 @@ static int leave(struct request *r)
 	if ((rc = app_sessions(r->app, &st)) < 0)
 		return rc;
 	/* A session ended between the lookup and now has left all the same. */
-	if ((rc = session_store_delete(st, t, strlen(t))) < 0 && rc != ERR_NOTFOUND)
+	if ((rc = session_store_delete(st, t, strlen(t), &gone)) == 0)
+		presence_left(r->app, &gone, r->id);
+	else if (rc != ERR_NOTFOUND)
 		return rc;
 	if ((rc = auth_set_cookie(r, NULL, 0)) < 0)
 		return rc;

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "conversation.h"
 #include "errors.h"
+#include "presence.h"
 #include "session_store.h"
 #include "storage_keys.h"
 
@@ -120,11 +121,13 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 int admin_kick(struct app *app, const char *id, cJSON **out)
 {
 	struct session_store *st;
+	struct session gone;
 	int rc;
 
 	*out = NULL;
 	if ((rc = app_sessions(app, &st)) < 0 ||
-	    (rc = session_store_delete(st, id, strlen(id))) < 0)
+	    (rc = session_store_delete(st, id, strlen(id), &gone)) < 0)
 		return rc;
+	presence_left(app, &gone, NULL);
 	return wrap("kicked", cJSON_CreateTrue(), out);
 }

@@ -3,6 +3,7 @@
 #include "app.h"
 #include "db.h"
 #include "errors.h"
+#include "relay_client.h"
 #include "schema.h"
 #include "session_store.h"
 #include "storage.h"
@@ -47,8 +48,20 @@ int app_sessions(struct app *app, struct session_store **out)
 	return 0;
 }
 
+int app_relay(struct app *app, struct relay **out)
+{
+	int rc;
+
+	if (app->relay == NULL && (rc = relay_open(&app->relay, app->cfg.data_dir)) < 0)
+		return rc;
+	*out = app->relay;
+	return 0;
+}
+
 void app_free(struct app *app)
 {
+	relay_close(app->relay);
+	app->relay = NULL;
 	session_store_close(app->sessions);
 	app->sessions = NULL;
 	db_close(app->db);

@@ -10,12 +10,14 @@
 
 struct db;
 struct session_store;
+struct relay;
 struct storage;
 
 struct app {
 	struct config cfg;
 	struct db *db;           /* NULL until app_db opens it */
 	struct storage *storage; /* NULL until app_storage opens it */
+	struct relay *relay;     /* NULL until app_relay opens it */
 	struct session_store *sessions; /* NULL until app_sessions opens it */
 };
 
@@ -33,7 +35,12 @@ int app_storage(struct app *app, struct storage **out);
 /* The session store on the database, opened on first use; as app_db. */
 int app_sessions(struct app *app, struct session_store **out);
 
-/* Closes the session store, the database and storage and frees the configuration. */
+/* The client for the SSE relay, opened on first use (the relay itself
+ * need not run). ERR_CONFIG, ERR_NOMEM or ERR_IO. */
+int app_relay(struct app *app, struct relay **out);
+
+/* Closes the relay client, the session store, the database and storage and
+ * frees the configuration. */
 void app_free(struct app *app);
 
 #endif

@@ -10,6 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "errors.h"
+#include "clock.h"
+#include "ids.h"
 #include "relay_client.h"
 #include "storage_keys.h"
 
@@ -115,4 +117,31 @@ void relay_close(struct relay *r)
 		return;
 	close(r->fd);
 	free(r);
+}
+
+cJSON *relay_event(const char *type, const char *from_user_id,
+    const char *to_user_id, cJSON *data)
+{
+	char id[UUID_STRLEN + 1];
+	cJSON *ev = cJSON_CreateObject();
+
+	if (data == NULL)
+		data = cJSON_CreateObject();
+	if (ev == NULL || data == NULL || ids_uuid4(id) < 0 ||
+	    cJSON_AddStringToObject(ev, "id", id) == NULL ||
+	    cJSON_AddStringToObject(ev, "type", type) == NULL ||
+	    cJSON_AddStringToObject(ev, "fromUserId", from_user_id) == NULL ||
+	    (to_user_id ? cJSON_AddStringToObject(ev, "toUserId", to_user_id) :
+	    cJSON_AddNullToObject(ev, "toUserId")) == NULL ||
+	    !cJSON_AddItemToObject(ev, "data", data)) {
+		if (ev == NULL || !cJSON_HasObjectItem(ev, "data"))
+			cJSON_Delete(data);
+		cJSON_Delete(ev);
+		return NULL;
+	}
+	if (cJSON_AddNumberToObject(ev, "timestamp", (double)clock_now_ms()) == NULL) {
+		cJSON_Delete(ev);
+		return NULL;
+	}
+	return ev;
 }

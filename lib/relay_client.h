@@ -48,6 +48,12 @@ int relay_open(struct relay **out, const char *data_dir);
 enum relay_status relay_publish(struct relay *r, const char *conversation_id,
     const struct cJSON *event);
 
+/* A new SignalingEvent {id, type, fromUserId, toUserId (null when NULL),
+ * data, timestamp} taking ownership of data (NULL: {}); NULL when out of
+ * memory (data is freed all the same). */
+struct cJSON *relay_event(const char *type, const char *from_user_id,
+    const char *to_user_id, struct cJSON *data);
+
 /* "sent", "absent", "busy", "too big", "error". Never NULL. */
 const char *relay_status_str(enum relay_status st);
 

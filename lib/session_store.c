@@ -224,12 +224,13 @@ int session_store_lookup(struct session_store *st, const char *t, size_t n,
 	return rc == 0 ? touch(st, hash, out) : rc;
 }
 
-int session_store_delete(struct session_store *st, const char *t, size_t n)
+int session_store_delete(struct session_store *st, const char *t, size_t n,
+    struct session *gone)
 {
-	static const char by_user[] = "DELETE FROM sessions WHERE user_id = ?1";
-	static const char by_token[] = "DELETE FROM sessions WHERE token_hash = ?1";
+	static const char by_user[] = "DELETE FROM sessions WHERE user_id = ?1 RETURNING " COLUMNS;
+	static const char by_token[] = "DELETE FROM sessions WHERE token_hash = ?1 RETURNING " COLUMNS;
 	unsigned char hash[HASH_LEN];
-	int uuid = ids_is_uuid4(t, n), rc;
+	int uuid = ids_is_uuid4(t, n), rc, step;
 	sqlite3_stmt *q;
 
 	if (!uuid && !is_token(t, n))
@@ -242,9 +243,16 @@ int session_store_delete(struct session_store *st, const char *t, size_t n)
 		sqlite3_bind_text(q, 1, t, (int)n, SQLITE_STATIC);
 	else
 		sqlite3_bind_blob(q, 1, hash, HASH_LEN, SQLITE_STATIC);
-	if ((rc = run(q)) < 0)
-		return rc;
-	return sqlite3_changes(db_handle(st->db)) > 0 ? 0 : ERR_NOTFOUND;
+	if ((step = sqlite3_step(q)) == SQLITE_ROW && gone != NULL)
+		read_row(q, 0, gone);
+	rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOTFOUND : ERR_DB;
+	/* Stepping to the end finishes the statement, and with it the delete. */
+	while (step == SQLITE_ROW)
+		step = sqlite3_step(q);
+	if (step != SQLITE_DONE)
+		rc = ERR_DB;
+	db_done(q);
+	return rc;
 }
 
 int session_store_list(struct session_store *st, const char *conversation_id,

@@ -67,8 +67,10 @@ int session_store_lookup(struct session_store *st, const char *t, size_t n,
     struct session *out);
 
 /* Ends the session of token t[0..n) or, when t is a UUID, the session of
- * that user id. ERR_NOTFOUND when there was none; ERR_DB. */
-int session_store_delete(struct session_store *st, const char *t, size_t n);
+ * that user id, copying it into gone (may be NULL). ERR_NOTFOUND when
+ * there was none; ERR_DB. */
+int session_store_delete(struct session_store *st, const char *t, size_t n,
+    struct session *gone);
 
 /* Calls each for every live session of conversation_id, oldest first. */
 int session_store_list(struct session_store *st, const char *conversation_id,

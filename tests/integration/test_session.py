@@ -3,7 +3,9 @@ a code, the caller's session, participants, leave, and every bad input of
 issue 4 with its status and envelope."""
 
 import json
+import os
 import re
+import socket
 import unittest
 
 import harness
@@ -268,3 +270,50 @@ class JoinRateLimit(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PeerLeave(WithAdminServer):
+    """Leaving, and being kicked, are told to the others through the relay:
+    this test binds the relay's event socket and reads what arrives."""
+
+    def setUp(self):
+        self.conv = new_conversation(self.srv)
+        path = os.path.join(self.srv.data_dir, "run", "relay-events.sock")
+        self.relay = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.relay.bind(path)
+        os.chmod(path, 0o666)  # the programs may run as the web server's user
+        self.relay.settimeout(10)
+
+    def tearDown(self):
+        path = self.relay.getsockname()
+        self.relay.close()
+        os.unlink(path)
+
+    def frame(self):
+        doc = json.loads(self.relay.recv(70000))
+        self.assertEqual(doc["v"], 1)
+        self.assertEqual(doc["conversationId"], self.conv["conversationId"])
+        return doc["event"]
+
+    def assert_peer_leave(self, ev, who):
+        self.assertEqual(ev["type"], "peer-leave")
+        self.assertEqual(ev["fromUserId"], who["userId"])
+        self.assertIsNone(ev["toUserId"])
+        self.assertEqual(ev["data"]["displayName"], who["displayName"])
+        self.assertRegex(ev["id"], r"^[0-9a-f-]{36}$")
+        self.assertIsInstance(ev["timestamp"], (int, float))
+
+    def test_leave_broadcasts_peer_leave(self):
+        r = join(self.srv, self.conv, "Leaver")
+        me = envelope(r)["data"]["session"]
+        r = self.srv.request("POST", "/api/v1/leave", headers={"x-session-id": me["sessionId"]})
+        self.assertEqual(r.status, 200, r.body)
+        self.assert_peer_leave(self.frame(), me)
+
+    def test_kick_broadcasts_peer_leave(self):
+        r = join(self.srv, self.conv, "Kicked")
+        me = envelope(r)["data"]["session"]
+        r = self.srv.request("DELETE", "/api/v1/admin/sessions/" + me["userId"],
+                             headers={"Authorization": "Bearer " + ADMIN})
+        self.assertEqual(r.status, 200, r.body)
+        self.assert_peer_leave(self.frame(), me)

@@ -104,13 +104,13 @@ static void test_delete(void)
 	struct session s, got;
 
 	CHECK(join("c4", "Frank", token, &s) == 0);
-	CHECK(session_store_delete(st, token, strlen(token)) == 0);
+	CHECK(session_store_delete(st, token, strlen(token), NULL) == 0);
 	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
-	CHECK(session_store_delete(st, token, strlen(token)) == ERR_NOTFOUND);
+	CHECK(session_store_delete(st, token, strlen(token), NULL) == ERR_NOTFOUND);
 	CHECK(join("c4", "Frank", token, &s) == 0);
-	CHECK(session_store_delete(st, s.user_id, strlen(s.user_id)) == 0);
+	CHECK(session_store_delete(st, s.user_id, strlen(s.user_id), NULL) == 0);
 	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
-	CHECK(session_store_delete(st, "x", 1) == ERR_NOTFOUND);
+	CHECK(session_store_delete(st, "x", 1, NULL) == ERR_NOTFOUND);
 }
 
 int main(void)
