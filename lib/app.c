@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "app.h"
 #include "db.h"
@@ -10,9 +11,7 @@
 
 int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 {
-	app->db = NULL;
-	app->storage = NULL;
-	app->sessions = NULL;
+	memset(app, 0, sizeof *app);
 	return config_load(&app->cfg, err);
 }
 
