@@ -559,7 +559,7 @@ static void test_index_orphan(struct suite *t)
 {
 	char conv[65], key[STORAGE_MAX_KEY + 1], uuid[UUID_STRLEN + 1];
 	struct ids ids = { 0 };
-	int rc = 0, pages;
+	int rc = 0, pages = 0;
 
 	conv_of(t, "orphan", conv);
 	for (int i = 0; i < 10 && rc == 0; i++)

@@ -14,6 +14,9 @@
 #include "storage.h"
 
 static void report_v(const struct storage *s, int *passed, int *failed, int ok,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void report_v(const struct storage *s, int *passed, int *failed, int ok,
     const char *fmt, va_list ap)
 {
 	fputs(ok ? "ok   " : "FAIL ", stdout);
