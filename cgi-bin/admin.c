@@ -7,8 +7,9 @@
  *   POST   /conversations/<id>/close
  *   POST   /conversations/<id>/join-code   a new code; the old one stops working
  *   GET    /conversations/<id>/sessions
+ *   POST   /conversations/<id>/messages    {"body"} -> 201, a system message
+ *   GET    /conversations/<id>/export      the transcript as NDJSON, streamed
  *   DELETE /sessions/<sessionId or userId> kick
- * Messages and export belong to the messages program.
  */
 #include <stddef.h>
 #include <string.h>
@@ -18,6 +19,9 @@
 #include "admin_ops.h"
 #include "app.h"
 #include "errors.h"
+#include "log.h"
+#include "message_post.h"
+#include "message_store.h"
 #include "numparse.h"
 #include "request.h"
 #include "response.h"
@@ -32,6 +36,15 @@ static const struct vfield create_fields[] = {
 	{ "conversationId", v_conversation_id, 0, 0, 0, offsetof(struct create_form, conversation_id) },
 };
 #define NCREATE (sizeof create_fields / sizeof create_fields[0])
+
+struct notice_form {
+	char *body;
+};
+
+static const struct vfield notice_fields[] = {
+	{ "body", v_message_body, 1, 1, MESSAGE_BODY_CHARS, offsetof(struct notice_form, body) },
+};
+#define NNOTICE (sizeof notice_fields / sizeof notice_fields[0])
 
 /* Answers the outcome of an admin_ops call: data with status, or the
  * error (404 and 409 with sentences of their own). */
@@ -96,10 +109,9 @@ static int list(struct request *r)
 	cJSON *details = NULL, *data = NULL;
 	int rc;
 
-	if ((rc = list_query(r, &q, &details)) < 0)
-		return rc;
-	if (details != NULL)
-		return emit_error(r, 400, "Invalid query parameter", details);
+	rc = list_query(r, &q, &details);
+	if ((rc = emit_query_details(r, rc, details)) != 0)
+		return rc < 0 ? rc : 0;
 	rc = admin_list(r->app, &q, &data);
 	return finish(r, rc, 200, data);
 }
@@ -120,6 +132,50 @@ static int new_code(struct request *r) { return on_capture(r, admin_new_code); }
 static int sessions(struct request *r) { return on_capture(r, admin_sessions); }
 static int kick(struct request *r) { return on_capture(r, admin_kick); }
 
+static int post_message(struct request *r)
+{
+	struct notice_form f = { 0 };
+	cJSON *details = NULL, *data = NULL;
+	int rc = validate_object(r->json, notice_fields, NNOTICE, &f, &details);
+
+	if (rc == 0) {
+		rc = admin_post_message(r->app, r->captures[0], f.body, &data);
+		rc = finish(r, rc, 201, data);
+	} else if (rc == ERR_INVAL) {
+		rc = emit_error(r, 400, "Invalid message", details);
+	} else {
+		cJSON_Delete(details);
+	}
+	validate_free(notice_fields, NNOTICE, &f);
+	return rc;
+}
+
+static int export_begin(void *ctx)
+{
+	struct request *r = ctx;
+	int rc = response_stream_begin(r, 200, "application/x-ndjson; charset=utf-8");
+
+	/* HEAD: the headers are the whole answer; 1 stops before reading. */
+	return rc < 0 ? rc : strcmp(r->method, "HEAD") == 0;
+}
+
+static int export_write(void *ctx, const char *p, size_t n)
+{
+	return response_stream_write(ctx, p, n) < 0 ? -1 : 0;
+}
+
+static int export(struct request *r)
+{
+	const struct message_writer w = { export_write, r };
+	int rc = admin_export(r->app, r->captures[0], export_begin, &w);
+
+	if (rc < 0 && !r->answered)
+		return finish(r, rc, 200, NULL);
+	if (rc < 0)
+		log_error(r->id, "export of %s cut short: %s", r->captures[0], err_str(rc));
+	return 0;
+}
+
 #define CONV "/api/v1/admin/conversations"
 
 static const struct route routes[] = {
@@ -129,6 +185,8 @@ static const struct route routes[] = {
 	{ "POST", CONV "/*/close", close_conversation, R_ADMIN, 0 },
 	{ "POST", CONV "/*/join-code", new_code, R_ADMIN, 0 },
 	{ "GET", CONV "/*/sessions", sessions, R_ADMIN, 0 },
+	{ "POST", CONV "/*/messages", post_message, R_ADMIN | R_JSON, 0 },
+	{ "GET", CONV "/*/export", export, R_ADMIN, 0 },
 	{ "DELETE", "/api/v1/admin/sessions/*", kick, R_ADMIN, 0 },
 };
 

@@ -14,7 +14,6 @@
 
 #include "app.h"
 #include "auth.h"
-#include "clock.h"
 #include "conversation.h"
 #include "errors.h"
 #include "presence.h"
@@ -46,25 +45,15 @@ static const struct vfield join_fields[] = {
 /* 0 when the client may try to join now; else answered 429 (or failed). */
 static int join_allowed(struct request *r)
 {
-	char addr[AUTH_ADDR_MAX + 1], bucket[AUTH_ADDR_MAX + 8], after[24];
-	struct db *db;
-	long retry = 0;
-	int rc;
+	char addr[AUTH_ADDR_MAX + 1], bucket[AUTH_ADDR_MAX + 8];
 
 	auth_client_addr(r, addr);
-	snprintf(bucket, sizeof bucket, "join:%s", addr[0] ? addr : "-");
-	if ((rc = app_db(r->app, &db)) == 0)
-		rc = ratelimit_hit(db, bucket, r->app->cfg.join_rate, clock_now_ms(), &retry);
-	if (rc == 0)
-		return 0;
-	if (rc < 0) {
-		emit_err(r, rc, "join rate limit");
-	} else {
-		snprintf(after, sizeof after, "%ld", retry);
-		request_add_header(r, "Retry-After", after);
-		emit_error(r, 429, "Too many join attempts; try again later", NULL);
+	if (snprintf(bucket, sizeof bucket, "join:%s", addr[0] ? addr : "-") >= (int)sizeof bucket) {
+		emit_err(r, ERR_INTERNAL, "join bucket");
+		return -1;
 	}
-	return -1;
+	return ratelimit_request(r, bucket, r->app->cfg.join_rate,
+	    "Too many join attempts; try again later");
 }
 
 /* {"session":..., "conversation":...} with status; the session carries

@@ -6,6 +6,8 @@
 #include "app.h"
 #include "conversation.h"
 #include "errors.h"
+#include "message_post.h"
+#include "message_store.h"
 #include "presence.h"
 #include "session_store.h"
 #include "storage_keys.h"
@@ -43,8 +45,43 @@ int admin_create(struct app *app, const char *id, cJSON **out)
 int admin_close(struct app *app, const char *id, cJSON **out)
 {
 	struct conversation c;
+	cJSON *m = NULL;
+	int rc;
 
-	return conversation_out(conversation_close(app, id, &c), &c, 0, out);
+	/* The notice goes first: when it cannot be stored the conversation
+	 * stays open, and closing again tries both again. */
+	if ((rc = conversation_get(app, id, &c)) == 0 && !c.closed)
+		rc = message_post_system(app, c.id, ADMIN_CLOSED_NOTICE, NULL, &m);
+	cJSON_Delete(m);
+	if (rc == 0)
+		rc = conversation_close(app, id, &c);
+	return conversation_out(rc, &c, 0, out);
+}
+
+int admin_post_message(struct app *app, const char *id, const char *body, cJSON **out)
+{
+	struct conversation c;
+	cJSON *m = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = conversation_get(app, id, &c)) < 0 ||
+	    (rc = message_post_system(app, c.id, body, NULL, &m)) < 0)
+		return rc;
+	return wrap("message", m, out);
+}
+
+int admin_export(struct app *app, const char *id, int (*begin)(void *ctx),
+    const struct message_writer *w)
+{
+	struct conversation c;
+	struct storage *s;
+	int rc;
+
+	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_storage(app, &s)) < 0 ||
+	    (rc = begin(w->ctx)) != 0)
+		return rc;
+	return message_store_export(s, c.id, w);
 }
 
 int admin_new_code(struct app *app, const char *id, cJSON **out)

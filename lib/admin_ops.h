@@ -12,9 +12,11 @@
 
 struct app;
 struct cJSON;
+struct message_writer;
 
 #define ADMIN_LIST_DEFAULT 50
 #define ADMIN_LIST_MAX 200
+#define ADMIN_CLOSED_NOTICE "Conversation closed"
 
 struct admin_list_query {
 	const char *status; /* "active", "closed" or NULL for both */
@@ -34,8 +36,19 @@ int admin_list(struct app *app, const struct admin_list_query *q, struct cJSON *
 /* {"conversation":{..., "joinCode", "participantCount"}}. */
 int admin_show(struct app *app, const char *id, struct cJSON **out);
 
-/* {"conversation":{...}}, closed. */
+/* {"conversation":{...}}, closed; closing an open one first stores and
+ * broadcasts the system message ADMIN_CLOSED_NOTICE. */
 int admin_close(struct app *app, const char *id, struct cJSON **out);
+
+/* {"message":{...}}: body (checked by the caller) stored and broadcast
+ * as a system message of conversation id, open or closed. */
+int admin_post_message(struct app *app, const char *id, const char *body, struct cJSON **out);
+
+/* The whole transcript of conversation id to w as NDJSON, oldest first:
+ * begin(w->ctx) runs once the conversation is known (non-zero stops
+ * there and is returned); failures after it cut the transcript short. */
+int admin_export(struct app *app, const char *id, int (*begin)(void *ctx),
+    const struct message_writer *w);
 
 /* {"conversation":{..., "joinCode"}} with a new code. */
 int admin_new_code(struct app *app, const char *id, struct cJSON **out);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct db;
+struct request;
 
 #define RATELIMIT_WINDOW_MS 60000
 
@@ -17,5 +18,11 @@ struct db;
  * ends (1..60); ERR_DB. Also drops a bounded batch of stale buckets. */
 int ratelimit_hit(struct db *db, const char *bucket, long limit, int64_t now_ms,
     long *retry_after);
+
+/* ratelimit_hit on the program's database for a request, now: 0 when
+ * allowed; else it answered (429 with Retry-After and message, or the
+ * error) and returns -1. */
+int ratelimit_request(struct request *r, const char *bucket, long limit,
+    const char *message);
 
 #endif

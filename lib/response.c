@@ -37,8 +37,9 @@ static const char *reason(int status)
 	}
 }
 
+/* The head of an answer; len NULL for a streamed one (no Content-Length). */
 static int put_headers(struct buf *out, const struct request *r, int status,
-    const char *content_type, size_t len)
+    const char *content_type, const size_t *len)
 {
 	int rc = 0;
 
@@ -48,8 +49,10 @@ static int put_headers(struct buf *out, const struct request *r, int status,
 	rc |= buf_puts(out, reason(status));
 	rc |= buf_puts(out, "\r\nContent-Type: ");
 	rc |= buf_puts(out, content_type);
-	rc |= buf_puts(out, "\r\nContent-Length: ");
-	rc |= buf_put_u64(out, len);
+	if (len != NULL) {
+		rc |= buf_puts(out, "\r\nContent-Length: ");
+		rc |= buf_put_u64(out, *len);
+	}
 	rc |= buf_puts(out, "\r\nX-Request-Id: ");
 	rc |= buf_puts(out, r->id);
 	rc |= buf_puts(out, "\r\nX-Content-Type-Options: nosniff\r\n"
@@ -74,13 +77,35 @@ int response_send(struct request *r, int status, const char *content_type,
 	buf_init(&out, 0);
 	/* the fixed headers take under 400 bytes: one allocation for all */
 	if ((rc = buf_reserve(&out, 400 + r->out_headers.len + len)) == 0 &&
-	    (rc = put_headers(&out, r, status, content_type, len)) == 0 &&
+	    (rc = put_headers(&out, r, status, content_type, &len)) == 0 &&
 	    strcmp(r->method, "HEAD") != 0 && len > 0)
 		rc = buf_append(&out, body, len);
 	if (rc == 0 && r->io.write(r->io.ctx, out.data, out.len) < 0)
 		rc = ERR_IO;
 	buf_free(&out);
 	return rc;
+}
+
+int response_stream_begin(struct request *r, int status, const char *content_type)
+{
+	struct buf out;
+	int rc;
+
+	r->status = status;
+	r->answered = 1;
+	buf_init(&out, 0);
+	if ((rc = put_headers(&out, r, status, content_type, NULL)) == 0 &&
+	    r->io.write(r->io.ctx, out.data, out.len) < 0)
+		rc = ERR_IO;
+	buf_free(&out);
+	return rc;
+}
+
+int response_stream_write(struct request *r, const char *p, size_t len)
+{
+	if (strcmp(r->method, "HEAD") == 0 || len == 0)
+		return 0;
+	return r->io.write(r->io.ctx, p, len) < 0 ? ERR_IO : 0;
 }
 
 static cJSON *meta(const struct request *r)
@@ -185,6 +210,18 @@ int emit_error_data(struct request *r, int status, const char *message,
 int emit_error(struct request *r, int status, const char *message, cJSON *details)
 {
 	return emit_error_data(r, status, message, details, NULL);
+}
+
+int emit_query_details(struct request *r, int rc, cJSON *details)
+{
+	if (rc < 0) {
+		cJSON_Delete(details);
+		return rc;
+	}
+	if (details == NULL)
+		return 0;
+	rc = emit_error(r, 400, "Invalid query parameter", details);
+	return rc < 0 ? rc : 1;
 }
 
 int response_detail(cJSON **details, const char *field, const char *message)

@@ -17,6 +17,14 @@ struct request;
 int response_send(struct request *r, int status, const char *content_type,
     const char *body, size_t len);
 
+/* A streamed answer: response_stream_begin sends the headers of status and
+ * content_type (no Content-Length: the server ends the body), then each
+ * response_stream_write the next bytes of the body (nothing for HEAD).
+ * Once begun, the answer is given: a failure later can only cut it short.
+ * 0, ERR_NOMEM or ERR_IO when the client is gone. */
+int response_stream_begin(struct request *r, int status, const char *content_type);
+int response_stream_write(struct request *r, const char *p, size_t len);
+
 /* Sends {"success":true,"data":data,"meta":...}. */
 int response_ok(struct request *r, int status, struct cJSON *data);
 
@@ -32,6 +40,11 @@ int emit_error_data(struct request *r, int status, const char *message,
 /* Appends {"field","message"} to the details array *details, creating it.
  * ERR_NOMEM on failure (*details is then freed and NULL). */
 int response_detail(struct cJSON **details, const char *field, const char *message);
+
+/* After a check of the query string that returned rc and collected
+ * details: rc when negative; 1 after answering 400 "Invalid query
+ * parameter" with the details; 0 when there are none. */
+int emit_query_details(struct request *r, int rc, struct cJSON *details);
 
 /* emit_error with the status and public sentence of an enum err; a 5xx
  * also logs err's name and detail (may be NULL) under the request id. */

@@ -40,6 +40,12 @@ const struct db_migration schema_migrations[] = {
 	{ "CREATE TABLE message_batches (conversation_id TEXT NOT NULL, key TEXT NOT NULL,"
 	  " PRIMARY KEY (conversation_id, key)) WITHOUT ROWID;"
 	  "CREATE TABLE message_covered (conversation_id TEXT PRIMARY KEY) WITHOUT ROWID;" },
+	/* 4: idempotency keys of sends (lib/idempotency.c): a claim has a NULL
+	 * message until the message is stored. */
+	{ "CREATE TABLE idempotency (user_id TEXT NOT NULL, key TEXT NOT NULL,"
+	  " message TEXT, created_at INTEGER NOT NULL,"
+	  " PRIMARY KEY (user_id, key)) WITHOUT ROWID;"
+	  "CREATE INDEX idempotency_age ON idempotency (created_at);" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

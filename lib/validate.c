@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "response.h"
 #include "storage_keys.h"
@@ -114,6 +115,67 @@ const char *v_url(const cJSON *item, const struct vfield *f, void *out)
 	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
 		return "must be an http or https URL";
 	return NULL;
+}
+
+/* Copies p[0..n) (valid UTF-8) without its control characters other than
+ * \n and \t; sets *blank when nothing but spaces, \n and \t is left. */
+static char *strip_controls(const char *p, size_t n, int *blank)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	char *o = malloc(n + 1);
+	size_t k = 0;
+
+	*blank = 1;
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] == '\n' || u[i] == '\t') {
+			o[k++] = p[i];
+		} else if (is_control(u + i, n - i)) {
+			i += u[i] == 0xc2; /* a C1 character is two bytes */
+		} else {
+			*blank &= u[i] == ' ';
+			o[k++] = p[i];
+		}
+	}
+	o[k] = '\0';
+	return o;
+}
+
+const char *v_message_body(const cJSON *item, const struct vfield *f, void *out)
+{
+	const char *s;
+	char *clean;
+	long chars;
+	int blank;
+
+	if (!cJSON_IsString(item) || item->valuestring == NULL)
+		return "must be a string";
+	s = item->valuestring;
+	if (utf8_count(s, strlen(s)) < 0)
+		return "must be valid UTF-8";
+	if ((clean = strip_controls(s, strlen(s), &blank)) == NULL)
+		return "could not be stored";
+	chars = utf8_count(clean, strlen(clean));
+	if (blank || chars > f->max) {
+		free(clean);
+		return blank ? "must not be empty" : "is too long";
+	}
+	free(*text_slot(f, out));
+	*text_slot(f, out) = clean;
+	return NULL;
+}
+
+const char *v_iso_time(const cJSON *item, const struct vfield *f, void *out)
+{
+	const char *why = text_bounded(item, f, out, 1, 64);
+	int64_t ms;
+
+	if (why != NULL)
+		return why;
+	if (clock_parse_iso(*text_slot(f, out), &ms) == 0)
+		return NULL;
+	return "must be an ISO 8601 date and time";
 }
 
 const char *v_integer(const cJSON *item, const struct vfield *f, void *out)

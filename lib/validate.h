@@ -51,6 +51,14 @@ const char *v_conversation_id(const struct cJSON *item, const struct vfield *f, 
 /* An http(s) URL of printable ASCII, at most f->max bytes. */
 const char *v_url(const struct cJSON *item, const struct vfield *f, void *out);
 
+/* A chat message's body: a JSON string of valid UTF-8 whose control
+ * characters other than \n and \t are removed; then not only spaces, \n
+ * and \t, and at most f->max characters. Stores the cleaned copy. */
+const char *v_message_body(const struct cJSON *item, const struct vfield *f, void *out);
+
+/* v_text of 1..64 characters that clock_parse_iso accepts (ISO 8601). */
+const char *v_iso_time(const struct cJSON *item, const struct vfield *f, void *out);
+
 /* A JSON number that is a whole number within [f->min, f->max]; stores a long. */
 const char *v_integer(const struct cJSON *item, const struct vfield *f, void *out);
 

@@ -49,6 +49,19 @@ def detail_fields(doc):
     return sorted(d["field"] for d in doc.get("details", []))
 
 
+def bind_relay(test, srv):
+    """A datagram socket bound where the programs send relay events, in
+    place of the relay; unbound when test ends."""
+    path = os.path.join(srv.data_dir, "run", "relay-events.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    os.chmod(path, 0o666)  # the programs may run as the web server's user
+    sock.settimeout(10)
+    test.addCleanup(os.unlink, path)
+    test.addCleanup(sock.close)
+    return sock
+
+
 class WithAdminServer(unittest.TestCase):
     """A server of its own with the admin token set and joins unlimited."""
 
@@ -278,16 +291,7 @@ class PeerLeave(WithAdminServer):
 
     def setUp(self):
         self.conv = new_conversation(self.srv)
-        path = os.path.join(self.srv.data_dir, "run", "relay-events.sock")
-        self.relay = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.relay.bind(path)
-        os.chmod(path, 0o666)  # the programs may run as the web server's user
-        self.relay.settimeout(10)
-
-    def tearDown(self):
-        path = self.relay.getsockname()
-        self.relay.close()
-        os.unlink(path)
+        self.relay = bind_relay(self, self.srv)
 
     def frame(self):
         doc = json.loads(self.relay.recv(70000))

@@ -125,9 +125,54 @@ static void test_object(void)
 	}
 }
 
+/* v_message_body (at most 5 characters here) and v_iso_time: JSON text
+ * of the value, and the stored string or NULL when refused. */
+static const struct {
+	int line;
+	const char *(*fn)(const cJSON *, const struct vfield *, void *);
+	const char *json;
+	const char *want;
+} value_cases[] = {
+	{ __LINE__, v_message_body, "\"hi\"", "hi" },
+	{ __LINE__, v_message_body, "\" a\\n\\t\"", " a\n\t" },
+	{ __LINE__, v_message_body, "\"a\\u0001b\\u007fc\\u0085d\"", "abcd" },
+	{ __LINE__, v_message_body, "\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" },
+	{ __LINE__, v_message_body, "\"<b>\\\"\"", "<b>\"" },
+	{ __LINE__, v_message_body, "\"\"", NULL },
+	{ __LINE__, v_message_body, "\" \\n\\t\"", NULL },
+	{ __LINE__, v_message_body, "\"\\u0001\\u0002\"", NULL },
+	{ __LINE__, v_message_body, "\"123456\"", NULL },
+	{ __LINE__, v_message_body, "5", NULL },
+	{ __LINE__, v_iso_time, "\"2026-01-02T03:04:05.678Z\"", "2026-01-02T03:04:05.678Z" },
+	{ __LINE__, v_iso_time, "\"yesterday\"", NULL },
+	{ __LINE__, v_iso_time, "12", NULL },
+};
+
+static void test_values(void)
+{
+	for (size_t i = 0; i < sizeof value_cases / sizeof value_cases[0]; i++) {
+		const struct vfield f = { "v", value_cases[i].fn, 1, 1, 5, 0 };
+		int line = value_cases[i].line;
+		cJSON *doc = NULL;
+		char *out = NULL;
+		const char *why;
+
+		CHECK_AT(line, json_parse(value_cases[i].json, strlen(value_cases[i].json), &doc) == 0);
+		why = value_cases[i].fn(doc, &f, &out);
+		if (value_cases[i].want == NULL)
+			CHECK_AT(line, why != NULL);
+		else
+			CHECK_AT(line, why == NULL && out != NULL &&
+			    strcmp(out, value_cases[i].want) == 0);
+		free(out);
+		cJSON_Delete(doc);
+	}
+}
+
 int main(void)
 {
 	test_text();
 	test_object();
+	test_values();
 	return check_done("test_validate");
 }

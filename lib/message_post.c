@@ -1,0 +1,70 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "clock.h"
+#include "errors.h"
+#include "ids.h"
+#include "message_post.h"
+#include "presence.h"
+
+/* The model requires clientTimestamp: a message without one gets its
+ * serverReceivedAt. */
+static int stamp(struct message *m)
+{
+	char iso[ISO_TIME_LEN + 1];
+	int rc = clock_iso(m->server_received_ms, iso);
+
+	if (rc < 0)
+		return rc;
+	m->client_timestamp = strdup(iso);
+	return m->client_timestamp ? 0 : ERR_NOMEM;
+}
+
+int message_post(struct app *app, struct message *m, const char *request_id,
+    struct cJSON **out)
+{
+	struct storage *s;
+	struct db *db;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ids_uuid4(m->message_id)) < 0)
+		return rc;
+	m->server_received_ms = clock_now_ms();
+	if (m->client_timestamp == NULL && (rc = stamp(m)) < 0)
+		return rc;
+	if ((rc = app_storage(app, &s)) < 0 || (rc = app_db(app, &db)) < 0)
+		return rc;
+	if ((rc = message_to_json(m, out)) < 0)
+		return rc;
+	if ((rc = message_store_append(s, db, m, 1)) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return rc;
+	}
+	presence_publish(app, m->conversation_id, "new-message", m->sender_user_id,
+	    cJSON_Duplicate(*out, 1), request_id);
+	return 0;
+}
+
+int message_post_system(struct app *app, const char *conversation_id, const char *body,
+    const char *request_id, struct cJSON **out)
+{
+	struct message m = { .sender_role = MESSAGE_ROLE_SYSTEM, .type = MESSAGE_SYSTEM };
+	int rc = ERR_NOMEM;
+
+	*out = NULL;
+	if (strlen(conversation_id) >= sizeof m.conversation_id)
+		return ERR_INVAL;
+	memcpy(m.conversation_id, conversation_id, strlen(conversation_id) + 1);
+	m.sender_user_id = strdup("system");
+	m.sender_display_name = strdup("System");
+	m.body = strdup(body);
+	if (m.sender_user_id != NULL && m.sender_display_name != NULL && m.body != NULL)
+		rc = message_post(app, &m, request_id, out);
+	message_free(&m);
+	return rc;
+}

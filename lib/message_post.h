@@ -1,0 +1,30 @@
+/*
+ * message_post: how a program stores one new message (a user's text, an
+ * admin's or the system's notice) and tells the relay about it: durable
+ * in storage (through the app's index) first, then a new-message event
+ * that never fails the request.
+ */
+#ifndef CHATS3_MESSAGE_POST_H
+#define CHATS3_MESSAGE_POST_H
+
+#include "message_store.h"
+
+struct app;
+struct cJSON;
+
+#define MESSAGE_BODY_CHARS 4000 /* characters of a body a client sends */
+
+/* Gives m (filled by the caller but for messageId and serverReceivedAt)
+ * a new id and now, and clientTimestamp when NULL (serverReceivedAt: the
+ * model requires one); stores it as its own batch and publishes
+ * new-message. 0 with *out the message's JSON (caller frees), or an enum
+ * err (nothing stored, *out NULL). m stays the caller's. */
+int message_post(struct app *app, struct message *m, const char *request_id,
+    struct cJSON **out);
+
+/* Posts a system message (senderRole and type "system") with body to
+ * conversation_id; as message_post. */
+int message_post_system(struct app *app, const char *conversation_id, const char *body,
+    const char *request_id, struct cJSON **out);
+
+#endif
