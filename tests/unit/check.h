@@ -21,6 +21,9 @@ static inline void check_result(int ok, const char *file, int line, const char *
 	}
 }
 
+/* A string literal as (pointer, length) for table cases. */
+#define S(s) s, sizeof s - 1
+
 /* Records cond, with the line of the case that produced it. */
 #define CHECK_AT(line, cond) check_result((cond) ? 1 : 0, __FILE__, (line), #cond)
 #define CHECK(cond) CHECK_AT(__LINE__, cond)

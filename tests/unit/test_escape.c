@@ -7,8 +7,6 @@
 #include "errors.h"
 #include "escape.h"
 
-#define S(s) s, sizeof s - 1
-
 static const struct {
 	int line;
 	int rc;

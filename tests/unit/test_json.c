@@ -12,8 +12,6 @@
 #include "errors.h"
 #include "json.h"
 
-#define S(s) s, sizeof s - 1
-
 static const struct {
 	int line;
 	int rc;

@@ -7,8 +7,6 @@
 #include "errors.h"
 #include "kv.h"
 
-#define S(s) s, sizeof s - 1
-
 struct kv_case {
 	int line;
 	int rc;

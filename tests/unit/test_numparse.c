@@ -10,8 +10,6 @@
 
 _Static_assert(LONG_MAX == 9223372036854775807L, "the cases assume a 64-bit long");
 
-#define S(s) s, sizeof s - 1
-
 static const struct {
 	int line;
 	int rc;

@@ -15,32 +15,33 @@
 #include "s3xml.h"
 #include "storage.h"
 
-#define S(s) s, sizeof s - 1
 #define XMLDECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
-/* Parses in[0..n) from an exact-size copy. */
-static int parse_error(const char *in, size_t n, struct s3xml_error *e)
+/* An exact-size heap copy of in[0..n), so reading past n shows under ASan
+ * and valgrind; NULL when out of memory. */
+static char *exact_copy(const char *in, size_t n)
 {
 	char *p = malloc(n ? n : 1);
-	int rc;
 
-	if (p == NULL)
-		return ERR_NOMEM;
-	memcpy(p, in, n);
-	rc = s3xml_parse_error(p, n, e);
+	if (p != NULL)
+		memcpy(p, in, n);
+	return p;
+}
+
+static int parse_error(const char *in, size_t n, struct s3xml_error *e)
+{
+	char *p = exact_copy(in, n);
+	int rc = p ? s3xml_parse_error(p, n, e) : ERR_NOMEM;
+
 	free(p);
 	return rc;
 }
 
 static int parse_list(const char *in, size_t n, struct storage_list *l)
 {
-	char *p = malloc(n ? n : 1);
-	int rc;
+	char *p = exact_copy(in, n);
+	int rc = p ? s3xml_parse_list(p, n, l) : ERR_NOMEM;
 
-	if (p == NULL)
-		return ERR_NOMEM;
-	memcpy(p, in, n);
-	rc = s3xml_parse_list(p, n, l);
 	free(p);
 	return rc;
 }

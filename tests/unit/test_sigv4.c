@@ -19,7 +19,6 @@
 #include "escape.h"
 #include "sigv4.h"
 
-#define S(s) s, sizeof s - 1
 #define MAX_FILE (1024 * 1024)
 #define MAX_PARTS 32
 

@@ -5,8 +5,6 @@
 #include "check.h"
 #include "utf8.h"
 
-#define S(s) s, sizeof s - 1
-
 static const struct {
 	int line;
 	long count; /* -1: invalid */

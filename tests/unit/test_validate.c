@@ -13,8 +13,6 @@
 #include "json.h"
 #include "validate.h"
 
-#define S(s) s, sizeof s - 1
-
 static const struct {
 	int line;
 	const char *want;   /* trimmed value, or NULL when rejected */
