@@ -22,7 +22,6 @@
 #include "log.h"
 #include "message_post.h"
 #include "message_store.h"
-#include "numparse.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
@@ -33,18 +32,46 @@ struct create_form {
 };
 
 static const struct vfield create_fields[] = {
-	{ "conversationId", v_conversation_id, 0, 0, 0, offsetof(struct create_form, conversation_id) },
+	{ "conversationId", v_conversation_id, 0, 0, 0, offsetof(struct create_form, conversation_id),
+	  0 },
 };
-#define NCREATE (sizeof create_fields / sizeof create_fields[0])
+
+static const struct vform create_form = {
+	create_fields, 1, sizeof(struct create_form), "Invalid conversation", NULL
+};
 
 struct notice_form {
 	char *body;
 };
 
 static const struct vfield notice_fields[] = {
-	{ "body", v_message_body, 1, 1, MESSAGE_BODY_CHARS, offsetof(struct notice_form, body) },
+	{ "body", v_message_body, 1, 1, MESSAGE_BODY_CHARS, offsetof(struct notice_form, body), 0 },
 };
-#define NNOTICE (sizeof notice_fields / sizeof notice_fields[0])
+
+static const struct vform notice_form = {
+	notice_fields, 1, sizeof(struct notice_form), "Invalid message", NULL
+};
+
+struct list_form {
+	char *status;
+	char *cursor;
+	long limit;
+};
+
+static const char *const statuses[] = { "active", "closed", NULL };
+
+static const struct vpredicate a_cursor = { admin_valid_cursor, "is not a cursor from this list" };
+
+static const struct vfield list_fields[] = {
+	{ "status", v_one_of, 0, 1, 16, offsetof(struct list_form, status), statuses },
+	{ "limit", v_integer, 0, 1, ADMIN_LIST_MAX, offsetof(struct list_form, limit), 0 },
+	{ "cursor", v_matching, 0, 1, 64, offsetof(struct list_form, cursor), &a_cursor },
+};
+
+static const struct vform list_form = {
+	list_fields, sizeof list_fields / sizeof list_fields[0], sizeof(struct list_form),
+	"Invalid query parameter", NULL
+};
 
 /* Answers the outcome of an admin_ops call: data with status, or the
  * error (404 and 409 with sentences of their own). */
@@ -62,58 +89,32 @@ static int finish(struct request *r, int rc, int status, cJSON *data)
 
 static int create(struct request *r)
 {
-	struct create_form f = { 0 };
-	cJSON *details = NULL, *data = NULL;
-	int rc = validate_object(r->json, create_fields, NCREATE, &f, &details);
+	const struct create_form *f = r->form_values;
+	cJSON *data = NULL;
+	int rc = admin_create(r->app, f->conversation_id, &data);
 
-	if (rc == 0) {
-		rc = admin_create(r->app, f.conversation_id, &data);
-		rc = finish(r, rc, 201, data);
-	} else if (rc == ERR_INVAL) {
-		rc = emit_error(r, 400, "Invalid conversation", details);
-	} else {
-		cJSON_Delete(details);
-	}
-	validate_free(create_fields, NCREATE, &f);
-	return rc;
-}
-
-/* Reads ?status=&limit=&cursor= into q; adds a detail per bad one. */
-static int list_query(struct request *r, struct admin_list_query *q, cJSON **details)
-{
-	const char *limit;
-	long n = ADMIN_LIST_DEFAULT;
-	int rc;
-
-	q->status = request_query(r, "status", &rc);
-	if (rc < 0)
-		return response_detail(details, "query", "is not a valid query string");
-	limit = request_query(r, "limit", NULL);
-	q->cursor = request_query(r, "cursor", NULL);
-	if (q->status && strcmp(q->status, "active") && strcmp(q->status, "closed") &&
-	    (rc = response_detail(details, "status", "must be active or closed")) < 0)
-		return rc;
-	if (limit && numparse_long(limit, strlen(limit), 1, ADMIN_LIST_MAX, &n) < 0 &&
-	    (rc = response_detail(details, "limit", "must be a whole number from 1 to 200")) < 0)
-		return rc;
-	if (q->cursor && admin_valid_cursor(q->cursor) == 0 &&
-	    (rc = response_detail(details, "cursor", "is not a cursor from this list")) < 0)
-		return rc;
-	q->limit = (int)n;
-	return 0;
+	return finish(r, rc, 201, data);
 }
 
 static int list(struct request *r)
 {
-	struct admin_list_query q = { 0 };
-	cJSON *details = NULL, *data = NULL;
-	int rc;
+	const struct list_form *f = r->query_values;
+	const struct admin_list_query q = {
+		f->status, f->cursor, f->limit ? (int)f->limit : ADMIN_LIST_DEFAULT
+	};
+	cJSON *data = NULL;
+	int rc = admin_list(r->app, &q, &data);
 
-	rc = list_query(r, &q, &details);
-	if ((rc = emit_query_details(r, rc, details)) != 0)
-		return rc < 0 ? rc : 0;
-	rc = admin_list(r->app, &q, &data);
 	return finish(r, rc, 200, data);
+}
+
+static int post_message(struct request *r)
+{
+	const struct notice_form *f = r->form_values;
+	cJSON *data = NULL;
+	int rc = admin_post_message(r->app, r->captures[0], f->body, &data);
+
+	return finish(r, rc, 201, data);
 }
 
 /* Runs op on the path's id and answers 200 with its data. */
@@ -131,24 +132,6 @@ static int close_conversation(struct request *r) { return on_capture(r, admin_cl
 static int new_code(struct request *r) { return on_capture(r, admin_new_code); }
 static int sessions(struct request *r) { return on_capture(r, admin_sessions); }
 static int kick(struct request *r) { return on_capture(r, admin_kick); }
-
-static int post_message(struct request *r)
-{
-	struct notice_form f = { 0 };
-	cJSON *details = NULL, *data = NULL;
-	int rc = validate_object(r->json, notice_fields, NNOTICE, &f, &details);
-
-	if (rc == 0) {
-		rc = admin_post_message(r->app, r->captures[0], f.body, &data);
-		rc = finish(r, rc, 201, data);
-	} else if (rc == ERR_INVAL) {
-		rc = emit_error(r, 400, "Invalid message", details);
-	} else {
-		cJSON_Delete(details);
-	}
-	validate_free(notice_fields, NNOTICE, &f);
-	return rc;
-}
 
 static int export_begin(void *ctx)
 {
@@ -177,17 +160,19 @@ static int export(struct request *r)
 }
 
 #define CONV "/api/v1/admin/conversations"
+#define ADMIN(m, path, fn) { m, path, fn, R_ADMIN, BODY_NONE, 0, NULL, NULL, RATE_NONE }
 
 static const struct route routes[] = {
-	{ "POST", CONV, create, R_ADMIN | R_JSON, 0 },
-	{ "GET", CONV, list, R_ADMIN, 0 },
-	{ "GET", CONV "/*", show, R_ADMIN, 0 },
-	{ "POST", CONV "/*/close", close_conversation, R_ADMIN, 0 },
-	{ "POST", CONV "/*/join-code", new_code, R_ADMIN, 0 },
-	{ "GET", CONV "/*/sessions", sessions, R_ADMIN, 0 },
-	{ "POST", CONV "/*/messages", post_message, R_ADMIN | R_JSON, 0 },
-	{ "GET", CONV "/*/export", export, R_ADMIN, 0 },
-	{ "DELETE", "/api/v1/admin/sessions/*", kick, R_ADMIN, 0 },
+	{ "POST", CONV, create, R_ADMIN, BODY_JSON, 0, NULL, &create_form, RATE_NONE },
+	{ "GET", CONV, list, R_ADMIN, BODY_NONE, 0, &list_form, NULL, RATE_NONE },
+	ADMIN("GET", CONV "/*", show),
+	ADMIN("POST", CONV "/*/close", close_conversation),
+	ADMIN("POST", CONV "/*/join-code", new_code),
+	ADMIN("GET", CONV "/*/sessions", sessions),
+	{ "POST", CONV "/*/messages", post_message, R_ADMIN, BODY_JSON, 0, NULL, &notice_form,
+	  RATE_NONE },
+	ADMIN("GET", CONV "/*/export", export),
+	ADMIN("DELETE", "/api/v1/admin/sessions/*", kick),
 };
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
  * health: GET /api/v1/health, cheap liveness; ?deep=1 also checks the
  * session database and storage (the relay joins when it exists).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -14,22 +15,21 @@
 #include "request.h"
 #include "response.h"
 #include "server.h"
+#include "validate.h"
 
-static int want_deep(struct request *r, int *deep)
-{
-	int err;
-	const char *v = request_query(r, "deep", &err);
+struct health_query {
+	char *deep;
+};
 
-	if (err < 0)
-		return err;
-	if (v == NULL || strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
-		*deep = 0;
-	else if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
-		*deep = 1;
-	else
-		return ERR_INVAL;
-	return 0;
-}
+static const char *const booleans[] = { "0", "1", "false", "true", NULL };
+
+static const struct vfield health_fields[] = {
+	{ "deep", v_one_of, 0, 1, 5, offsetof(struct health_query, deep), booleans },
+};
+
+static const struct vform health_query = {
+	health_fields, 1, sizeof(struct health_query), "Invalid query parameter", NULL
+};
 
 static const char *check_database(struct request *r)
 {
@@ -59,15 +59,12 @@ static int add_check(cJSON *checks, const char *name, const char *result)
 
 static int health(struct request *r)
 {
-	cJSON *data, *checks, *details = NULL;
-	int deep, ok = 1;
+	const struct health_query *q = r->query_values;
+	cJSON *data, *checks;
+	int ok = 1;
 
-	if (want_deep(r, &deep) < 0) {
-		response_detail(&details, "deep", "must be 1 or 0");
-		return emit_error(r, 400, "Invalid query parameter", details);
-	}
 	data = cJSON_CreateObject();
-	if (deep) {
+	if (q->deep && (strcmp(q->deep, "1") == 0 || strcmp(q->deep, "true") == 0)) {
 		checks = cJSON_AddObjectToObject(data, "checks");
 		ok = add_check(checks, "database", check_database(r));
 		ok = add_check(checks, "storage", check_storage(r)) && ok;
@@ -79,7 +76,7 @@ static int health(struct request *r)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/api/v1/health", health, 0, 0 },
+	{ "GET", "/api/v1/health", health, 0, BODY_NONE, 0, &health_query, NULL, RATE_NONE },
 };
 
 int main(int argc, char **argv)

@@ -6,7 +6,8 @@
 #include "app.h"
 #include "conversation.h"
 #include "errors.h"
-#include "message_post.h"
+#include "json.h"
+#include "message_send.h"
 #include "message_store.h"
 #include "presence.h"
 #include "session_store.h"
@@ -14,25 +15,13 @@
 
 int admin_valid_cursor(const char *c) { return keys_valid_conversation_id(c); }
 
-/* *out = {name: item}; takes item. */
-static int wrap(const char *name, cJSON *item, cJSON **out)
-{
-	if (item == NULL || (*out = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToObject(*out, name, item)) {
-		cJSON_Delete(item);
-		cJSON_Delete(*out);
-		*out = NULL;
-		return ERR_NOMEM;
-	}
-	return 0;
-}
 
 /* *out = {"conversation": c} after op ran (its result rc). */
 static int conversation_out(int rc, const struct conversation *c, int with_code,
     cJSON **out)
 {
 	*out = NULL;
-	return rc < 0 ? rc : wrap("conversation", conversation_json(c, with_code), out);
+	return rc < 0 ? rc : json_wrap("conversation", conversation_json(c, with_code), out);
 }
 
 int admin_create(struct app *app, const char *id, cJSON **out)
@@ -51,7 +40,7 @@ int admin_close(struct app *app, const char *id, cJSON **out)
 	/* The notice goes first: when it cannot be stored the conversation
 	 * stays open, and closing again tries both again. */
 	if ((rc = conversation_get(app, id, &c)) == 0 && !c.closed)
-		rc = message_post_system(app, c.id, ADMIN_CLOSED_NOTICE, NULL, &m);
+		rc = message_send_system(app, c.id, ADMIN_CLOSED_NOTICE, NULL, &m);
 	cJSON_Delete(m);
 	if (rc == 0)
 		rc = conversation_close(app, id, &c);
@@ -60,15 +49,13 @@ int admin_close(struct app *app, const char *id, cJSON **out)
 
 int admin_post_message(struct app *app, const char *id, const char *body, cJSON **out)
 {
-	struct conversation c;
 	cJSON *m = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = conversation_get(app, id, &c)) < 0 ||
-	    (rc = message_post_system(app, c.id, body, NULL, &m)) < 0)
+	if ((rc = message_send_system(app, id, body, NULL, &m)) < 0)
 		return rc;
-	return wrap("message", m, out);
+	return json_wrap("message", m, out);
 }
 
 int admin_export(struct app *app, const char *id, int (*begin)(void *ctx),
@@ -125,7 +112,7 @@ int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 		cJSON_Delete(arr);
 		return rc;
 	}
-	if ((rc = wrap("conversations", arr, out)) < 0)
+	if ((rc = json_wrap("conversations", arr, out)) < 0)
 		return rc;
 	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
 	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
@@ -152,7 +139,7 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 		cJSON_Delete(arr);
 		return rc;
 	}
-	return wrap("sessions", arr, out);
+	return json_wrap("sessions", arr, out);
 }
 
 int admin_kick(struct app *app, const char *id, cJSON **out)
@@ -166,5 +153,5 @@ int admin_kick(struct app *app, const char *id, cJSON **out)
 	    (rc = session_store_delete(st, id, strlen(id), &gone)) < 0)
 		return rc;
 	presence_left(app, &gone, NULL);
-	return wrap("kicked", cJSON_CreateTrue(), out);
+	return json_wrap("kicked", cJSON_CreateTrue(), out);
 }

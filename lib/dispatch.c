@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -5,12 +7,17 @@
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
+#include "clock.h"
 #include "dispatch.h"
 #include "errors.h"
 #include "json.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "response.h"
+#include "validate.h"
+
+#define BAD_QUERY "Invalid query parameter"
 
 static int method_is(const struct route *rt, const char *method)
 {
@@ -61,23 +68,14 @@ static int find(struct request *r, const struct route *routes, size_t n,
 	return path_known ? not_allowed(r, routes, n) : ERR_NOTFOUND;
 }
 
-static int read_json(struct request *r, const struct route *rt)
+/* Answers status with message and details (taken); 1: the stage answered. */
+static int refuse(struct request *r, int status, const char *message, cJSON *details)
 {
-	size_t max = rt->max_body ? rt->max_body : (size_t)r->app->cfg.max_body_bytes;
-	int rc;
-
-	if (!request_content_type_is(r, "application/json"))
-		return emit_error(r, 415, "Content-Type must be application/json", NULL);
-	if ((rc = request_read_body(r, max)) == ERR_TOOBIG)
-		return emit_error(r, 413, "Request body too large", NULL);
-	if (rc < 0)
-		return emit_error(r, 400, "Request body could not be read", NULL);
-	if (json_parse(r->body.data, r->body.len, &r->json) < 0)
-		return emit_error(r, 400, "Request body is not valid JSON", NULL);
-	return 0;
+	emit_error(r, status, message, details);
+	return 1;
 }
 
-/* Applies R_SESSION and R_ADMIN: 0 when the handler may run, else -1
+/* Applies R_SESSION and R_ADMIN: 0 when the handler may run, else 1
  * after answering (401, 403, or the failure). */
 static int authorize(struct request *r, const struct route *rt)
 {
@@ -87,15 +85,175 @@ static int authorize(struct request *r, const struct route *rt)
 		rc = auth_admin(r);
 	else if (rt->flags & R_SESSION)
 		rc = auth_session(r);
-	if (rc == 0)
-		return 0;
 	if (rc == 401)
-		emit_error(r, 401, "A valid session is required", NULL);
-	else if (rc == 403)
-		emit_error(r, 403, "Only an administrator may do this", NULL);
-	else
+		return refuse(r, 401, "A valid session is required", NULL);
+	if (rc == 403)
+		return refuse(r, 403, "Only an administrator may do this", NULL);
+	if (rc < 0)
 		emit_err(r, rc, "authorization");
-	return -1;
+	return rc != 0;
+}
+
+static const struct {
+	const char *prefix;
+	const char *message;
+} rates[] = {
+	[RATE_JOIN] = { "join", "Too many join attempts; try again later" },
+	[RATE_WRITE] = { "write", "Too many messages; try again later" },
+};
+
+/* The bucket of rt's rate limit for r into out. */
+static int rate_bucket(struct request *r, const struct route *rt, char *out, size_t cap)
+{
+	char addr[AUTH_ADDR_MAX + 1];
+	const char *who = addr;
+
+	if (rt->rate == RATE_WRITE)
+		who = r->session != NULL ? r->session->user_id : "";
+	else
+		auth_client_addr(r, addr);
+	if (snprintf(out, cap, "%s:%s", rates[rt->rate].prefix, who[0] ? who : "-") >= (int)cap)
+		return ERR_INTERNAL;
+	return 0;
+}
+
+/* Counts the request against rt's rate limit: 0 when allowed, else 1
+ * after answering 429 with Retry-After (or the failure). */
+static int within_rate(struct request *r, const struct route *rt)
+{
+	char bucket[AUTH_ADDR_MAX + 64], after[24];
+	long limit = rt->rate == RATE_JOIN ? r->app->cfg.join_rate : r->app->cfg.write_rate;
+	long retry = 0;
+	struct db *db;
+	int rc;
+
+	if (rt->rate == RATE_NONE)
+		return 0;
+	if ((rc = rate_bucket(r, rt, bucket, sizeof bucket)) == 0 &&
+	    (rc = app_db(r->app, &db)) == 0)
+		rc = ratelimit_hit(db, bucket, limit, clock_now_ms(), &retry);
+	if (rc == 1) {
+		snprintf(after, sizeof after, "%ld", retry);
+		if ((rc = request_add_header(r, "Retry-After", after)) == 0)
+			return refuse(r, 429, rates[rt->rate].message, NULL);
+	}
+	if (rc < 0)
+		emit_err(r, rc, bucket);
+	return rc != 0;
+}
+
+static size_t body_cap(const struct request *r, const struct route *rt)
+{
+	if (rt->max_body)
+		return rt->max_body;
+	if (rt->body == BODY_MULTIPART)
+		return (size_t)r->app->cfg.max_upload_bytes;
+	return (size_t)r->app->cfg.max_body_bytes;
+}
+
+static const char *const body_types[] = {
+	[BODY_JSON] = "application/json",
+	[BODY_MULTIPART] = "multipart/form-data",
+};
+
+/* Reads the body rt declares: 0, else 1 after answering 415, 413 or 400. */
+static int read_body(struct request *r, const struct route *rt)
+{
+	const char *type = body_types[rt->body];
+	char why[64];
+	int rc;
+
+	if (rt->body == BODY_NONE)
+		return 0;
+	if (type != NULL && !request_content_type_is(r, type)) {
+		snprintf(why, sizeof why, "Content-Type must be %s", type);
+		return refuse(r, 415, why, NULL);
+	}
+	if (rt->body == BODY_MULTIPART)
+		rc = request_check_length(r, body_cap(r, rt));
+	else
+		rc = request_read_body(r, body_cap(r, rt));
+	if (rc == ERR_TOOBIG)
+		return refuse(r, 413, "Request body too large", NULL);
+	if (rc < 0)
+		return refuse(r, 400, "Request body could not be read", NULL);
+	if (rt->body == BODY_JSON && json_parse(r->body.data, r->body.len, &r->json) < 0)
+		return refuse(r, 400, "Request body is not valid JSON", NULL);
+	return 0;
+}
+
+/* A zeroed struct for form's values into *out (NULL without a form). */
+static int values_alloc(const struct vform *form, void **out)
+{
+	*out = NULL;
+	if (form == NULL)
+		return 0;
+	*out = calloc(1, form->size ? form->size : 1);
+	return *out ? 0 : ERR_NOMEM;
+}
+
+static void values_free(const struct vform *form, void **values)
+{
+	if (form != NULL && *values != NULL)
+		validate_free(form->fields, form->n, *values);
+	free(*values);
+	*values = NULL;
+}
+
+/* form's fields and rule over the query string into r->query_values. */
+static int check_query(struct request *r, const struct vform *form, cJSON **details)
+{
+	const struct kvlist *query;
+	int rc;
+
+	if ((rc = values_alloc(form, &r->query_values)) < 0 || form == NULL)
+		return rc;
+	if (request_query_all(r, &query) < 0)
+		return response_detail(details, "query", "is not a valid query string") < 0 ?
+		    ERR_NOMEM : ERR_INVAL;
+	rc = validate_kv(query, form->fields, form->n, r->query_values, details);
+	return rc == 0 ? validate_rule(form, r->query_values, details) : rc;
+}
+
+/* form's fields and rule over the JSON body into r->form_values. */
+static int check_form(struct request *r, const struct vform *form, cJSON **details)
+{
+	int rc;
+
+	if ((rc = values_alloc(form, &r->form_values)) < 0 || form == NULL)
+		return rc;
+	rc = validate_object(r->json, form->fields, form->n, r->form_values, details);
+	return rc == 0 ? validate_rule(form, r->form_values, details) : rc;
+}
+
+/* Runs the route's tables: 0, else 1 after answering 400 with details
+ * (or the failure). */
+static int check_input(struct request *r, const struct route *rt)
+{
+	cJSON *details = NULL;
+	int rc = check_query(r, rt->query, &details);
+
+	if (rc == ERR_INVAL)
+		return refuse(r, 400, rt->query->invalid ? rt->query->invalid : BAD_QUERY, details);
+	if (rc == 0 && (rc = check_form(r, rt->form, &details)) == ERR_INVAL)
+		return refuse(r, 400, rt->form->invalid, details);
+	cJSON_Delete(details);
+	if (rc < 0)
+		emit_err(r, rc, "input");
+	return rc != 0;
+}
+
+static void run(struct request *r, const struct route *rt)
+{
+	int rc;
+
+	if (authorize(r, rt) || within_rate(r, rt) || read_body(r, rt) || check_input(r, rt))
+		return;
+	rc = rt->fn(r);
+	if (rc < 0 && !r->answered)
+		emit_err(r, rc, rt->pattern);
+	else if (rc < 0 && rc != ERR_IO)
+		log_error(r->id, "%s failed after answering: %s", rt->pattern, err_str(rc));
 }
 
 void dispatch(struct request *r, const struct route *routes, size_t n)
@@ -103,12 +261,13 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 	const struct route *rt = NULL;
 	int rc;
 
-	if ((rc = find(r, routes, n, &rt)) < 0) {
+	if ((rc = find(r, routes, n, &rt)) < 0)
 		emit_err(r, rc, "routing");
-	} else if (authorize(r, rt) == 0 && ((rt->flags & R_JSON) == 0 ||
-	    (read_json(r, rt) == 0 && !r->answered))) {
-		if ((rc = rt->fn(r)) < 0 && !r->answered)
-			emit_err(r, rc, rt->pattern);
+	else
+		run(r, rt);
+	if (rt != NULL) {
+		values_free(rt->query, &r->query_values);
+		values_free(rt->form, &r->form_values);
 	}
 	if (!r->answered)
 		emit_err(r, ERR_INTERNAL, "handler returned without answering");

@@ -23,14 +23,25 @@ enum err {
 	ERR_INTERNAL = -11,    /* our own bug or an unexpected state */
 	ERR_CONFLICT = -12,    /* the thing exists already (create-only) */
 	ERR_STORAGE = -13,     /* storage refused (credentials, bucket): 500 */
-	ERR__MIN = -14
+	ERR_ARG = -14,         /* a caller in our code passed a bad argument: 500 */
+	ERR_NO_ENTRY = -15,    /* unknown conversation or wrong join code: 403 */
+	ERR_CLOSED = -16,      /* the conversation is closed: 410 */
+	ERR_NAME_TAKEN = -17,  /* display name in use in the conversation: 409 */
+	ERR_BUSY = -18,        /* a racing twin still holds the key: 409, Retry-After */
+	ERR__MIN = -19
 };
 
 /* Short developer-facing name of e, for logs ("ERR_DB"). Never NULL. */
 const char *err_str(int e);
 
-/* HTTP status that e maps to (400, 413, 415, 404, 405, 503, 500). */
+/* HTTP status that e maps to (400, 403, 404, 405, 409, 410, 413, 415,
+ * 500, 503). ERR_INVAL alone is a client's fault among the 4xx of input;
+ * ERR_ARG (our own bad argument) is a 500, never a 400. */
 int err_http_status(int e);
+
+/* Seconds a client should wait before retrying e (the Retry-After the
+ * answer carries), or 0 when e is not worth a retry. */
+int err_retry_after(int e);
 
 /* Sentence safe to show a client for e; never reveals internals. */
 const char *err_public_message(int e);

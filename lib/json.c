@@ -62,3 +62,14 @@ int json_parse(const char *p, size_t n, cJSON **out)
 	*out = v;
 	return 0;
 }
+
+int json_wrap(const char *name, cJSON *item, cJSON **out)
+{
+	*out = item ? cJSON_CreateObject() : NULL;
+	if (*out != NULL && cJSON_AddItemToObject(*out, name, item))
+		return 0;
+	cJSON_Delete(item);
+	cJSON_Delete(*out);
+	*out = NULL;
+	return ERR_NOMEM;
+}

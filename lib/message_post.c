@@ -49,22 +49,3 @@ int message_post(struct app *app, struct message *m, const char *request_id,
 	    cJSON_Duplicate(*out, 1), request_id);
 	return 0;
 }
-
-int message_post_system(struct app *app, const char *conversation_id, const char *body,
-    const char *request_id, struct cJSON **out)
-{
-	struct message m = { .sender_role = MESSAGE_ROLE_SYSTEM, .type = MESSAGE_SYSTEM };
-	int rc = ERR_NOMEM;
-
-	*out = NULL;
-	if (strlen(conversation_id) >= sizeof m.conversation_id)
-		return ERR_INVAL;
-	memcpy(m.conversation_id, conversation_id, strlen(conversation_id) + 1);
-	m.sender_user_id = strdup("system");
-	m.sender_display_name = strdup("System");
-	m.body = strdup(body);
-	if (m.sender_user_id != NULL && m.sender_display_name != NULL && m.body != NULL)
-		rc = message_post(app, &m, request_id, out);
-	message_free(&m);
-	return rc;
-}

@@ -22,9 +22,4 @@ struct cJSON;
 int message_post(struct app *app, struct message *m, const char *request_id,
     struct cJSON **out);
 
-/* Posts a system message (senderRole and type "system") with body to
- * conversation_id; as message_post. */
-int message_post_system(struct app *app, const char *conversation_id, const char *body,
-    const char *request_id, struct cJSON **out);
-
 #endif

@@ -82,7 +82,7 @@ int message_to_json(const struct message *m, cJSON **out)
 
 	*out = NULL;
 	if ((unsigned)m->type > MESSAGE_FILE || (unsigned)m->sender_role > MESSAGE_ROLE_SYSTEM)
-		return ERR_INVAL;
+		return ERR_ARG;
 	if ((rc = clock_iso(m->server_received_ms, received)) < 0)
 		return rc;
 	if ((*out = cJSON_CreateObject()) == NULL)
@@ -255,7 +255,7 @@ static int append_line(struct buf *b, const struct message *m)
 	int rc;
 
 	if (!valid_message(m))
-		return ERR_INVAL;
+		return ERR_ARG;
 	if ((rc = message_to_json(m, &j)) < 0)
 		return rc;
 	text = cJSON_PrintUnformatted(j);
@@ -299,13 +299,13 @@ int message_store_append(struct storage *s, struct db *index, const struct messa
 	int rc = 0;
 
 	if (n == 0 || n > MESSAGE_BATCH_MAX)
-		return ERR_INVAL;
+		return ERR_ARG;
 	if ((rc = keys_message_batch(key, msgs[0].conversation_id, msgs[0].server_received_ms,
 	    msgs[n - 1].message_id)) < 0)
 		return rc;
 	buf_init(&b, MESSAGE_BATCH_BYTES);
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = same_batch(&msgs[0], &msgs[i]) ? append_line(&b, &msgs[i]) : ERR_INVAL;
+		rc = same_batch(&msgs[0], &msgs[i]) ? append_line(&b, &msgs[i]) : ERR_ARG;
 	if (rc == 0)
 		rc = index_key(s, index, msgs[0].conversation_id, key);
 	if (rc == 0)
@@ -759,6 +759,14 @@ static int cursor_decode(const char *cursor, const char *conversation_id,
 	return 0;
 }
 
+int message_store_cursor_valid(const char *cursor)
+{
+	struct position p;
+
+	/* A cursor names no conversation: any valid id rebuilds its key. */
+	return cursor_decode(cursor, "c", &p) == 0;
+}
+
 /* ---- history, since, export ---- */
 
 void message_page_free(struct message_page *p)
@@ -768,6 +776,31 @@ void message_page_free(struct message_page *p)
 	free(p->v);
 	free(p->next_cursor);
 	memset(p, 0, sizeof *p);
+}
+
+int message_page_json(const struct message_page *p, int since, cJSON **out)
+{
+	cJSON *data = cJSON_CreateObject(), *arr, *m;
+	int rc = 0;
+
+	*out = data;
+	arr = cJSON_AddArrayToObject(data, "messages");
+	if (arr == NULL)
+		rc = ERR_NOMEM;
+	for (size_t i = 0; rc == 0 && i < p->n; i++)
+		if ((rc = message_to_json(&p->v[i], &m)) == 0 && !cJSON_AddItemToArray(arr, m))
+			rc = ERR_NOMEM;
+	if (rc == 0 && (p->next_cursor
+	    ? cJSON_AddStringToObject(data, "nextCursor", p->next_cursor)
+	    : cJSON_AddNullToObject(data, "nextCursor")) == NULL)
+		rc = ERR_NOMEM;
+	if (rc == 0 && since && cJSON_AddBoolToObject(data, "hasMore", p->more) == NULL)
+		rc = ERR_NOMEM;
+	if (rc < 0) {
+		cJSON_Delete(data);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Moves ms into the page in reverse order. */
@@ -878,8 +911,9 @@ int message_store_history(struct storage *s, struct db *index, const char *conve
 	int has_cursor = cursor != NULL && cursor[0] != '\0', more, rc;
 
 	memset(out, 0, sizeof *out);
-	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit) ||
-	    (has_cursor && cursor_decode(cursor, conversation_id, &before) < 0))
+	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit))
+		return ERR_ARG;
+	if (has_cursor && cursor_decode(cursor, conversation_id, &before) < 0)
 		return ERR_INVAL;
 	if ((rc = tail_init(&t, (size_t)limit + 1, NULL)) < 0)
 		return rc;
@@ -934,8 +968,9 @@ int message_store_since(struct storage *s, struct db *index, const char *convers
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit) ||
-	    message_id == NULL || !ids_is_uuid4(message_id, strnlen(message_id, UUID_STRLEN + 1)))
+	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit))
+		return ERR_ARG;
+	if (message_id == NULL || !ids_is_uuid4(message_id, strnlen(message_id, UUID_STRLEN + 1)))
 		return ERR_INVAL;
 	for (size_t i = 0; i <= UUID_STRLEN; i++)
 		uuid[i] = (char)(message_id[i] >= 'A' && message_id[i] <= 'F' ?
@@ -1022,6 +1057,6 @@ int message_store_export(struct storage *s, const char *conversation_id,
 	struct export e = { s, w, '\n', 0 };
 
 	if (w == NULL || w->write == NULL)
-		return ERR_INVAL;
+		return ERR_ARG;
 	return list_messages(s, conversation_id, export_days, &e, "/", STORAGE_LIST_MAX);
 }

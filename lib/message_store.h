@@ -15,8 +15,10 @@
  *
  * Ownership: a struct message owns its strings (message_free); a struct
  * message_page owns its messages and cursor (message_page_free). Storage
- * and index are borrowed. Failures are enum err values: ERR_INVAL (bad argument or
- * cursor), ERR_CONFLICT (the batch key exists), ERR_NOTFOUND (since: no such
+ * and index are borrowed. Failures are enum err values: ERR_INVAL (a client's
+ * cursor or message id that is not one), ERR_ARG (a bad argument of ours:
+ * a limit, a conversation id, a batch), ERR_CONFLICT (the batch key
+ * exists), ERR_NOTFOUND (since: no such
  * message within reach), ERR_STORAGE (an object that is not a valid batch),
  * and whatever storage.h returns.
  */
@@ -100,6 +102,10 @@ int message_store_append(struct storage *s, struct db *index, const struct messa
 int message_store_history(struct storage *s, struct db *index, const char *conversation_id,
     int limit, const char *cursor, struct message_page *out);
 
+/* 1 when cursor can be a next_cursor of message_store_history (its
+ * syntax: whether it points into a given conversation is not known). */
+int message_store_cursor_valid(const char *cursor);
+
 /* The oldest limit messages after message_id, oldest first; out->more
  * when further ones follow. The message must be the last of its batch (as
  * every message the API stores alone is) and among the newest
@@ -111,6 +117,10 @@ int message_store_since(struct storage *s, struct db *index, const char *convers
  * object in constant memory. */
 int message_store_export(struct storage *s, const char *conversation_id,
     const struct message_writer *w);
+
+/* {"messages":[...], "nextCursor": string or null, "hasMore" (since
+ * only)} of p into *out (caller frees): 0 or ERR_NOMEM. */
+int message_page_json(const struct message_page *p, int since, struct cJSON **out);
 
 void message_page_free(struct message_page *p);
 

@@ -1,13 +1,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "app.h"
 #include "clock.h"
 #include "db.h"
 #include "errors.h"
 #include "ratelimit.h"
-#include "request.h"
-#include "response.h"
 
 /* Buckets of windows that ended: removed 100 at a time, when a bucket
  * starts a new window (about once a minute per client). */
@@ -52,28 +49,4 @@ int ratelimit_hit(struct db *db, const char *bucket, long limit, int64_t now_ms,
 		return ERR_DB;
 	*retry_after = (long)((window + RATELIMIT_WINDOW_MS - now_ms + 999) / 1000);
 	return count > limit ? 1 : 0;
-}
-
-int ratelimit_request(struct request *r, const char *bucket, long limit,
-    const char *message)
-{
-	char after[24];
-	struct db *db;
-	long retry = 0;
-	int rc;
-
-	if ((rc = app_db(r->app, &db)) == 0)
-		rc = ratelimit_hit(db, bucket, limit, clock_now_ms(), &retry);
-	if (rc == 0)
-		return 0;
-	if (rc < 0) {
-		emit_err(r, rc, bucket);
-	} else {
-		snprintf(after, sizeof after, "%ld", retry);
-		if (request_add_header(r, "Retry-After", after) < 0)
-			emit_err(r, ERR_NOMEM, bucket);
-		else
-			emit_error(r, 429, message, NULL);
-	}
-	return -1;
 }

@@ -1,7 +1,8 @@
 /*
  * ratelimit: fixed one-minute windows counted in the SQLite database, so
  * every process of every program shares them. A bucket is a string naming
- * what is limited ("join:<client address>", "write:<user id>").
+ * what is limited ("join:<client address>", "write:<user id>"). The
+ * limiter only decides; dispatch answers 429 (routes declare their rate).
  */
 #ifndef CHATS3_RATELIMIT_H
 #define CHATS3_RATELIMIT_H
@@ -9,7 +10,6 @@
 #include <stdint.h>
 
 struct db;
-struct request;
 
 #define RATELIMIT_WINDOW_MS 60000
 
@@ -18,11 +18,5 @@ struct request;
  * ends (1..60); ERR_DB. Also drops a bounded batch of stale buckets. */
 int ratelimit_hit(struct db *db, const char *bucket, long limit, int64_t now_ms,
     long *retry_after);
-
-/* ratelimit_hit on the program's database for a request, now: 0 when
- * allowed; else it answered (429 with Retry-After and message, or the
- * error) and returns -1. */
-int ratelimit_request(struct request *r, const char *bucket, long limit,
-    const char *message);
 
 #endif

@@ -89,9 +89,9 @@ const char *request_header(const struct request *r, const char *name)
 	return env_get(r->env, var);
 }
 
-const char *request_query(struct request *r, const char *name, int *err)
+int request_query_all(struct request *r, const struct kvlist **out)
 {
-	int rc = 0;
+	int rc;
 
 	if (!r->query_parsed) {
 		r->query_parsed = 1;
@@ -101,11 +101,18 @@ const char *request_query(struct request *r, const char *name, int *err)
 			r->query_parsed = rc;
 		}
 	}
-	if (r->query_parsed < 0)
-		rc = r->query_parsed;
+	*out = &r->query_kv;
+	return r->query_parsed < 0 ? r->query_parsed : 0;
+}
+
+const char *request_query(struct request *r, const char *name, int *err)
+{
+	const struct kvlist *kv;
+	int rc = request_query_all(r, &kv);
+
 	if (err != NULL)
 		*err = rc;
-	return rc < 0 ? NULL : kv_get(&r->query_kv, name);
+	return rc < 0 ? NULL : kv_get(kv, name);
 }
 
 const char *request_cookie(struct request *r, const char *name)
@@ -161,18 +168,34 @@ static int read_until(struct request *r, size_t want, size_t max)
 	return 0;
 }
 
-int request_read_body(struct request *r, size_t max)
+/* CONTENT_LENGTH into *len (-1 when absent); ERR_INVAL, ERR_TOOBIG past max. */
+static int content_length(const struct request *r, size_t max, long *len)
 {
 	const char *cl = env_get(r->env, "CONTENT_LENGTH");
+
+	*len = -1;
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	if (numparse_long(cl, strlen(cl), 0, LONG_MAX, len) < 0)
+		return ERR_INVAL;
+	return (unsigned long)*len > max ? ERR_TOOBIG : 0;
+}
+
+int request_check_length(const struct request *r, size_t max)
+{
 	long len;
 
-	if (cl == NULL || *cl == '\0')
-		return read_until(r, (size_t)-1, max);
-	if (numparse_long(cl, strlen(cl), 0, LONG_MAX, &len) < 0)
-		return ERR_INVAL;
-	if ((unsigned long)len > max)
-		return ERR_TOOBIG;
-	return read_until(r, (size_t)len, max);
+	return content_length(r, max, &len);
+}
+
+int request_read_body(struct request *r, size_t max)
+{
+	long len;
+	int rc = content_length(r, max, &len);
+
+	if (rc < 0)
+		return rc;
+	return read_until(r, len < 0 ? (size_t)-1 : (size_t)len, max);
 }
 
 static int header_safe(const char *s)

@@ -51,6 +51,8 @@ struct request {
 	struct cJSON *json;     /* parsed JSON body, when the route wants one */
 	struct session *session; /* the caller's session (auth.h), or NULL */
 	struct session session_buf; /* where session points when set */
+	void *query_values;     /* the route's query form, checked (dispatch owns) */
+	void *form_values;      /* the route's body form, checked (dispatch owns) */
 	const char *captures[REQUEST_MAX_CAPTURES]; /* decoded path parameters */
 	struct buf capture_buf[REQUEST_MAX_CAPTURES];
 	struct buf out_headers;  /* "Name: value\r\n" lines to add to the answer */
@@ -72,6 +74,10 @@ const char *request_header(const struct request *r, const char *name);
  * the query string itself is malformed (err may be NULL). */
 const char *request_query(struct request *r, const char *name, int *err);
 
+/* Every decoded query parameter into *out (valid until request_free):
+ * 0, or ERR_INVAL/ERR_TOOBIG when the query string is malformed. */
+int request_query_all(struct request *r, const struct kvlist **out);
+
 /* Cookie name as sent, or NULL. */
 const char *request_cookie(struct request *r, const char *name);
 
@@ -83,6 +89,10 @@ int request_content_type_is(const struct request *r, const char *mime);
  * bytes sent exceed max (nothing more is read), ERR_INVAL for a bad
  * CONTENT_LENGTH, ERR_IO when the stream fails or ends early. */
 int request_read_body(struct request *r, size_t max);
+
+/* Checks CONTENT_LENGTH against max without reading the body (a
+ * streamed body): 0 (also when absent), ERR_INVAL, ERR_TOOBIG. */
+int request_check_length(const struct request *r, size_t max);
 
 /* Adds a response header (name and value are copied; CR, LF or NUL in
  * either: ERR_INVAL; more than REQUEST_MAX_OUT_HEADERS bytes: ERR_TOOBIG). */

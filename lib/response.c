@@ -212,18 +212,6 @@ int emit_error(struct request *r, int status, const char *message, cJSON *detail
 	return emit_error_data(r, status, message, details, NULL);
 }
 
-int emit_query_details(struct request *r, int rc, cJSON *details)
-{
-	if (rc < 0) {
-		cJSON_Delete(details);
-		return rc;
-	}
-	if (details == NULL)
-		return 0;
-	rc = emit_error(r, 400, "Invalid query parameter", details);
-	return rc < 0 ? rc : 1;
-}
-
 int response_detail(cJSON **details, const char *field, const char *message)
 {
 	cJSON *d;
@@ -246,11 +234,25 @@ int response_detail(cJSON **details, const char *field, const char *message)
 	return 0;
 }
 
+int emit_invalid(struct request *r, const char *message, const char *field, const char *why)
+{
+	cJSON *details = NULL;
+	int rc = response_detail(&details, field, why);
+
+	return rc < 0 ? rc : emit_error(r, 400, message, details);
+}
+
 int emit_err(struct request *r, int err, const char *detail)
 {
-	int status = err_http_status(err);
+	int status = err_http_status(err), after = err_retry_after(err);
+	char secs[16];
 
 	if (status >= 500)
 		log_error(r->id, "%s: %s", err_str(err), detail ? detail : "-");
-	return emit_error(r, status, err_public_message(err), NULL);
+	if (after > 0 && !has_out_header(r, "Retry-After") &&
+	    (snprintf(secs, sizeof secs, "%d", after) >= (int)sizeof secs ||
+	    request_add_header(r, "Retry-After", secs) < 0))
+		status = 500;
+	return emit_error(r, status, status == 500 ? err_public_message(ERR_INTERNAL) :
+	    err_public_message(err), NULL);
 }

@@ -41,13 +41,14 @@ int emit_error_data(struct request *r, int status, const char *message,
  * ERR_NOMEM on failure (*details is then freed and NULL). */
 int response_detail(struct cJSON **details, const char *field, const char *message);
 
-/* After a check of the query string that returned rc and collected
- * details: rc when negative; 1 after answering 400 "Invalid query
- * parameter" with the details; 0 when there are none. */
-int emit_query_details(struct request *r, int rc, struct cJSON *details);
+/* 400 with message and the one detail {field, why}. */
+int emit_invalid(struct request *r, const char *message, const char *field, const char *why);
 
-/* emit_error with the status and public sentence of an enum err; a 5xx
- * also logs err's name and detail (may be NULL) under the request id. */
+/* emit_error with the status, public sentence and Retry-After
+ * (err_retry_after) of an enum err; a 5xx also logs err's name and detail
+ * (may be NULL) under the request id. This is the error path of
+ * dispatch: a handler that returns a negative enum err without having
+ * answered is answered here. */
 int emit_err(struct request *r, int err, const char *detail);
 
 #endif

@@ -10,16 +10,33 @@
 #include <stddef.h>
 
 struct request;
+struct vform;
 
-/* What dispatch checks before a handler runs. */
+/* Who may call a route: dispatch checks it before anything else. */
 enum route_flags {
-	R_JSON = 1 << 0,    /* body must be application/json, parsed into req->json */
-	R_SESSION = 1 << 1, /* a live session (401), loaded into req->session */
-	R_ADMIN = 1 << 2,   /* the admin token or an admin's session (401, 403) */
+	R_SESSION = 1 << 0, /* a live session (401), loaded into req->session */
+	R_ADMIN = 1 << 1,   /* the admin token or an admin's session (401, 403) */
 };
 
-/* Answers the request: 0 when it answered, else a negative enum err that
- * dispatch turns into the error envelope. */
+/* What the body of a route is; dispatch answers 415 for another
+ * Content-Type and 413 past the route's limit, before the handler runs. */
+enum route_body {
+	BODY_NONE,      /* nothing is read */
+	BODY_JSON,      /* application/json, parsed into req->json */
+	BODY_MULTIPART, /* multipart/form-data, left for the handler to stream */
+	BODY_RAW,       /* any type, read whole into req->body */
+};
+
+/* Which rate limit a request of the route counts against (429). */
+enum route_rate {
+	RATE_NONE,
+	RATE_JOIN,  /* CHATS3_JOIN_RATE per client address and minute */
+	RATE_WRITE, /* CHATS3_WRITE_RATE per session's user and minute */
+};
+
+/* Answers the request and returns 0 (or the answer's own failure), or
+ * returns a negative enum err without answering: dispatch then answers it
+ * with emit_err, the one error path. */
 typedef int (*route_fn)(struct request *req);
 
 struct route {
@@ -27,7 +44,12 @@ struct route {
 	const char *pattern; /* "/api/v1/admin/conversations/<*>": see above */
 	route_fn fn;
 	unsigned flags;
-	size_t max_body;     /* 0: the configured JSON body cap */
+	enum route_body body;
+	size_t max_body;     /* 0: CHATS3_MAX_BODY_BYTES (JSON, raw) or
+	                        CHATS3_MAX_UPLOAD_BYTES (multipart) */
+	const struct vform *query; /* checked into req->query_values, or NULL */
+	const struct vform *form;  /* the JSON body's members into req->form_values */
+	enum route_rate rate;
 };
 
 /* Does path (raw, percent-encoded) match pattern? 1 on a match, with the

@@ -5,6 +5,8 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "kv.h"
+#include "numparse.h"
 #include "response.h"
 #include "storage_keys.h"
 #include "utf8.h"
@@ -67,32 +69,37 @@ static const char *store(const struct vfield *f, void *out, const char *p, size_
 	return NULL;
 }
 
-/* The string item's bytes passing validate_text(min, max), stored. */
-static const char *text_bounded(const cJSON *item, const struct vfield *f,
+static int is_text(const struct vvalue *v)
+{
+	return v->kind == V_TEXT || v->kind == V_STRING;
+}
+
+/* The value's bytes passing validate_text(min, max), stored. */
+static const char *text_bounded(const struct vvalue *v, const struct vfield *f,
     void *out, long min, long max)
 {
 	const char *why, *s;
 	size_t len;
 
-	if (!cJSON_IsString(item) || item->valuestring == NULL)
+	if (!is_text(v))
 		return "must be a string";
-	why = validate_text(item->valuestring, strlen(item->valuestring), min, max, &s, &len);
+	why = validate_text(v->p, v->n, min, max, &s, &len);
 	return why != NULL ? why : store(f, out, s, len);
 }
 
-const char *v_text(const cJSON *item, const struct vfield *f, void *out)
+const char *v_text(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	return text_bounded(item, f, out, f->min, f->max);
+	return text_bounded(v, f, out, f->min, f->max);
 }
 
-const char *v_display_name(const cJSON *item, const struct vfield *f, void *out)
+const char *v_display_name(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	return text_bounded(item, f, out, 1, 64);
+	return text_bounded(v, f, out, 1, 64);
 }
 
-const char *v_conversation_id(const cJSON *item, const struct vfield *f, void *out)
+const char *v_conversation_id(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	const char *why = text_bounded(item, f, out, 1, 64);
+	const char *why = text_bounded(v, f, out, 1, 64);
 
 	if (why != NULL)
 		return why;
@@ -101,9 +108,9 @@ const char *v_conversation_id(const cJSON *item, const struct vfield *f, void *o
 	return "must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit";
 }
 
-const char *v_url(const cJSON *item, const struct vfield *f, void *out)
+const char *v_url(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	const char *why = text_bounded(item, f, out, 1, f->max ? f->max : URL_MAX_BYTES);
+	const char *why = text_bounded(v, f, out, 1, f->max ? f->max : URL_MAX_BYTES);
 	const char *s;
 
 	if (why != NULL)
@@ -142,19 +149,19 @@ static char *strip_controls(const char *p, size_t n, int *blank)
 	return o;
 }
 
-const char *v_message_body(const cJSON *item, const struct vfield *f, void *out)
+const char *v_message_body(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	const char *s;
 	char *clean;
 	long chars;
 	int blank;
 
-	if (!cJSON_IsString(item) || item->valuestring == NULL)
+	if (!is_text(v))
 		return "must be a string";
-	s = item->valuestring;
-	if (utf8_count(s, strlen(s)) < 0)
+	if (memchr(v->p, '\0', v->n) != NULL)
+		return "must not contain NUL characters";
+	if (utf8_count(v->p, v->n) < 0)
 		return "must be valid UTF-8";
-	if ((clean = strip_controls(s, strlen(s), &blank)) == NULL)
+	if ((clean = strip_controls(v->p, v->n, &blank)) == NULL)
 		return "could not be stored";
 	chars = utf8_count(clean, strlen(clean));
 	if (blank || chars > f->max) {
@@ -166,9 +173,9 @@ const char *v_message_body(const cJSON *item, const struct vfield *f, void *out)
 	return NULL;
 }
 
-const char *v_iso_time(const cJSON *item, const struct vfield *f, void *out)
+const char *v_iso_time(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	const char *why = text_bounded(item, f, out, 1, 64);
+	const char *why = text_bounded(v, f, out, 1, 64);
 	int64_t ms;
 
 	if (why != NULL)
@@ -178,20 +185,75 @@ const char *v_iso_time(const cJSON *item, const struct vfield *f, void *out)
 	return "must be an ISO 8601 date and time";
 }
 
-const char *v_integer(const cJSON *item, const struct vfield *f, void *out)
+static const char *integer_of_number(double d, const struct vfield *f, long *out)
 {
-	double d;
-
-	if (!cJSON_IsNumber(item))
-		return "must be a number";
-	d = item->valuedouble;
 	/* NaN fails both comparisons; inside the range the cast is defined. */
 	if (!(d >= (double)f->min && d <= (double)f->max))
 		return "is out of range";
 	if (d != (double)(long)d)
 		return "must be a whole number";
-	*(long *)((char *)out + f->off) = (long)d;
+	*out = (long)d;
 	return NULL;
+}
+
+const char *v_integer(const struct vvalue *v, const struct vfield *f, void *out)
+{
+	long *slot = (long *)((char *)out + f->off);
+
+	if (v->kind == V_NUMBER)
+		return integer_of_number(v->num, f, slot);
+	if (v->kind != V_TEXT)
+		return "must be a number";
+	if (v->n == 0 || v->n > 19 || strspn(v->p, "0123456789") < v->n)
+		return "must be a whole number";
+	return numparse_long(v->p, v->n, f->min, f->max, slot) < 0 ? "is out of range" : NULL;
+}
+
+const char *v_one_of(const struct vvalue *v, const struct vfield *f, void *out)
+{
+	const char *const *words = f->arg;
+	const char *why = text_bounded(v, f, out, 1, f->max ? f->max : 64);
+
+	if (why != NULL)
+		return why;
+	for (; *words != NULL; words++)
+		if (strcmp(*words, *text_slot(f, out)) == 0)
+			return NULL;
+	return "is not one of the accepted values";
+}
+
+const char *v_matching(const struct vvalue *v, const struct vfield *f, void *out)
+{
+	const struct vpredicate *pred = f->arg;
+	const char *why = text_bounded(v, f, out, f->min, f->max);
+
+	if (why != NULL)
+		return why;
+	return pred->ok(*text_slot(f, out)) ? NULL : pred->why;
+}
+
+const char *validate_json(const cJSON *item, const struct vfield *f, void *out)
+{
+	struct vvalue v = { "", 0, V_OTHER, 0 };
+
+	if (cJSON_IsString(item) && item->valuestring != NULL) {
+		v.kind = V_STRING;
+		v.p = item->valuestring;
+		v.n = strlen(item->valuestring);
+	} else if (cJSON_IsNumber(item)) {
+		v.kind = V_NUMBER;
+		v.num = item->valuedouble;
+	}
+	return f->fn(&v, f, out);
+}
+
+/* rc after a field's outcome: why (NULL: it passed) appended to
+ * *details as {field, why}. */
+static int add_detail(cJSON **details, const char *field, const char *why, int rc)
+{
+	if (why == NULL || rc == ERR_NOMEM)
+		return rc;
+	return response_detail(details, field, why) < 0 ? ERR_NOMEM : ERR_INVAL;
 }
 
 int validate_object(const cJSON *obj, const struct vfield *fields, size_t n,
@@ -199,24 +261,49 @@ int validate_object(const cJSON *obj, const struct vfield *fields, size_t n,
 {
 	const cJSON *item;
 	const char *why;
-	int bad = 0;
+	int rc = 0;
 
 	if (!cJSON_IsObject(obj))
-		return response_detail(details, "body", "must be a JSON object") < 0 ?
-		    ERR_NOMEM : ERR_INVAL;
+		return add_detail(details, "body", "must be a JSON object", 0);
 	for (size_t i = 0; i < n; i++) {
 		item = cJSON_GetObjectItemCaseSensitive(obj, fields[i].name);
 		if (item == NULL || (cJSON_IsNull(item) && !fields[i].required))
 			why = fields[i].required ? "is required" : NULL;
 		else
-			why = fields[i].fn(item, &fields[i], out);
-		if (why == NULL)
-			continue;
-		bad = 1;
-		if (response_detail(details, fields[i].name, why) < 0)
-			return ERR_NOMEM;
+			why = validate_json(item, &fields[i], out);
+		rc = add_detail(details, fields[i].name, why, rc);
 	}
-	return bad ? ERR_INVAL : 0;
+	return rc;
+}
+
+int validate_kv(const struct kvlist *kv, const struct vfield *fields, size_t n,
+    void *out, cJSON **details)
+{
+	struct vvalue v = { NULL, 0, V_TEXT, 0 };
+	const char *why;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v.p = kv_get(kv, fields[i].name);
+		if (v.p == NULL) {
+			why = fields[i].required ? "is required" : NULL;
+		} else {
+			v.n = strlen(v.p);
+			why = fields[i].fn(&v, &fields[i], out);
+		}
+		rc = add_detail(details, fields[i].name, why, rc);
+	}
+	return rc;
+}
+
+int validate_rule(const struct vform *form, const void *values, cJSON **details)
+{
+	const char *field = "body", *why;
+
+	if (form->rule == NULL)
+		return 0;
+	why = form->rule(values, &field);
+	return add_detail(details, field, why, 0);
 }
 
 void validate_free(const struct vfield *fields, size_t n, void *out)

@@ -329,11 +329,11 @@ static void test_bad_cursors(struct suite *t)
 		message_page_free(&p);
 	}
 	rc = message_store_history(t->s, t->ix, conv, 0, NULL, &p);
-	report(t, rc == ERR_INVAL, "limit 0: %s", err_str(rc));
+	report(t, rc == ERR_ARG, "limit 0: %s", err_str(rc));
 	rc = message_store_history(t->s, t->ix, conv, 201, NULL, &p);
-	report(t, rc == ERR_INVAL, "limit 201: %s", err_str(rc));
+	report(t, rc == ERR_ARG, "limit 201: %s", err_str(rc));
 	rc = message_store_history(t->s, t->ix, "../etc", 10, NULL, &p);
-	report(t, rc == ERR_INVAL, "an invalid conversation id: %s", err_str(rc));
+	report(t, rc == ERR_ARG, "an invalid conversation id: %s", err_str(rc));
 }
 
 static void test_create_only(struct suite *t)
@@ -357,7 +357,7 @@ static void test_create_only(struct suite *t)
 	message_page_free(&p);
 	b.server_received_ms++;
 	rc = message_store_append(t->s, t->ix, (struct message[]){ a, b }, 2);
-	report(t, rc == ERR_INVAL, "a batch whose messages differ in serverReceivedAt: %s",
+	report(t, rc == ERR_ARG, "a batch whose messages differ in serverReceivedAt: %s",
 	    err_str(rc));
 	message_free(&a);
 	message_free(&b);

@@ -28,6 +28,11 @@ static const struct {
 	{ __LINE__, 500, "internal", ERR_INTERNAL, "ERR_INTERNAL" },
 	{ __LINE__, 409, "exists already", ERR_CONFLICT, "ERR_CONFLICT" },
 	{ __LINE__, 500, "storage refused", ERR_STORAGE, "ERR_STORAGE" },
+	{ __LINE__, 500, "our own bad argument", ERR_ARG, "ERR_ARG" },
+	{ __LINE__, 403, "no entry", ERR_NO_ENTRY, "ERR_NO_ENTRY" },
+	{ __LINE__, 410, "closed", ERR_CLOSED, "ERR_CLOSED" },
+	{ __LINE__, 409, "name taken", ERR_NAME_TAKEN, "ERR_NAME_TAKEN" },
+	{ __LINE__, 409, "a racing twin", ERR_BUSY, "ERR_BUSY" },
 	{ __LINE__, 500, "just past the list", ERR__MIN, "ERR_INTERNAL" },
 	{ __LINE__, 500, "far past the list", -100, "ERR_INTERNAL" },
 	{ __LINE__, 500, "INT_MIN", INT_MIN, "ERR_INTERNAL" },
@@ -68,9 +73,21 @@ static void test_every_value(void)
 	}
 }
 
+/* Only failures worth retrying soon carry a Retry-After. */
+static void test_retry_after(void)
+{
+	CHECK(err_retry_after(ERR_BUSY) > 0);
+	CHECK(err_retry_after(ERR_UNAVAILABLE) > 0);
+	CHECK(err_retry_after(ERR_DB) > 0);
+	CHECK(err_retry_after(ERR_INVAL) == 0);
+	CHECK(err_retry_after(ERR_ARG) == 0);
+	CHECK(err_retry_after(-100) == 0);
+}
+
 int main(void)
 {
 	test_mapping();
 	test_every_value();
+	test_retry_after();
 	return check_done("test_errors");
 }

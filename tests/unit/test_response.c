@@ -4,6 +4,7 @@
  * line as the operator sees it (standard error).
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "errors.h"
 #include "request.h"
 #include "response.h"
+#include "validate.h"
 
 struct mem {
 	struct buf out;
@@ -97,13 +99,57 @@ static int show_capture(struct request *r)
 	return response_ok(r, 200, d);
 }
 
+static int busy(struct request *r)
+{
+	(void)r;
+	return ERR_BUSY;
+}
+
+struct form {
+	char *name;
+	long limit;
+};
+
+static const struct vfield form_fields[] = {
+	{ "name", v_text, 1, 1, 8, offsetof(struct form, name), 0 },
+	{ "limit", v_integer, 0, 1, 10, offsetof(struct form, limit), 0 },
+};
+
+static const char *not_both(const void *values, const char **field)
+{
+	const struct form *f = values;
+
+	*field = "limit";
+	return f->limit == 7 ? "must not be 7" : NULL;
+}
+
+static const struct vform form = { form_fields, 2, sizeof(struct form), "Invalid thing", not_both };
+
+/* {"name", "limit"} of the checked query and body forms. */
+static int show_form(struct request *r)
+{
+	const struct form *q = r->query_values, *b = r->form_values;
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "query", q ? q->name : "-");
+	cJSON_AddStringToObject(d, "body", b ? b->name : "-");
+	cJSON_AddNumberToObject(d, "limit", q ? (double)q->limit : -1);
+	return response_ok(r, 200, d);
+}
+
 static const struct route routes[] = {
-	{ "GET", "/boom", fail_internal, 0, 0 },
-	{ "GET", "/silent", answer_nothing, 0, 0 },
-	{ "GET", "/down", unavailable, 0, 0 },
-	{ "POST", "/echo", echo, R_JSON, 0 },
-	{ "DELETE", "/things/*", show_capture, 0, 0 },
-	{ "GET", "/things/*", show_capture, 0, 0 },
+	{ .method = "GET", .pattern = "/boom", .fn = fail_internal },
+	{ .method = "GET", .pattern = "/busy", .fn = busy },
+	{ .method = "GET", .pattern = "/form", .fn = show_form, .query = &form },
+	{ .method = "POST", .pattern = "/form", .fn = show_form, .body = BODY_JSON, .form = &form },
+	{ .method = "POST", .pattern = "/upload", .fn = show_form, .body = BODY_MULTIPART,
+	  .max_body = 1000 },
+	{ .method = "POST", .pattern = "/raw", .fn = show_form, .body = BODY_RAW, .max_body = 4 },
+	{ .method = "GET", .pattern = "/silent", .fn = answer_nothing },
+	{ .method = "GET", .pattern = "/down", .fn = unavailable },
+	{ .method = "POST", .pattern = "/echo", .fn = echo, .body = BODY_JSON },
+	{ .method = "DELETE", .pattern = "/things/*", .fn = show_capture },
+	{ .method = "GET", .pattern = "/things/*", .fn = show_capture },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -216,6 +262,27 @@ static void test_dispatch_statuses(void)
 		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=5" }, "{}" },
 		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/things/%zz" }, NULL },
 		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=HEAD", "REQUEST_URI=/things/a%20b" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/form?name=x&limit=2", "QUERY_STRING=name=x&limit=2" },
+		  NULL },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/form?limit=2", "QUERY_STRING=limit=2" }, NULL },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/form?name=x&limit=7", "QUERY_STRING=name=x&limit=7" },
+		  NULL },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/form?name=%zz", "QUERY_STRING=name=%zz" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/form",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=12" }, "{\"name\":\"x\"}" },
+		{ __LINE__, "Status: 400 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/form",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=10" }, "{\"name\":1}" },
+		{ __LINE__, "Status: 415 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/upload",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=2" }, "{}" },
+		{ __LINE__, "Status: 413 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/upload",
+		    "CONTENT_TYPE=multipart/form-data; boundary=x", "CONTENT_LENGTH=1001" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/upload",
+		    "CONTENT_TYPE=multipart/form-data; boundary=x", "CONTENT_LENGTH=1000" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/raw",
+		    "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=4" }, "abcd" },
+		{ __LINE__, "Status: 413 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/raw",
+		    "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=5" }, "abcde" },
+		{ __LINE__, "Status: 409 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/busy" }, NULL },
 	};
 	char *answer, *log;
 
@@ -225,6 +292,31 @@ static void test_dispatch_statuses(void)
 		free(answer);
 		free(log);
 	}
+}
+
+/* A failed field is named in details[] with the form's own message. */
+static void test_form_details(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/form?name=x&limit=7", "QUERY_STRING=name=x&limit=7", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+	cJSON *doc = body_json(answer), *d = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "details"), 0);
+
+	CHECK_STR(__LINE__, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "message")), "Invalid thing");
+	CHECK_STR(__LINE__, cJSON_GetStringValue(cJSON_GetObjectItem(d, "field")), "limit");
+	cJSON_Delete(doc);
+	free(answer);
+	free(log);
+}
+
+/* A racing twin is told when to come back. */
+static void test_busy_is_409_with_retry_after(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/busy", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+
+	CHECK(strstr(answer, "\r\nRetry-After: 1\r\n") != NULL);
+	free(answer);
+	free(log);
 }
 
 static void test_allow_lists_every_method_of_the_path(void)
@@ -274,6 +366,8 @@ int main(void)
 	test_unavailable_is_503_with_retry_after();
 	test_envelope_and_headers();
 	test_dispatch_statuses();
+	test_form_details();
+	test_busy_is_409_with_retry_after();
 	test_allow_lists_every_method_of_the_path();
 	test_capture_is_decoded_and_head_has_no_body();
 	app_free(&app);

@@ -1,7 +1,8 @@
 /*
  * test_validate: the text rules on bytes (UTF-8, control characters,
- * trimming, length in characters) and the field table over JSON bodies,
- * with the details[] it produces.
+ * trimming, length in characters) and the field table over JSON bodies
+ * and over query strings (the same validators on bytes), with the
+ * details[] it produces.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "check.h"
 #include "errors.h"
 #include "json.h"
+#include "kv.h"
 #include "validate.h"
 
 static const struct {
@@ -65,10 +67,10 @@ struct join_form {
 };
 
 static const struct vfield fields[] = {
-	{ "conversationId", v_conversation_id, 1, 0, 0, offsetof(struct join_form, conversation_id) },
-	{ "displayName", v_display_name, 1, 0, 0, offsetof(struct join_form, display_name) },
-	{ "avatarUrl", v_url, 0, 0, 0, offsetof(struct join_form, avatar_url) },
-	{ "limit", v_integer, 0, 1, 200, offsetof(struct join_form, limit) },
+	{ "conversationId", v_conversation_id, 1, 0, 0, offsetof(struct join_form, conversation_id), 0 },
+	{ "displayName", v_display_name, 1, 0, 0, offsetof(struct join_form, display_name), 0 },
+	{ "avatarUrl", v_url, 0, 0, 0, offsetof(struct join_form, avatar_url), 0 },
+	{ "limit", v_integer, 0, 1, 200, offsetof(struct join_form, limit), 0 },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -127,7 +129,7 @@ static void test_object(void)
  * of the value, and the stored string or NULL when refused. */
 static const struct {
 	int line;
-	const char *(*fn)(const cJSON *, const struct vfield *, void *);
+	validate_fn fn;
 	const char *json;
 	const char *want;
 } value_cases[] = {
@@ -149,14 +151,14 @@ static const struct {
 static void test_values(void)
 {
 	for (size_t i = 0; i < sizeof value_cases / sizeof value_cases[0]; i++) {
-		const struct vfield f = { "v", value_cases[i].fn, 1, 1, 5, 0 };
+		const struct vfield f = { "v", value_cases[i].fn, 1, 1, 5, 0, 0 };
 		int line = value_cases[i].line;
 		cJSON *doc = NULL;
 		char *out = NULL;
 		const char *why;
 
 		CHECK_AT(line, json_parse(value_cases[i].json, strlen(value_cases[i].json), &doc) == 0);
-		why = value_cases[i].fn(doc, &f, &out);
+		why = validate_json(doc, &f, &out);
 		if (value_cases[i].want == NULL)
 			CHECK_AT(line, why != NULL);
 		else
@@ -167,10 +169,96 @@ static void test_values(void)
 	}
 }
 
+struct list_form {
+	char *status;
+	char *before;
+	char *since;
+	long limit;
+};
+
+static const char *const statuses[] = { "active", "closed", NULL };
+
+static int starts_with_c(const char *s) { return s[0] == 'c'; }
+
+static const struct vpredicate a_c = { starts_with_c, "must start with c" };
+
+static const struct vfield query_fields[] = {
+	{ "status", v_one_of, 0, 1, 16, offsetof(struct list_form, status), statuses },
+	{ "before", v_matching, 0, 1, 10, offsetof(struct list_form, before), &a_c },
+	{ "since", v_text, 0, 1, 10, offsetof(struct list_form, since), 0 },
+	{ "limit", v_integer, 0, 1, 200, offsetof(struct list_form, limit), 0 },
+};
+#define NQUERY (sizeof query_fields / sizeof query_fields[0])
+
+static const char *one_way(const void *values, const char **field)
+{
+	const struct list_form *f = values;
+
+	*field = "since";
+	return f->before && f->since ? "cannot be used with before" : NULL;
+}
+
+static const struct vform query_form = {
+	query_fields, NQUERY, sizeof(struct list_form), "Invalid query parameter", one_way
+};
+
+/* A query string, the first field with a detail (or NULL), the limit. */
+static const struct {
+	int line;
+	const char *query;
+	const char *bad;
+	long limit;
+} query_cases[] = {
+	{ __LINE__, "", NULL, 0 },
+	{ __LINE__, "limit=5&status=closed&before=c1", NULL, 5 },
+	{ __LINE__, "limit=200&since=x", NULL, 200 },
+	{ __LINE__, "limit=0", "limit", 0 },
+	{ __LINE__, "limit=201", "limit", 0 },
+	{ __LINE__, "limit=x", "limit", 0 },
+	{ __LINE__, "limit=1.5", "limit", 0 },
+	{ __LINE__, "limit=-1", "limit", 0 },
+	{ __LINE__, "limit=", "limit", 0 },
+	{ __LINE__, "limit=99999999999999999999999", "limit", 0 },
+	{ __LINE__, "status=open", "status", 0 },
+	{ __LINE__, "status=", "status", 0 },
+	{ __LINE__, "before=d1", "before", 0 },
+	{ __LINE__, "before=c12345678901", "before", 0 },
+	{ __LINE__, "since=a%01b", "since", 0 },
+	{ __LINE__, "since=%ff", "since", 0 },
+	{ __LINE__, "before=c1&since=x", "since", 0 },
+	{ __LINE__, "unknown=1&limit=7", NULL, 7 },
+};
+
+static void test_query(void)
+{
+	for (size_t i = 0; i < sizeof query_cases / sizeof query_cases[0]; i++) {
+		struct list_form form = { 0 };
+		struct kvlist kv = { .n = 0 };
+		cJSON *details = NULL;
+		const char *q = query_cases[i].query;
+		int line = query_cases[i].line, rc;
+
+		CHECK_AT(line, kv_parse_urlencoded(&kv, q, strlen(q)) == 0);
+		rc = validate_kv(&kv, query_fields, NQUERY, &form, &details);
+		if (rc == 0)
+			rc = validate_rule(&query_form, &form, &details);
+		CHECK_AT(line, rc == (query_cases[i].bad ? ERR_INVAL : 0));
+		if (query_cases[i].bad != NULL)
+			CHECK_STR(line, cJSON_GetStringValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(details, 0), "field")), query_cases[i].bad);
+		else
+			CHECK_AT(line, details == NULL && form.limit == query_cases[i].limit);
+		validate_free(query_fields, NQUERY, &form);
+		cJSON_Delete(details);
+		kv_free(&kv);
+	}
+}
+
 int main(void)
 {
 	test_text();
 	test_object();
 	test_values();
+	test_query();
 	return check_done("test_validate");
 }

@@ -1,0 +1,148 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "clock.h"
+#include "conversation.h"
+#include "errors.h"
+#include "idempotency.h"
+#include "message_post.h"
+#include "message_send.h"
+#include "session_store.h"
+
+#define WAIT_POLL_MS 10
+#define CLAIM_TRIES 3
+
+int message_draft(struct message *m, const struct session *s, const char *body,
+    const char *client_timestamp)
+{
+	memset(m, 0, sizeof *m);
+	if (strlen(s->conversation_id) >= sizeof m->conversation_id)
+		return ERR_ARG;
+	memcpy(m->conversation_id, s->conversation_id, strlen(s->conversation_id) + 1);
+	m->sender_role = strcmp(s->role, "admin") == 0 ? MESSAGE_ROLE_ADMIN : MESSAGE_ROLE_USER;
+	m->type = MESSAGE_TEXT;
+	m->sender_user_id = strdup(s->user_id);
+	m->sender_display_name = strdup(s->display_name);
+	m->sender_avatar_url = s->avatar_url[0] ? strdup(s->avatar_url) : NULL;
+	m->body = strdup(body);
+	m->client_timestamp = client_timestamp ? strdup(client_timestamp) : NULL;
+	if (m->sender_user_id == NULL || m->sender_display_name == NULL || m->body == NULL ||
+	    (s->avatar_url[0] && m->sender_avatar_url == NULL) ||
+	    (client_timestamp && m->client_timestamp == NULL))
+		return ERR_NOMEM;
+	return 0;
+}
+
+static void pause_ms(long ms)
+{
+	const struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The message the key's owner recorded, waiting up to MESSAGE_SEND_WAIT_MS:
+ * 0 with *out; ERR_NOTFOUND when the owner gave up (claim again); ERR_BUSY. */
+static int await_owner(struct db *db, const char *user_id, const char *key, cJSON **out)
+{
+	char *json = NULL;
+	int rc = 1;
+
+	for (long waited = 0; rc == 1 && waited <= MESSAGE_SEND_WAIT_MS; waited += WAIT_POLL_MS) {
+		if ((rc = idempotency_result(db, user_id, key, &json)) == 1)
+			pause_ms(WAIT_POLL_MS);
+	}
+	if (rc == 1)
+		return ERR_BUSY;
+	if (rc < 0)
+		return rc;
+	*out = cJSON_Parse(json);
+	free(json);
+	return *out ? 0 : ERR_NOMEM;
+}
+
+/* Stores m under the owned claim of key: records it, or drops the claim
+ * when it was not stored. */
+static int store_claimed(struct app *app, struct db *db, struct message *m,
+    const struct message_send *o, cJSON **out)
+{
+	char *text = NULL;
+	int rc = message_post(app, m, o->request_id, out);
+
+	if (rc == 0 && (text = cJSON_PrintUnformatted(*out)) == NULL)
+		rc = ERR_NOMEM;
+	if (rc == 0)
+		rc = idempotency_record(db, m->sender_user_id, o->key, text);
+	else if (idempotency_release(db, m->sender_user_id, o->key) < 0)
+		rc = rc < 0 ? rc : ERR_DB;
+	cJSON_free(text);
+	if (rc < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Claims the key (again when a racing owner gave up), then stores or
+ * replays. */
+static int send_keyed(struct app *app, struct message *m, const struct message_send *o,
+    cJSON **out, int *replayed)
+{
+	struct db *db;
+	int rc;
+
+	if ((rc = app_db(app, &db)) < 0)
+		return rc;
+	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
+		rc = idempotency_claim(db, m->sender_user_id, o->key, clock_now_ms());
+		if (rc == 0)
+			return store_claimed(app, db, m, o, out);
+		if (rc < 0)
+			return rc;
+		if ((rc = await_owner(db, m->sender_user_id, o->key, out)) != ERR_NOTFOUND) {
+			*replayed = rc == 0;
+			return rc;
+		}
+	}
+	return ERR_BUSY;
+}
+
+int message_send(struct app *app, struct message *m, const struct message_send *o,
+    cJSON **out, int *replayed)
+{
+	struct conversation c;
+	int rc;
+
+	*out = NULL;
+	*replayed = 0;
+	if ((rc = conversation_get(app, m->conversation_id, &c)) < 0)
+		return rc;
+	if (o->open_only && c.closed)
+		return ERR_CLOSED;
+	if (o->key == NULL)
+		return message_post(app, m, o->request_id, out);
+	return send_keyed(app, m, o, out, replayed);
+}
+
+int message_send_system(struct app *app, const char *conversation_id, const char *body,
+    const char *request_id, struct cJSON **out)
+{
+	struct message m = { .sender_role = MESSAGE_ROLE_SYSTEM, .type = MESSAGE_SYSTEM };
+	const struct message_send o = { NULL, 0, request_id };
+	int rc = ERR_NOMEM, replayed;
+
+	*out = NULL;
+	if (strlen(conversation_id) >= sizeof m.conversation_id)
+		return ERR_NOTFOUND;
+	memcpy(m.conversation_id, conversation_id, strlen(conversation_id) + 1);
+	m.sender_user_id = strdup("system");
+	m.sender_display_name = strdup("System");
+	m.body = strdup(body);
+	if (m.sender_user_id != NULL && m.sender_display_name != NULL && m.body != NULL)
+		rc = message_send(app, &m, &o, out, &replayed);
+	message_free(&m);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * session_flow: entering and leaving a conversation. session_join is the
+ * one call behind flow 1 (the manual join with a code) and flow 2 (an
+ * embed ticket, whose signature vouches for the conversation instead of a
+ * code): the conversation must exist and be open, then a session is
+ * created under a display name no live session of it uses (case-folded).
+ * session_join_json is the answer both flows and GET /session give: the
+ * session with its id, and the conversation. session_leave ends a session
+ * and tells the others (peer-leave).
+ *
+ * struct session_join is the caller's (borrowed strings); the session and
+ * conversation are flat values filled for the caller; the token is a
+ * secret the caller wipes (OPENSSL_cleanse) after answering.
+ */
+#ifndef CHATS3_SESSION_FLOW_H
+#define CHATS3_SESSION_FLOW_H
+
+#include "conversation.h"
+#include "session_store.h"
+
+struct app;
+struct cJSON;
+
+struct session_join {
+	const char *conversation_id;
+	const char *join_code;    /* NULL: no code is asked (a verified ticket) */
+	const char *display_name; /* checked by the caller (v_display_name) */
+	const char *avatar_url;   /* NULL: none */
+	const char *role;         /* "user" or "admin" */
+};
+
+/* Creates the session of in: 0 with token, *s and *c filled;
+ * ERR_NO_ENTRY (unknown conversation or wrong code, alike), ERR_CLOSED,
+ * ERR_NAME_TAKEN, state and storage errors. */
+int session_join(struct app *app, const struct session_join *in,
+    char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c);
+
+/* {"session": s with sessionId token (NULL: left out), "conversation": c}
+ * into *out (caller frees): 0 or ERR_NOMEM. */
+int session_join_json(const struct session *s, const char *token,
+    const struct conversation *c, struct cJSON **out);
+
+/* Ends the session of token t[0..n) and broadcasts peer-leave; a
+ * session already gone is fine. 0 or a state error. */
+int session_leave(struct app *app, const char *t, size_t n, const char *request_id);
+
+#endif
