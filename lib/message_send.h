@@ -24,7 +24,7 @@ struct app;
 struct cJSON;
 struct session;
 
-#define MESSAGE_SEND_WAIT_MS 250
+#define MESSAGE_SEND_WAIT_MS 400
 
 struct message_send {
 	const char *key;        /* idempotency key, or NULL for none */

@@ -204,8 +204,11 @@ const char *v_integer(const struct vvalue *v, const struct vfield *f, void *out)
 		return integer_of_number(v->num, f, slot);
 	if (v->kind != V_TEXT)
 		return "must be a number";
-	if (v->n == 0 || v->n > 19 || strspn(v->p, "0123456789") < v->n)
+	if (v->n == 0 || v->n > 19)
 		return "must be a whole number";
+	for (size_t i = 0; i < v->n; i++)
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return "must be a whole number";
 	return numparse_long(v->p, v->n, f->min, f->max, slot) < 0 ? "is out of range" : NULL;
 }
 

@@ -8,6 +8,7 @@
  * matches Content-Length and whose JSON parses.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "response.h"
 #include "route.h"
 #include "utf8.h"
+#include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -154,10 +156,41 @@ static int post_note(struct request *r)
 	return response_ok(r, 201, data);
 }
 
+struct note_form {
+	char *title;
+	char *tag;
+	long limit;
+};
+
+static const struct vfield note_fields[] = {
+	{ "title", v_text, 0, 1, 64, offsetof(struct note_form, title), 0 },
+	{ "tag", v_conversation_id, 0, 0, 0, offsetof(struct note_form, tag), 0 },
+	{ "limit", v_integer, 0, 1, 200, offsetof(struct note_form, limit), 0 },
+};
+
+/* Declared input, checked by dispatch: what reaches the handler passed. */
+static const struct vform note_form = {
+	note_fields, 3, sizeof(struct note_form), "Invalid note", NULL
+};
+
+static int get_checked(struct request *r)
+{
+	const struct note_form *q = r->query_values, *b = r->form_values;
+
+	must(q == NULL || q->limit == 0 || (q->limit >= 1 && q->limit <= 200));
+	must(b == NULL || b->title == NULL || utf8_count(b->title, strlen(b->title)) >= 1);
+	return get_item(r);
+}
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/items/*", get_item, 0, 0 },
-	{ "POST", "/api/v1/items/*/notes", post_note, R_JSON, 4096 },
-	{ "POST", "/api/v1/notes", post_note, R_JSON, 0 },
+	{ .method = "GET", .pattern = "/api/v1/items/*", .fn = get_checked, .query = &note_form },
+	{ .method = "POST", .pattern = "/api/v1/items/*/notes", .fn = post_note, .body = BODY_JSON,
+	  .max_body = 4096 },
+	{ .method = "POST", .pattern = "/api/v1/notes", .fn = post_note, .body = BODY_JSON },
+	{ .method = "PUT", .pattern = "/api/v1/items/*", .fn = get_checked, .body = BODY_JSON,
+	  .form = &note_form, .query = &note_form },
+	{ .method = "POST", .pattern = "/api/v1/files", .fn = get_checked, .body = BODY_MULTIPART,
+	  .max_body = 4096 },
 };
 
 static const char *lookup(const char *name)

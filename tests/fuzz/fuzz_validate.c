@@ -1,8 +1,12 @@
 /*
  * fuzz_validate: validate_text on arbitrary bytes. What it accepts is a
  * slice of the input that is valid UTF-8, within the bounds, free of
- * control characters, and trimmed; accepting it again gives itself.
+ * control characters, and trimmed; accepting it again gives itself. Then
+ * every validator a route table may name, on the same bytes as a query
+ * parameter's value: each either refuses or stores a value within its
+ * bounds.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +22,52 @@ static void must(int cond)
 		abort();
 }
 
+struct values {
+	char *text;
+	long number;
+};
+
+static const char *const words[] = { "active", "closed", NULL };
+
+static int nonempty(const char *s) { return s[0] != '\0'; }
+
+static const struct vpredicate any = { nonempty, "is empty" };
+
+static const struct vfield fields[] = {
+	{ "t", v_text, 1, 1, 64, offsetof(struct values, text), 0 },
+	{ "d", v_display_name, 1, 0, 0, offsetof(struct values, text), 0 },
+	{ "c", v_conversation_id, 1, 0, 0, offsetof(struct values, text), 0 },
+	{ "u", v_url, 1, 0, 2048, offsetof(struct values, text), 0 },
+	{ "b", v_message_body, 1, 1, 4000, offsetof(struct values, text), 0 },
+	{ "i", v_iso_time, 1, 1, 64, offsetof(struct values, text), 0 },
+	{ "o", v_one_of, 1, 1, 16, offsetof(struct values, text), words },
+	{ "m", v_matching, 1, 1, 64, offsetof(struct values, text), &any },
+	{ "n", v_integer, 1, 1, 200, offsetof(struct values, number), 0 },
+};
+
+static void every_validator(const char *p, size_t size)
+{
+	const struct vvalue v = { p, size, V_TEXT, 0 };
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		struct values out = { NULL, 0 };
+		const char *why = fields[i].fn(&v, &fields[i], &out);
+
+		if (fields[i].fn == v_integer)
+			must(why != NULL || (out.number >= 1 && out.number <= 200));
+		else
+			must(why != NULL || (out.text != NULL && utf8_count(out.text, strlen(out.text)) >= 0));
+		free(out.text);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *s = NULL, *s2 = NULL;
 	size_t len = 0, len2 = 0;
 	long chars;
 
+	every_validator(p, size);
 	if (validate_text(p, size, 1, 64, &s, &len) != NULL)
 		return 0;
 	must(s >= p && s + len <= p + size);

@@ -3,8 +3,11 @@ validation and idempotency, history pages and catch-up, the write rate
 limit, the new-message event, and the admin's system messages and export."""
 
 import json
+import os
 import socket
+import sqlite3
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -173,6 +176,25 @@ class Messages(WithAdminServer):
         ids = {envelope(r)["data"]["message"]["messageId"] for r in results}
         self.assertEqual(len(ids), 1)
         self.assertEqual(len(history(self, self.srv, self.me)), 1)
+
+    def test_a_twin_of_a_stuck_send_gets_409_and_retry_after_within_a_second(self):
+        # A send that holds its key without finishing (its process died
+        # mid-write): a twin is not held for seconds.
+        db = sqlite3.connect(os.path.join(self.srv.data_dir, "chats3.db"), timeout=10)
+        with db:
+            db.execute("INSERT INTO idempotency (user_id, key, message, created_at) "
+                       "VALUES (?, 'stuck-1', NULL, ?)", (self.me["userId"], int(time.time() * 1000)))
+        start = time.monotonic()
+        r = send(self.srv, self.me, {"body": "twin", "clientMessageId": "stuck-1"})
+        elapsed = time.monotonic() - start
+        failure(self, r, 409)
+        self.assertEqual(r.getheader("Retry-After"), "1")
+        self.assertLess(elapsed, 1.0)
+        with db:
+            db.execute("DELETE FROM idempotency WHERE key = 'stuck-1'")
+        db.close()
+        self.sent("twin", clientMessageId="stuck-1")
+        self.assertEqual([m["body"] for m in history(self, self.srv, self.me)], ["twin"])
 
 
 class WriteRateLimit(unittest.TestCase):
