@@ -151,9 +151,12 @@ static size_t body_cap(const struct request *r, const struct route *rt)
 	return (size_t)r->app->cfg.max_body_bytes;
 }
 
+/* The Content-Type each body kind demands (NULL: any). */
 static const char *const body_types[] = {
+	[BODY_NONE] = NULL,
 	[BODY_JSON] = "application/json",
 	[BODY_MULTIPART] = "multipart/form-data",
+	[BODY_RAW] = NULL,
 };
 
 /* Reads the body rt declares: 0, else 1 after answering 415, 413 or 400. */
