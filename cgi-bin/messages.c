@@ -65,14 +65,14 @@ static int answer_message(struct request *r, int status, cJSON *m)
 
 /* Waits for the request owning key to record its message: 200 with it;
  * 0 with *retry when the owner gave up (the caller claims again); 409. */
-static int await_owner(struct request *r, struct db *db, const char *key, int *retry)
+static int await_owner(struct request *r, struct state *st, const char *key, int *retry)
 {
 	const struct timespec ts = { 0, WAIT_POLL_NS };
 	char *json = NULL;
 	int rc = 1;
 
 	for (int i = 0; i < WAIT_POLLS && rc == 1; i++) {
-		rc = idempotency_result(db, r->session->user_id, key, &json);
+		rc = idempotency_result(st, r->session->user_id, key, &json);
 		if (rc == 1)
 			nanosleep(&ts, NULL);
 	}
@@ -112,7 +112,7 @@ static int draft(const struct request *r, struct send_form *f, struct message *m
 
 /* Stores the form's message; records it under key (NULL: none), or drops
  * the claim when it was not stored. Answers 201. */
-static int store(struct request *r, struct db *db, struct send_form *f, const char *key)
+static int store(struct request *r, struct state *st, struct send_form *f, const char *key)
 {
 	struct message m;
 	cJSON *json = NULL;
@@ -125,8 +125,8 @@ static int store(struct request *r, struct db *db, struct send_form *f, const ch
 	if (rc == 0 && key != NULL && (text = cJSON_PrintUnformatted(json)) == NULL)
 		rc = ERR_NOMEM;
 	if (key != NULL && rc == 0)
-		rc = idempotency_record(db, r->session->user_id, key, text);
-	else if (key != NULL && idempotency_release(db, r->session->user_id, key) < 0)
+		rc = idempotency_record(st, r->session->user_id, key, text);
+	else if (key != NULL && idempotency_release(st, r->session->user_id, key) < 0)
 		rc = rc < 0 ? rc : ERR_DB;
 	cJSON_free(text);
 	if (rc < 0) {
@@ -164,18 +164,18 @@ static const char *send_key(struct request *r, const struct send_form *f, int *b
 /* Claims key, waiting for a racing owner; stores and answers. */
 static int send_once(struct request *r, struct send_form *f, const char *key)
 {
-	struct db *db;
+	struct state *st;
 	int rc, retry = 1;
 
-	if ((rc = app_db(r->app, &db)) < 0)
+	if ((rc = app_state(r->app, &st)) < 0)
 		return rc;
 	if (key == NULL)
-		return store(r, db, f, NULL);
+		return store(r, st, f, NULL);
 	for (int tries = 0; tries < 3 && retry; tries++) {
-		rc = idempotency_claim(db, r->session->user_id, key, clock_now_ms());
+		rc = idempotency_claim(st, r->session->user_id, key, clock_now_ms());
 		if (rc == 0)
-			return store(r, db, f, key);
-		if (rc < 0 || (rc = await_owner(r, db, key, &retry)) != 0 || !retry)
+			return store(r, st, f, key);
+		if (rc < 0 || (rc = await_owner(r, st, key, &retry)) != 0 || !retry)
 			return rc;
 	}
 	return emit_error(r, 409, STILL_STORING, NULL);
@@ -291,14 +291,14 @@ static int read_page(struct request *r, const struct list_query *q, struct messa
 {
 	const char *conv = r->session->conversation_id;
 	struct storage *s;
-	struct db *db;
+	struct state *st;
 	int rc;
 
-	if ((rc = app_storage(r->app, &s)) < 0 || (rc = app_db(r->app, &db)) < 0)
+	if ((rc = app_storage(r->app, &s)) < 0 || (rc = app_state(r->app, &st)) < 0)
 		return rc;
 	if (q->since)
-		return message_store_since(s, db, conv, q->since, (int)q->limit, p);
-	return message_store_history(s, db, conv, (int)q->limit, q->before, p);
+		return message_store_since(s, st, conv, q->since, (int)q->limit, p);
+	return message_store_history(s, st, conv, (int)q->limit, q->before, p);
 }
 
 static int list(struct request *r)

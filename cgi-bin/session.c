@@ -88,7 +88,7 @@ static int enter(struct request *r, const struct join_form *f)
 	char token[SESSION_TOKEN_LEN + 1];
 	struct session in = { .role = "user" }, s;
 	struct conversation c;
-	struct session_store *st;
+	struct state *st;
 	int rc;
 
 	rc = conversation_get(r->app, f->conversation_id, &c);
@@ -101,7 +101,7 @@ static int enter(struct request *r, const struct join_form *f)
 	snprintf(in.conversation_id, sizeof in.conversation_id, "%s", c.id);
 	snprintf(in.display_name, sizeof in.display_name, "%s", f->display_name);
 	snprintf(in.avatar_url, sizeof in.avatar_url, "%s", f->avatar_url ? f->avatar_url : "");
-	if ((rc = app_sessions(r->app, &st)) < 0)
+	if ((rc = app_state(r->app, &st)) < 0)
 		return rc;
 	rc = session_store_create(st, &in, token, &s);
 	if (rc == ERR_CONFLICT)
@@ -145,13 +145,13 @@ static int session(struct request *r)
 
 static int leave(struct request *r)
 {
-	struct session_store *st;
+	struct state *st;
 	struct session gone;
 	const char *t = auth_token(r);
 	cJSON *data;
 	int rc;
 
-	if ((rc = app_sessions(r->app, &st)) < 0)
+	if ((rc = app_state(r->app, &st)) < 0)
 		return rc;
 	/* A session ended between the lookup and now has left all the same. */
 	if ((rc = session_store_delete(st, t, strlen(t), &gone)) == 0)
@@ -170,7 +170,7 @@ static int leave(struct request *r)
 
 static int participants(struct request *r)
 {
-	struct session_store *st;
+	struct state *st;
 	cJSON *data = cJSON_CreateObject(), *list;
 	int rc;
 
@@ -179,7 +179,7 @@ static int participants(struct request *r)
 		cJSON_Delete(data);
 		return ERR_NOMEM;
 	}
-	if ((rc = app_sessions(r->app, &st)) < 0 ||
+	if ((rc = app_state(r->app, &st)) < 0 ||
 	    (rc = session_store_list_json(st, r->session->conversation_id, list)) < 0) {
 		cJSON_Delete(data);
 		return rc;
