@@ -218,8 +218,11 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
 	 * look first also covers stores that ignore If-None-Match (s3rver). */
 	if ((rc = get_meta(app, out->id, &existing)) != ERR_NOTFOUND)
 		return rc == 0 ? ERR_CONFLICT : rc;
+	/* A copy still cached of an object removed from storage gives way. */
+	if ((rc = cache_get(app, out->id, &existing)) < 0 && rc != ERR_NOTFOUND)
+		return rc;
+	out->revision = rc == 0 ? existing.revision + 1 : 1;
 	out->created_at = clock_now_ms();
-	out->revision = 1;
 	if ((rc = new_code(out->join_code)) < 0 ||
 	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0 ||
 	    (rc = cache_put(app, out)) < 0)

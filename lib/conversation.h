@@ -8,7 +8,8 @@
  * the shared cache, so a change one process made holds in all the others
  * once it has answered.
  *
- * revision counts the writes of meta.json (1 at create). A write goes to
+ * revision counts the writes of meta.json (1 at create, or one more than
+ * a copy the cache still held of a removed meta.json). A write goes to
  * storage first, then to the cache, which only ever takes a newer revision
  * (state_conversation_put): a cache miss filled from storage cannot bring
  * an older one back, and of two racing changes the one that finds the

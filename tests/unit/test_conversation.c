@@ -117,6 +117,21 @@ static void test_close_and_code(struct app *app)
 	CHECK(conversation_close(app, "nope", &b) == ERR_NOTFOUND);
 }
 
+/* A conversation created again after its meta.json was removed from
+ * storage is the new one, not the copy the cache still held. */
+static void test_created_again(struct app *app)
+{
+	struct conversation a, b, got;
+	struct storage *st;
+
+	CHECK(conversation_create(app, "room-4", &a) == 0);
+	CHECK(app_storage(app, &st) == 0 &&
+	    storage_delete(st, "conversations/room-4/meta.json") == 0);
+	CHECK(conversation_create(app, "room-4", &b) == 0 && b.revision > a.revision);
+	CHECK(conversation_get(app, "room-4", &got) == 0);
+	CHECK_STR(__LINE__, got.join_code, b.join_code);
+}
+
 /* Lists all pages of status with pages of 1; the ids joined by ','. */
 static void list_all(struct app *app, const char *status, char *out, size_t cap)
 {
@@ -158,6 +173,7 @@ int main(void)
 	test_create(&app);
 	test_cache_miss(&app);
 	test_close_and_code(&app);
+	test_created_again(&app);
 	test_list(&app);
 	app_free(&app);
 	CHECK(tmpdir_remove(dir) == 0);
