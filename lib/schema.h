@@ -1,5 +1,5 @@
 /*
- * schema: the SQLite schema of the state's SQLite backend (state_sqlite*.c
+ * schema: the SQLite schema of the state's SQLite backend (state_sqlite.c
  * and nothing else: callers use lib/state.h), one migration per version.
  * Append only: a released step is never edited.
  */

@@ -2,7 +2,7 @@
  * state: what every program process shares besides storage, behind one
  * interface so that a backend for several hosts (Redis, a later issue) can
  * replace the SQLite file without touching callers. The backend is chosen
- * by CHATS3_STATE (sqlite, the default: state_sqlite*.c over db.c and
+ * by CHATS3_STATE (sqlite, the default: state_sqlite.c over db.c and
  * schema.c). docs/state.md is the contract for whoever writes a backend.
  *
  *   sessions        found by the SHA-256 of their token; a display name
@@ -83,8 +83,9 @@ int state_session_get(struct state *st, const unsigned char hash[STATE_HASH_LEN]
 int state_session_touch(struct state *st, const unsigned char hash[STATE_HASH_LEN],
     int64_t last_active_at, int64_t expires_at);
 
-/* Removes the session of hash, or of user_id, live or not, copying it into
- * gone (may be NULL). ERR_NOTFOUND when there was none. */
+/* Removes the session of hash, or of user_id (an expired one too, while
+ * the backend still holds it), copying it into gone (may be NULL).
+ * ERR_NOTFOUND when there was none. */
 int state_session_delete_token(struct state *st, const unsigned char hash[STATE_HASH_LEN],
     struct session *gone);
 int state_session_delete_user(struct state *st, const char *user_id, struct session *gone);
