@@ -11,7 +11,8 @@
  *       (so a change in the machine's load falls on all of them); prints
  *       "newest <CONV> <messages> <median us> <min us>" per CONV
  *
- * --index DIR: through the message index in DIR/chats3.db (schema v3).
+ * --index DIR: through the message index of the state in DIR (CHATS3_STATE's
+ * backend; sqlite: DIR/chats3.db).
  * Exits 0, or prints the failure and exits 1 (2 for bad arguments).
  */
 #include <stdio.h>
@@ -20,13 +21,11 @@
 
 #include "clock.h"
 #include "config.h"
-#include "db.h"
 #include "errors.h"
 #include "ids.h"
-#include "message_index.h"
-#include "schema.h"
 #include "message_store.h"
 #include "numparse.h"
+#include "state.h"
 #include "storage.h"
 
 #define CONVS_MAX 8
@@ -37,7 +36,7 @@ static int count_arg(const char *s, long max, long *out)
 	return numparse_long(s, strlen(s), 1, max, out);
 }
 
-static int append_one(struct storage *s, struct db *ix, const char *conv, char *body)
+static int append_one(struct storage *s, struct state *ix, const char *conv, char *body)
 {
 	char user[] = "0b6c5a4e-6f52-4c8e-9d0e-2b1d3c4e5f60", name[] = "bench";
 	char sent[] = "2026-11-25T00:00:00.000Z";
@@ -55,7 +54,7 @@ static int append_one(struct storage *s, struct db *ix, const char *conv, char *
 	return message_store_append(s, ix, &m, 1); /* m borrows: nothing to free */
 }
 
-static int bench_append(struct storage *s, struct db *ix, const char *conv, long n)
+static int bench_append(struct storage *s, struct state *ix, const char *conv, long n)
 {
 	char body[] = "a message of about the size people write, with a few words in it";
 	int64_t t0 = clock_mono_us();
@@ -78,7 +77,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* One read of the newest limit of conv: its time in *us. */
-static int read_newest(struct storage *s, struct db *ix, const char *conv, int limit,
+static int read_newest(struct storage *s, struct state *ix, const char *conv, int limit,
     int64_t *us, size_t *n)
 {
 	struct message_page p;
@@ -91,7 +90,7 @@ static int read_newest(struct storage *s, struct db *ix, const char *conv, int l
 	return rc;
 }
 
-static int bench_newest(struct storage *s, struct db *ix, long rounds, long limit,
+static int bench_newest(struct storage *s, struct state *ix, long rounds, long limit,
     char **convs, int nconv)
 {
 	static int64_t us[CONVS_MAX][ROUNDS_MAX];
@@ -109,7 +108,7 @@ static int bench_newest(struct storage *s, struct db *ix, long rounds, long limi
 	return rc;
 }
 
-static int run(struct storage *s, struct db *ix, int argc, char **argv)
+static int run(struct storage *s, struct state *ix, int argc, char **argv)
 {
 	long a, b;
 
@@ -126,7 +125,7 @@ int main(int argc, char **argv)
 {
 	char err[CONFIG_ERR_LEN];
 	struct storage *s = NULL;
-	struct db *ix = NULL;
+	struct state *ix = NULL;
 	struct config cfg;
 	int rc = 0;
 
@@ -135,7 +134,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc > 2 && strcmp(argv[1], "--index") == 0) {
-		rc = schema_open(&ix, argv[2]);
+		struct config at = cfg; /* borrows cfg's strings */
+
+		at.data_dir = argv[2];
+		rc = state_open(&ix, &at);
 		argc -= 2;
 		argv += 2;
 	}
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 		printf("messages_bench: %s %s %s\n", err_str(rc), s ? storage_error_code(s) : "",
 		    s ? storage_error_message(s) : "");
 	storage_close(s);
-	db_close(ix);
+	state_close(ix);
 	config_free(&cfg);
 	return rc == ERR_INVAL ? 2 : rc < 0 ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 /*
  * health: GET /api/v1/health, cheap liveness; ?deep=1 also checks the
- * session database and storage (the relay joins when it exists).
+ * state (as "database") and storage (the relay joins when it exists).
  */
 #include <stddef.h>
 #include <string.h>
@@ -8,8 +8,8 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
-#include "db.h"
 #include "log.h"
+#include "state.h"
 #include "storage.h"
 #include "errors.h"
 #include "request.h"
@@ -33,9 +33,9 @@ static const struct vform health_query = {
 
 static const char *check_database(struct request *r)
 {
-	struct db *db;
+	struct state *st;
 
-	return app_db(r->app, &db) == 0 && db_check(db) == 0 ? "ok" : "error";
+	return app_state(r->app, &st) == 0 && state_check(st) == 0 ? "ok" : "error";
 }
 
 static const char *check_storage(struct request *r)

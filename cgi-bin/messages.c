@@ -135,10 +135,10 @@ static int read_page(struct request *r, const struct list_query *q, struct messa
 	const char *conv = r->session->conversation_id;
 	int limit = q->limit ? (int)q->limit : PAGE_DEFAULT;
 	struct storage *s;
-	struct db *db;
+	struct state *db;
 	int rc;
 
-	if ((rc = app_storage(r->app, &s)) < 0 || (rc = app_db(r->app, &db)) < 0)
+	if ((rc = app_storage(r->app, &s)) < 0 || (rc = app_state(r->app, &db)) < 0)
 		return rc;
 	if (q->since)
 		return message_store_since(s, db, conv, q->since, limit, p);

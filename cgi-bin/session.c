@@ -95,7 +95,7 @@ static int leave(struct request *r)
 
 static int participants(struct request *r)
 {
-	struct session_store *st;
+	struct state *st;
 	cJSON *data = cJSON_CreateObject(), *list;
 	int rc;
 
@@ -104,7 +104,7 @@ static int participants(struct request *r)
 		cJSON_Delete(data);
 		return ERR_NOMEM;
 	}
-	if ((rc = app_sessions(r->app, &st)) < 0 ||
+	if ((rc = app_state(r->app, &st)) < 0 ||
 	    (rc = session_store_list_json(st, r->session->conversation_id, list)) < 0) {
 		cJSON_Delete(data);
 		return rc;

@@ -80,13 +80,13 @@ int admin_new_code(struct app *app, const char *id, cJSON **out)
 
 int admin_show(struct app *app, const char *id, cJSON **out)
 {
-	struct session_store *st;
+	struct state *st;
 	struct conversation c;
 	long n = 0;
 	int rc;
 
 	*out = NULL;
-	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_sessions(app, &st)) < 0 ||
+	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_state(app, &st)) < 0 ||
 	    (rc = session_store_count(st, c.id, &n)) < 0 ||
 	    (rc = conversation_out(0, &c, 1, out)) < 0)
 		return rc;
@@ -125,13 +125,13 @@ int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 
 int admin_sessions(struct app *app, const char *id, cJSON **out)
 {
-	struct session_store *st;
+	struct state *st;
 	struct conversation c;
 	cJSON *arr;
 	int rc;
 
 	*out = NULL;
-	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_sessions(app, &st)) < 0)
+	if ((rc = conversation_get(app, id, &c)) < 0 || (rc = app_state(app, &st)) < 0)
 		return rc;
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return ERR_NOMEM;
@@ -144,12 +144,12 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 
 int admin_kick(struct app *app, const char *id, cJSON **out)
 {
-	struct session_store *st;
+	struct state *st;
 	struct session gone;
 	int rc;
 
 	*out = NULL;
-	if ((rc = app_sessions(app, &st)) < 0 ||
+	if ((rc = app_state(app, &st)) < 0 ||
 	    (rc = session_store_delete(st, id, strlen(id), &gone)) < 0)
 		return rc;
 	presence_left(app, &gone, NULL);

@@ -2,11 +2,9 @@
 #include <string.h>
 
 #include "app.h"
-#include "db.h"
 #include "errors.h"
 #include "relay_client.h"
-#include "schema.h"
-#include "session_store.h"
+#include "state.h"
 #include "storage.h"
 
 int app_init(struct app *app, char err[CONFIG_ERR_LEN])
@@ -15,13 +13,13 @@ int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 	return config_load(&app->cfg, err);
 }
 
-int app_db(struct app *app, struct db **out)
+int app_state(struct app *app, struct state **out)
 {
 	int rc;
 
-	if (app->db == NULL && (rc = schema_open(&app->db, app->cfg.data_dir)) < 0)
+	if (app->state == NULL && (rc = state_open(&app->state, &app->cfg)) < 0)
 		return rc;
-	*out = app->db;
+	*out = app->state;
 	return 0;
 }
 
@@ -32,18 +30,6 @@ int app_storage(struct app *app, struct storage **out)
 	if (app->storage == NULL && (rc = storage_open(&app->storage, &app->cfg)) < 0)
 		return rc;
 	*out = app->storage;
-	return 0;
-}
-
-int app_sessions(struct app *app, struct session_store **out)
-{
-	struct db *db;
-	int rc;
-
-	if (app->sessions == NULL && ((rc = app_db(app, &db)) < 0 ||
-	    (rc = session_store_open(&app->sessions, db, app->cfg.session_ttl_seconds)) < 0))
-		return rc;
-	*out = app->sessions;
 	return 0;
 }
 
@@ -61,10 +47,8 @@ void app_free(struct app *app)
 {
 	relay_close(app->relay);
 	app->relay = NULL;
-	session_store_close(app->sessions);
-	app->sessions = NULL;
-	db_close(app->db);
-	app->db = NULL;
+	state_close(app->state);
+	app->state = NULL;
 	storage_close(app->storage);
 	app->storage = NULL;
 	config_free(&app->cfg);

@@ -1,46 +1,42 @@
 /*
  * app: what one program process holds across requests: its configuration,
- * its lazily opened database, session store and storage. Owned by server.c for the life
- * of the process; requests borrow them.
+ * its lazily opened state (lib/state.h), storage and relay client. Owned by
+ * server.c for the life of the process; requests borrow them.
  */
 #ifndef CHATS3_APP_H
 #define CHATS3_APP_H
 
 #include "config.h"
 
-struct db;
-struct session_store;
 struct relay;
+struct state;
 struct storage;
 
 struct app {
 	struct config cfg;
-	struct db *db;           /* NULL until app_db opens it */
+	struct state *state;     /* NULL until app_state opens it */
 	struct storage *storage; /* NULL until app_storage opens it */
 	struct relay *relay;     /* NULL until app_relay opens it */
-	struct session_store *sessions; /* NULL until app_sessions opens it */
 };
 
 /* Loads the configuration. ERR_CONFIG with a sentence in err. */
 int app_init(struct app *app, char err[CONFIG_ERR_LEN]);
 
-/* The database, opened (and upgraded) on first use. ERR_DB when it cannot
- * be opened now; a later call tries again. */
-int app_db(struct app *app, struct db **out);
+/* The state (sessions, rate limits, the conversation cache, ...), opened
+ * on first use. ERR_DB when it cannot be opened now; a later call tries
+ * again. */
+int app_state(struct app *app, struct state **out);
 
 /* The storage backend, opened on first use (and kept: one connection per
  * process). ERR_CONFIG or ERR_NOMEM when it cannot be opened. */
 int app_storage(struct app *app, struct storage **out);
 
-/* The session store on the database, opened on first use; as app_db. */
-int app_sessions(struct app *app, struct session_store **out);
-
 /* The client for the SSE relay, opened on first use (the relay itself
  * need not run). ERR_CONFIG, ERR_NOMEM or ERR_IO. */
 int app_relay(struct app *app, struct relay **out);
 
-/* Closes the relay client, the session store, the database and storage and
- * frees the configuration. */
+/* Closes the relay client, the state and storage and frees the
+ * configuration. */
 void app_free(struct app *app);
 
 #endif

@@ -26,7 +26,7 @@ const char *auth_token(struct request *r)
 
 int auth_session(struct request *r)
 {
-	struct session_store *st;
+	struct state *st;
 	const char *t = auth_token(r);
 	int rc;
 
@@ -34,7 +34,7 @@ int auth_session(struct request *r)
 		return 0;
 	if (t == NULL)
 		return 401;
-	if ((rc = app_sessions(r->app, &st)) < 0)
+	if ((rc = app_state(r->app, &st)) < 0)
 		return rc;
 	if ((rc = session_store_lookup(st, t, strlen(t), &r->session_buf)) == 0)
 		r->session = &r->session_buf;

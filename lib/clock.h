@@ -1,6 +1,7 @@
 /*
  * clock: wall-clock and monotonic time, and the contract's timestamp format
- * (ISO 8601 UTC with milliseconds: 2026-11-24T10:00:00.000Z).
+ * (ISO 8601 UTC with milliseconds: 2026-11-24T10:00:00.000Z). Tests may
+ * drive the wall clock of their process (clock_set_now_fn).
  */
 #ifndef CHATS3_CLOCK_H
 #define CHATS3_CLOCK_H
@@ -11,6 +12,10 @@
 
 /* Milliseconds since the Unix epoch. */
 int64_t clock_now_ms(void);
+
+/* For tests: while fn is set, clock_now_ms() returns fn() (a clock that
+ * stands still, or one moved ahead); NULL gives the real clock back. */
+void clock_set_now_fn(int64_t (*fn)(void));
 
 /* Microseconds of a monotonic clock, for measuring durations. */
 int64_t clock_mono_us(void);

@@ -11,7 +11,7 @@
 #include "errors.h"
 #include "numparse.h"
 
-enum kind { K_STR, K_LONG, K_STORAGE };
+enum kind { K_STR, K_LONG, K_STORAGE, K_STATE };
 
 struct key {
 	const char *name;
@@ -31,6 +31,7 @@ static const struct key keys[] = {
 	{ "CHATS3_DATA_DIR", K_STR, OFF(data_dir), 0, 0, "./var", 0 },
 	{ "CHATS3_PORT", K_LONG, OFF(port), 1, 65535, "8080", 0 },
 	{ "CHATS3_STORAGE", K_STORAGE, OFF(storage), 0, 0, "fs", 0 },
+	{ "CHATS3_STATE", K_STATE, OFF(state), 0, 0, "sqlite", 0 },
 	{ "CHATS3_S3_BUCKET", K_STR, OFF(s3_bucket), 0, 0, NULL, 0 },
 	{ "AWS_ENDPOINT_URL_S3", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
 	{ "AWS_ENDPOINT_URL", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
@@ -97,6 +98,11 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 			*(enum storage_kind *)base = STORAGE_S3;
 		else
 			return fail(err, "%s: expected \"fs\" or \"s3\", got \"%.64s\"", k->name, v);
+		return 0;
+	case K_STATE: /* "redis" joins with its backend (docs/state.md) */
+		if (strcmp(v, "sqlite") != 0)
+			return fail(err, "%s: expected \"sqlite\", got \"%.64s\"", k->name, v);
+		*(enum state_kind *)base = STATE_SQLITE;
 		return 0;
 	}
 	return ERR_INTERNAL;

@@ -11,11 +11,13 @@
 #include <stddef.h>
 
 enum storage_kind { STORAGE_FS, STORAGE_S3 };
+enum state_kind { STATE_SQLITE };
 
 struct config {
 	char *data_dir;          /* CHATS3_DATA_DIR */
 	long port;               /* CHATS3_PORT (for the launcher) */
 	enum storage_kind storage; /* CHATS3_STORAGE */
+	enum state_kind state;   /* CHATS3_STATE */
 	char *s3_bucket;         /* CHATS3_S3_BUCKET */
 	char *s3_endpoint;       /* AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL */
 	char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */

@@ -8,10 +8,10 @@
 #include "buf.h"
 #include "clock.h"
 #include "conversation.h"
-#include "db.h"
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
 
@@ -19,6 +19,8 @@
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 #define ALPHABET_LEN (sizeof code_alphabet - 1)
 #define META_MAX 4096
+#define REWRITE_TRIES 8 /* a change that finds the cache moved on starts again */
+#define REVISION_MAX 9007199254740991.0 /* 2^53 - 1: exact in JSON */
 
 static int new_code(char out[JOIN_CODE_LEN + 1])
 {
@@ -82,6 +84,22 @@ static int member(const cJSON *o, const char *name, char *out, size_t cap)
 	return 0;
 }
 
+/* The revision member of o into *rev: absent (a meta.json written
+ * before revisions) is 0. ERR_INVAL when it is not a whole number. */
+static int revision_of(const cJSON *o, int64_t *rev)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "revision");
+
+	*rev = 0;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > REVISION_MAX ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return ERR_INVAL;
+	*rev = (int64_t)v->valuedouble;
+	return 0;
+}
+
 /* Reads meta.json text into c; ERR_INTERNAL when it is not ours. */
 static int parse_meta(const struct buf *b, struct conversation *c)
 {
@@ -95,7 +113,7 @@ static int parse_meta(const struct buf *b, struct conversation *c)
 	    member(doc, "joinCode", c->join_code, sizeof c->join_code) < 0 ||
 	    member(doc, "status", status, sizeof status) < 0 ||
 	    member(doc, "createdAt", created, sizeof created) < 0 ||
-	    clock_parse_iso(created, &c->created_at) < 0)
+	    clock_parse_iso(created, &c->created_at) < 0 || revision_of(doc, &c->revision) < 0)
 		goto out;
 	c->closed = strcmp(status, "closed") == 0;
 	if (c->closed && (member(doc, "closedAt", closed, sizeof closed) < 0 ||
@@ -118,7 +136,9 @@ static int put_meta(struct app *app, const struct conversation *c, unsigned flag
 
 	if ((rc = keys_meta(key, c->id)) < 0 || (rc = app_storage(app, &st)) < 0)
 		return rc;
-	if ((o = conversation_json(c, 1)) == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
+	if ((o = conversation_json(c, 1)) == NULL ||
+	    cJSON_AddNumberToObject(o, "revision", (double)c->revision) == NULL ||
+	    (text = cJSON_PrintUnformatted(o)) == NULL)
 		rc = ERR_NOMEM;
 	else
 		rc = storage_put(st, key, text, strlen(text), "application/json", flags);
@@ -147,64 +167,21 @@ static int get_meta(struct app *app, const char *id, struct conversation *c)
 	return rc;
 }
 
+/* Caches c unless the cache holds it or a newer revision: 0, or 1 then. */
 static int cache_put(struct app *app, const struct conversation *c)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO conversations (conversation_id, "
-	    "join_code, status, created_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-	struct db *db;
-	sqlite3_stmt *q;
+	struct state *st;
 	int rc;
 
-	if ((rc = app_db(app, &db)) < 0)
-		return rc;
-	if ((q = db_stmt(db, sql)) == NULL)
-		return ERR_DB;
-	sqlite3_bind_text(q, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, c->join_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, c->closed ? "closed" : "active", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, c->created_at);
-	if (c->closed_at)
-		sqlite3_bind_int64(q, 5, c->closed_at);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : ERR_DB;
-	db_done(q);
-	return rc;
+	return (rc = app_state(app, &st)) < 0 ? rc : state_conversation_put(st, c);
 }
-
-static void read_row(sqlite3_stmt *q, struct conversation *c)
-{
-	const char *id = (const char *)sqlite3_column_text(q, 0);
-	const char *code = (const char *)sqlite3_column_text(q, 1);
-	const char *status = (const char *)sqlite3_column_text(q, 2);
-
-	memset(c, 0, sizeof *c);
-	snprintf(c->id, sizeof c->id, "%s", id ? id : "");
-	snprintf(c->join_code, sizeof c->join_code, "%s", code ? code : "");
-	c->closed = status != NULL && strcmp(status, "closed") == 0;
-	c->created_at = sqlite3_column_int64(q, 3);
-	c->closed_at = sqlite3_column_int64(q, 4);
-}
-
-#define ROW "SELECT conversation_id, join_code, status, created_at, closed_at " \
-	"FROM conversations "
 
 static int cache_get(struct app *app, const char *id, struct conversation *c)
 {
-	static const char sql[] = ROW "WHERE conversation_id = ?1";
-	struct db *db;
-	sqlite3_stmt *q;
-	int rc, step;
+	struct state *st;
+	int rc;
 
-	if ((rc = app_db(app, &db)) < 0)
-		return rc;
-	if ((q = db_stmt(db, sql)) == NULL)
-		return ERR_DB;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	step = sqlite3_step(q);
-	rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? ERR_NOTFOUND : ERR_DB;
-	if (rc == 0)
-		read_row(q, c);
-	db_done(q);
-	return rc;
+	return (rc = app_state(app, &st)) < 0 ? rc : state_conversation_get(st, id, c);
 }
 
 int conversation_get(struct app *app, const char *id, struct conversation *out)
@@ -215,9 +192,10 @@ int conversation_get(struct app *app, const char *id, struct conversation *out)
 		return ERR_NOTFOUND;
 	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
 		return rc;
-	if ((rc = get_meta(app, id, out)) < 0)
+	if ((rc = get_meta(app, id, out)) < 0 || (rc = cache_put(app, out)) <= 0)
 		return rc;
-	return cache_put(app, out);
+	/* A writer cached a newer revision meanwhile: that one holds. */
+	return cache_get(app, id, out);
 }
 
 int conversation_create(struct app *app, const char *id, struct conversation *out)
@@ -240,27 +218,35 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
 	 * look first also covers stores that ignore If-None-Match (s3rver). */
 	if ((rc = get_meta(app, out->id, &existing)) != ERR_NOTFOUND)
 		return rc == 0 ? ERR_CONFLICT : rc;
+	/* A copy still cached of an object removed from storage gives way. */
+	if ((rc = cache_get(app, out->id, &existing)) < 0 && rc != ERR_NOTFOUND)
+		return rc;
+	out->revision = rc == 0 ? existing.revision + 1 : 1;
 	out->created_at = clock_now_ms();
 	if ((rc = new_code(out->join_code)) < 0 ||
-	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0)
+	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0 ||
+	    (rc = cache_put(app, out)) < 0)
 		return rc;
-	return cache_put(app, out);
+	return 0;
 }
 
-/* Reads id from storage (the truth), lets change edit it, writes it back
- * and refreshes the cache. change returns 1 when it changed something. */
+/* Lets change edit the current conversation id (change returns 1 when it
+ * changed something), writes it to storage with the next revision, then
+ * to the cache. When the cache has moved on meanwhile (another change, or
+ * a reader that cached this very write), it starts again from there. */
 static int rewrite(struct app *app, const char *id, struct conversation *out,
     int (*change)(struct conversation *))
 {
-	int rc, changed = 0;
+	int rc, changed;
 
-	if (!keys_valid_conversation_id(id))
-		return ERR_NOTFOUND;
-	if ((rc = get_meta(app, id, out)) < 0 || (changed = change(out)) < 0)
-		return rc < 0 ? rc : changed;
-	if (changed && (rc = put_meta(app, out, 0)) < 0)
-		return rc;
-	return cache_put(app, out);
+	for (int i = 0; i < REWRITE_TRIES; i++) {
+		if ((rc = conversation_get(app, id, out)) < 0 || (changed = change(out)) <= 0)
+			return rc < 0 ? rc : changed;
+		out->revision++;
+		if ((rc = put_meta(app, out, 0)) < 0 || (rc = cache_put(app, out)) <= 0)
+			return rc;
+	}
+	return ERR_UNAVAILABLE;
 }
 
 static int mark_closed(struct conversation *c)
@@ -289,41 +275,43 @@ int conversation_new_code(struct app *app, const char *id, struct conversation *
 	return rewrite(app, id, out, replace_code);
 }
 
+struct listing {
+	cJSON *array;
+	int limit, n;
+	char *next;
+	char last[CONV_ID_MAX + 1];
+};
+
+/* Appends c to the page; the one after the page's last makes the cursor. */
+static int list_one(void *ctx, const struct conversation *c)
+{
+	struct listing *l = ctx;
+	cJSON *o;
+
+	if (++l->n > l->limit) {
+		memcpy(l->next, l->last, sizeof l->last);
+		return 1;
+	}
+	memcpy(l->last, c->id, sizeof l->last);
+	if ((o = conversation_json(c, 0)) == NULL || !cJSON_AddItemToArray(l->array, o)) {
+		cJSON_Delete(o);
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
 int conversation_list(struct app *app, const char *status, const char *cursor,
     int limit, cJSON *array, char *next)
 {
-	static const char sql[] = ROW "WHERE (?1 IS NULL OR status = ?1) AND "
-	    "conversation_id > ?2 ORDER BY conversation_id LIMIT ?3";
-	struct conversation c;
-	char last[CONV_ID_MAX + 1] = "";
-	struct db *db;
-	sqlite3_stmt *q;
-	cJSON *o;
-	int rc, step, n = 0;
+	struct listing l = { array, limit, 0, next, "" };
+	enum state_status which = STATE_ANY;
+	struct state *st;
+	int rc;
 
 	next[0] = '\0';
-	if ((rc = app_db(app, &db)) < 0)
-		return rc;
-	if ((q = db_stmt(db, sql)) == NULL)
-		return ERR_DB;
 	if (status != NULL)
-		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, cursor ? cursor : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, limit + 1);
-	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
-		read_row(q, &c);
-		if (++n > limit) {
-			memcpy(next, last, sizeof last);
-			break;
-		}
-		memcpy(last, c.id, sizeof last);
-		if ((o = conversation_json(&c, 0)) == NULL || !cJSON_AddItemToArray(array, o)) {
-			cJSON_Delete(o);
-			rc = ERR_NOMEM;
-		}
-	}
-	if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = ERR_DB;
-	db_done(q);
-	return rc;
+		which = strcmp(status, "closed") == 0 ? STATE_CLOSED : STATE_ACTIVE;
+	if ((rc = app_state(app, &st)) < 0)
+		return rc;
+	return state_conversation_list(st, which, cursor, limit + 1, list_one, &l);
 }

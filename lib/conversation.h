@@ -1,11 +1,20 @@
 /*
  * conversation: the conversations, whose truth is
  * conversations/<id>/meta.json in storage
- *   {"conversationId","joinCode","status","createdAt","closedAt"}
+ *   {"conversationId","joinCode","status","createdAt","closedAt","revision"}
  * (created once with STORAGE_CREATE_ONLY; close and a new join code
- * rewrite it), with a copy in the SQLite cache that keeps lookups off
- * storage. Every write to storage refreshes the cache; a cache miss reads
- * storage and fills it. Listing reads the cache.
+ * rewrite it), with a copy in the state's conversation cache that keeps
+ * lookups off storage. Nothing is cached per process: every lookup reads
+ * the shared cache, so a change one process made holds in all the others
+ * once it has answered.
+ *
+ * revision counts the writes of meta.json (1 at create, or one more than
+ * a copy the cache still held of a removed meta.json). A write goes to
+ * storage first, then to the cache, which only ever takes a newer revision
+ * (state_conversation_put): a cache miss filled from storage cannot bring
+ * an older one back, and of two racing changes the one that finds the
+ * cache moved on starts again from it, so neither is lost. Listing reads
+ * the cache.
  *
  * Ids are conv-<uuid> when generated, or custom ids that pass
  * keys_valid_conversation_id. Join codes are 6 characters of an
@@ -31,18 +40,20 @@ struct conversation {
 	int closed;
 	int64_t created_at; /* epoch ms */
 	int64_t closed_at;  /* 0 while active */
+	int64_t revision;   /* meta.json's writes; 0 for one written before revisions */
 };
 
 /* Creates a conversation with id, or a generated one when id is NULL.
  * ERR_INVAL for an invalid id, ERR_CONFLICT when it exists, storage and
- * database errors (ERR_UNAVAILABLE, ERR_STORAGE, ERR_DB). */
+ * state errors (ERR_UNAVAILABLE, ERR_STORAGE, ERR_DB). */
 int conversation_create(struct app *app, const char *id, struct conversation *out);
 
 /* The conversation id, from the cache or else storage. ERR_NOTFOUND. */
 int conversation_get(struct app *app, const char *id, struct conversation *out);
 
 /* Marks it closed (closedAt now) in storage and the cache; closing a
- * closed conversation changes nothing. */
+ * closed conversation changes nothing. ERR_UNAVAILABLE when racing
+ * changes kept it from settling. */
 int conversation_close(struct app *app, const char *id, struct conversation *out);
 
 /* Gives it a new join code in storage and the cache. */

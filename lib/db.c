@@ -1,11 +1,13 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "db.h"
 #include "errors.h"
 
 #define DB_STMT_CACHE 64
 #define DB_BUSY_MS 5000
+#define DB_RETRY_MS 10
 
 struct cached {
 	const char *sql;
@@ -21,6 +23,22 @@ struct db {
 static int exec(sqlite3 *h, const char *sql)
 {
 	return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+}
+
+/* Switching a new file to WAL takes a lock that the busy timeout does not
+ * wait for: while another process creates the same file, SQLite answers
+ * SQLITE_BUSY at once. Retried for as long as the busy timeout. */
+static int use_wal(sqlite3 *h)
+{
+	const struct timespec pause = { 0, DB_RETRY_MS * 1000000L };
+	int rc;
+
+	for (int waited = 0; ; waited += DB_RETRY_MS) {
+		rc = sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY || waited >= DB_BUSY_MS)
+			return rc == SQLITE_OK ? 0 : ERR_DB;
+		nanosleep(&pause, NULL);
+	}
 }
 
 static int read_version(sqlite3 *h)
@@ -78,7 +96,7 @@ int db_open(struct db **out, const char *path,
 		goto err;
 	}
 	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
-	if ((rc = exec(db->h, "PRAGMA journal_mode=WAL")) < 0 ||
+	if ((rc = use_wal(db->h)) < 0 ||
 	    (rc = exec(db->h, "PRAGMA synchronous=NORMAL")) < 0 ||
 	    (rc = exec(db->h, "PRAGMA foreign_keys=ON")) < 0 ||
 	    (rc = migrate(db->h, migrations, n)) < 0)

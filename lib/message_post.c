@@ -9,6 +9,7 @@
 #include "ids.h"
 #include "message_post.h"
 #include "presence.h"
+#include "state.h"
 
 /* The model requires clientTimestamp: a message without one gets its
  * serverReceivedAt. */
@@ -27,20 +28,20 @@ int message_post(struct app *app, struct message *m, const char *request_id,
     struct cJSON **out)
 {
 	struct storage *s;
-	struct db *db;
+	struct state *st;
 	int rc;
 
 	*out = NULL;
-	if ((rc = ids_uuid4(m->message_id)) < 0)
+	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0 ||
+	    (rc = ids_uuid4(m->message_id)) < 0 ||
+	    (rc = state_next_message_ms(st, m->conversation_id, clock_now_ms(),
+	    &m->server_received_ms)) < 0)
 		return rc;
-	m->server_received_ms = clock_now_ms();
 	if (m->client_timestamp == NULL && (rc = stamp(m)) < 0)
-		return rc;
-	if ((rc = app_storage(app, &s)) < 0 || (rc = app_db(app, &db)) < 0)
 		return rc;
 	if ((rc = message_to_json(m, out)) < 0)
 		return rc;
-	if ((rc = message_store_append(s, db, m, 1)) < 0) {
+	if ((rc = message_store_append(s, st, m, 1)) < 0) {
 		cJSON_Delete(*out);
 		*out = NULL;
 		return rc;

@@ -15,7 +15,9 @@ struct cJSON;
 #define MESSAGE_BODY_CHARS 4000 /* characters of a body a client sends */
 
 /* Gives m (filled by the caller but for messageId and serverReceivedAt)
- * a new id and now, and clientTimestamp when NULL (serverReceivedAt: the
+ * a new id and the conversation's next millisecond from now on
+ * (state_next_message_ms: a message sent after another was answered reads
+ * back after it), and clientTimestamp when NULL (serverReceivedAt: the
  * model requires one); stores it as its own batch and publishes
  * new-message. 0 with *out the message's JSON (caller frees), or an enum
  * err (nothing stored, *out NULL). m stays the caller's. */

@@ -46,7 +46,7 @@ static void pause_ms(long ms)
 
 /* The message the key's owner recorded, waiting up to MESSAGE_SEND_WAIT_MS:
  * 0 with *out; ERR_NOTFOUND when the owner gave up (claim again); ERR_BUSY. */
-static int await_owner(struct db *db, const char *user_id, const char *key, cJSON **out)
+static int await_owner(struct state *db, const char *user_id, const char *key, cJSON **out)
 {
 	char *json = NULL;
 	int rc = 1;
@@ -66,7 +66,7 @@ static int await_owner(struct db *db, const char *user_id, const char *key, cJSO
 
 /* Stores m under the owned claim of key: records it, or drops the claim
  * when it was not stored. */
-static int store_claimed(struct app *app, struct db *db, struct message *m,
+static int store_claimed(struct app *app, struct state *db, struct message *m,
     const struct message_send *o, cJSON **out)
 {
 	char *text = NULL;
@@ -91,10 +91,10 @@ static int store_claimed(struct app *app, struct db *db, struct message *m,
 static int send_keyed(struct app *app, struct message *m, const struct message_send *o,
     cJSON **out, int *replayed)
 {
-	struct db *db;
+	struct state *db;
 	int rc;
 
-	if ((rc = app_db(app, &db)) < 0)
+	if ((rc = app_state(app, &db)) < 0)
 		return rc;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
 		rc = idempotency_claim(db, m->sender_user_id, o->key, clock_now_ms());

@@ -13,9 +13,9 @@
 #include "buf.h"
 #include "errors.h"
 #include "json.h"
-#include "message_index.h"
 #include "message_store.h"
 #include "numparse.h"
+#include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
 #include "utf8.h"
@@ -274,24 +274,24 @@ static int same_batch(const struct message *a, const struct message *b)
 	    a->server_received_ms == b->server_received_ms;
 }
 
-static int index_rebuild(struct storage *s, struct db *ix, const char *conversation_id);
+static int index_rebuild(struct storage *s, struct state *ix, const char *conversation_id);
 
-/* The index learns of key before its object is put (see message_index.h);
+/* The index learns of key before its object is put (see message_store.h);
  * a conversation it does not cover yet it lists first (one LIST when the
  * conversation is new). */
-static int index_key(struct storage *s, struct db *ix, const char *conversation_id,
+static int index_key(struct storage *s, struct state *ix, const char *conversation_id,
     const char *key)
 {
 	int covered, rc;
 
 	if (ix == NULL)
 		return 0;
-	if ((rc = message_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
+	if ((rc = state_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
 		rc = index_rebuild(s, ix, conversation_id);
-	return rc < 0 ? rc : message_index_add(ix, conversation_id, key);
+	return rc < 0 ? rc : state_index_add(ix, conversation_id, &key, 1);
 }
 
-int message_store_append(struct storage *s, struct db *index, const struct message *msgs,
+int message_store_append(struct storage *s, struct state *index, const struct message *msgs,
     size_t n)
 {
 	char key[STORAGE_MAX_KEY + 1];
@@ -652,30 +652,24 @@ static int walk_storage(struct storage *s, const char *conversation_id, const ch
 }
 
 struct rebuild {
-	struct db *ix;
+	struct state *ix;
 	const char *conversation_id;
 };
 
 static int index_page(void *ctx, const struct storage_list *l)
 {
 	struct rebuild *r = ctx;
-	int rc, end;
 
-	if ((rc = message_index_begin(r->ix)) < 0)
-		return rc;
-	for (size_t i = 0; i < l->nkeys && rc == 0; i++)
-		rc = message_index_add(r->ix, r->conversation_id, l->keys[i]);
-	end = message_index_end(r->ix, rc == 0);
-	return rc < 0 ? rc : end;
+	return state_index_add(r->ix, r->conversation_id, (const char *const *)l->keys, l->nkeys);
 }
 
 /* Lists every key of the conversation into the index, then covers it. */
-static int index_rebuild(struct storage *s, struct db *ix, const char *conversation_id)
+static int index_rebuild(struct storage *s, struct state *ix, const char *conversation_id)
 {
 	struct rebuild r = { ix, conversation_id };
 	int rc = list_messages(s, conversation_id, index_page, &r, NULL, STORAGE_LIST_MAX);
 
-	return rc < 0 ? rc : message_index_cover(ix, conversation_id);
+	return rc < 0 ? rc : state_index_cover(ix, conversation_id);
 }
 
 static int tail_take(void *ctx, const char *key)
@@ -686,21 +680,21 @@ static int tail_take(void *ctx, const char *key)
 	return rc < 0 ? rc : tail_done(t);
 }
 
-static int walk_index(struct storage *s, struct db *ix, const char *conversation_id,
+static int walk_index(struct storage *s, struct state *ix, const char *conversation_id,
     const char *before, struct tail *t)
 {
 	int covered, rc;
 
-	if ((rc = message_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
+	if ((rc = state_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
 		rc = index_rebuild(s, ix, conversation_id);
 	if (rc == 0)
-		rc = message_index_newest(ix, conversation_id, before, t->cap - t->n + 1, tail_take, t);
+		rc = state_index_newest(ix, conversation_id, before, t->cap - t->n + 1, tail_take, t);
 	return rc;
 }
 
 /* Fills t walking back from before (a batch key; NULL: the newest): from
  * the index when there is one, else through storage, day by day. */
-static int walk_back(struct storage *s, struct db *ix, const char *conversation_id,
+static int walk_back(struct storage *s, struct state *ix, const char *conversation_id,
     const char *before, struct tail *t)
 {
 	if (ix != NULL)
@@ -900,7 +894,7 @@ static int valid_limit(int limit)
 	return limit >= 1 && limit <= MESSAGE_LIMIT_MAX;
 }
 
-int message_store_history(struct storage *s, struct db *index, const char *conversation_id,
+int message_store_history(struct storage *s, struct state *index, const char *conversation_id,
     int limit, const char *cursor, struct message_page *out)
 {
 	char next[MESSAGE_CURSOR_MAX];
@@ -958,7 +952,7 @@ static int take_oldest(void *ctx, struct messages *batch, const char *key)
 	return rc < 0 ? rc : w->ms.n == w->limit;
 }
 
-int message_store_since(struct storage *s, struct db *index, const char *conversation_id,
+int message_store_since(struct storage *s, struct state *index, const char *conversation_id,
     const char *message_id, int limit, struct message_page *out)
 {
 	char uuid[UUID_STRLEN + 1];

@@ -6,12 +6,21 @@
  *
  * Order: messages are ordered by serverReceivedAt, then batch key, then
  * their line in the batch. A batch's key carries its serverReceivedAt (all
- * its messages share it) and the messageId of its last message.
+ * its messages share it) and the messageId of its last message. Batches
+ * of one millisecond go by their random messageIds: a writer that needs
+ * sending order takes each batch's time from state_next_message_ms
+ * (message_post does), which never gives a conversation one millisecond
+ * twice.
  *
- * The index: append, history and since take an optional struct db from
- * schema_open or app_db (NULL: none). With it, history reads the newest keys
- * from SQLite instead of listing storage; every writer must then use it
- * (message_index.h says when that holds).
+ * The index: append, history and since take an optional struct state
+ * (NULL: none) whose message index then holds the batch keys, so that
+ * history reads the newest keys from it instead of listing storage. It is a
+ * hint kept complete, never the record (objects in storage are): once a
+ * conversation is covered, every batch key of it is in the index, because
+ * append adds a key before putting its object and a conversation is
+ * covered only after every key it has was listed into it (none, when it is
+ * new). That holds while every writer of the storage uses the same state
+ * with its index; a key whose put failed holds no messages.
  *
  * Ownership: a struct message owns its strings (message_free); a struct
  * message_page owns its messages and cursor (message_page_free). Storage
@@ -32,7 +41,7 @@
 #include "ids.h"
 
 struct cJSON;
-struct db;
+struct state;
 struct storage;
 
 #define MESSAGE_LIMIT_MAX 200          /* messages per history page */
@@ -93,13 +102,13 @@ int message_from_json(const struct cJSON *j, struct message *m);
 /* Stores msgs[0..n) (1..MESSAGE_BATCH_MAX of one conversation, one
  * serverReceivedAt) as one create-only batch object; durable when it
  * returns 0. ERR_CONFLICT when the key is taken (nothing is overwritten). */
-int message_store_append(struct storage *s, struct db *index, const struct message *msgs,
+int message_store_append(struct storage *s, struct state *index, const struct message *msgs,
     size_t n);
 
 /* The newest limit (1..MESSAGE_LIMIT_MAX) messages before cursor (NULL or
  * "": the newest of all), oldest first. A cursor comes from a previous
  * page's next_cursor; anything else is ERR_INVAL. */
-int message_store_history(struct storage *s, struct db *index, const char *conversation_id,
+int message_store_history(struct storage *s, struct state *index, const char *conversation_id,
     int limit, const char *cursor, struct message_page *out);
 
 /* 1 when cursor can be a next_cursor of message_store_history (its
@@ -110,7 +119,7 @@ int message_store_cursor_valid(const char *cursor);
  * when further ones follow. The message must be the last of its batch (as
  * every message the API stores alone is) and among the newest
  * MESSAGE_SINCE_SCAN_MAX batches: ERR_NOTFOUND otherwise. */
-int message_store_since(struct storage *s, struct db *index, const char *conversation_id,
+int message_store_since(struct storage *s, struct state *index, const char *conversation_id,
     const char *message_id, int limit, struct message_page *out);
 
 /* Writes the whole conversation to w as NDJSON, oldest first, object by

@@ -1,22 +1,23 @@
 /*
- * ratelimit: fixed one-minute windows counted in the SQLite database, so
- * every process of every program shares them. A bucket is a string naming
- * what is limited ("join:<client address>", "write:<user id>"). The
- * limiter only decides; dispatch answers 429 (routes declare their rate).
+ * ratelimit: fixed one-minute windows counted in the state's rate buckets,
+ * so every process of every program shares them. A bucket is a string
+ * naming what is limited ("join:<client address>", "write:<user id>").
+ * The limiter only decides; dispatch answers 429 (routes declare their
+ * rate).
  */
 #ifndef CHATS3_RATELIMIT_H
 #define CHATS3_RATELIMIT_H
 
 #include <stdint.h>
 
-struct db;
+struct state;
 
 #define RATELIMIT_WINDOW_MS 60000
 
 /* Counts one hit on bucket at now_ms against limit per minute. 0 when
  * allowed; 1 when over, with *retry_after the seconds until the window
- * ends (1..60); ERR_DB. Also drops a bounded batch of stale buckets. */
-int ratelimit_hit(struct db *db, const char *bucket, long limit, int64_t now_ms,
+ * ends (1..60); ERR_DB. */
+int ratelimit_hit(struct state *st, const char *bucket, long limit, int64_t now_ms,
     long *retry_after);
 
 #endif

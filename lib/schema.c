@@ -46,6 +46,20 @@ const struct db_migration schema_migrations[] = {
 	  " message TEXT, created_at INTEGER NOT NULL,"
 	  " PRIMARY KEY (user_id, key)) WITHOUT ROWID;"
 	  "CREATE INDEX idempotency_age ON idempotency (created_at);" },
+	/* 5: the state interface (lib/state.h): conversation revisions (the
+	 * cache never goes back to an older one), the end of each rate window
+	 * and of each idempotency claim (5 minutes for the claims made before),
+	 * used nonces, and the per-conversation message clock. */
+	{ "ALTER TABLE conversations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE rate_limits ADD COLUMN window_end INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE idempotency ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	  "UPDATE idempotency SET expires_at = created_at + 300000;"
+	  "DROP INDEX idempotency_age;"
+	  "CREATE INDEX idempotency_expiry ON idempotency (expires_at);"
+	  "CREATE TABLE nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	  "CREATE INDEX nonces_expiry ON nonces (expires_at);"
+	  "CREATE TABLE message_clock (conversation_id TEXT PRIMARY KEY,"
+	  " last_ms INTEGER NOT NULL) WITHOUT ROWID;" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

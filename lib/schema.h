@@ -1,6 +1,7 @@
 /*
- * schema: the SQLite schema of the session database, one migration per
- * version. Append only: a released step is never edited.
+ * schema: the SQLite schema of the state's SQLite backend (state_sqlite.c
+ * and nothing else: callers use lib/state.h), one migration per version.
+ * Append only: a released step is never edited.
  */
 #ifndef CHATS3_SCHEMA_H
 #define CHATS3_SCHEMA_H

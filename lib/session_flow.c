@@ -42,12 +42,12 @@ static int wanted(const struct session_join *in, const struct conversation *c,
 int session_join(struct app *app, const struct session_join *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c)
 {
-	struct session_store *st;
+	struct state *st;
 	struct session want;
 	int rc;
 
 	if ((rc = open_for(app, in, c)) < 0 || (rc = wanted(in, c, &want)) < 0 ||
-	    (rc = app_sessions(app, &st)) < 0)
+	    (rc = app_state(app, &st)) < 0)
 		return rc;
 	rc = session_store_create(st, &want, token, s);
 	return rc == ERR_CONFLICT ? ERR_NAME_TAKEN : rc;
@@ -75,11 +75,11 @@ int session_join_json(const struct session *s, const char *token,
 
 int session_leave(struct app *app, const char *t, size_t n, const char *request_id)
 {
-	struct session_store *st;
+	struct state *st;
 	struct session gone;
 	int rc;
 
-	if ((rc = app_sessions(app, &st)) < 0)
+	if ((rc = app_state(app, &st)) < 0)
 		return rc;
 	/* A session ended between the lookup and now has left all the same. */
 	if ((rc = session_store_delete(st, t, n, &gone)) == 0)

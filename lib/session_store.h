@@ -1,19 +1,18 @@
 /*
- * session_store: the sessions of every conversation, behind a small
- * interface so that another backend (Redis, for several hosts) can replace
- * this SQLite one without touching callers.
+ * session_store: what a session is and how long it lives, over the
+ * state's sessions (lib/state.h), so every backend gets the same policy.
  *
  * A session is found by its token, 32 random bytes written as 64
- * lowercase hex digits, which only its holder knows: the store keeps its
- * SHA-256 alone. A session lives the store's TTL after its last activity
- * (sliding); lastActiveAt is written at most once a minute, so most lookups
- * only read. Display names are unique per conversation among live
- * sessions, compared case-folded (utf8_casefold), enforced by a UNIQUE
- * index, so two racing joins under one name give one success and one
- * ERR_CONFLICT. Expired rows are removed in bounded batches on each create.
+ * lowercase hex digits, which only its holder knows: the state keeps its
+ * SHA-256 alone. A session lives the state's session TTL after its last
+ * activity (sliding); lastActiveAt is written at most once a minute, so
+ * most lookups only read. Display names are unique per conversation among
+ * live sessions, compared case-folded (utf8_casefold): the state refuses a
+ * second live holder of a name, so two racing joins under one name give
+ * one success and one ERR_CONFLICT.
  *
- * struct session_store belongs to the process (app_sessions); struct
- * session is a flat value the caller owns.
+ * struct state belongs to the process (app_state); struct session is a
+ * flat value the caller owns.
  */
 #ifndef CHATS3_SESSION_STORE_H
 #define CHATS3_SESSION_STORE_H
@@ -24,8 +23,7 @@
 #include "ids.h"
 
 struct cJSON;
-struct db;
-struct session_store;
+struct state;
 
 #define SESSION_TOKEN_LEN 64     /* hex digits of a token */
 #define SESSION_NAME_MAX 256     /* bytes of a 64-character display name */
@@ -48,36 +46,31 @@ struct session {
  * return stops the walk and is returned. */
 typedef int (*session_each_fn)(void *ctx, const struct session *s);
 
-/* A store on db (borrowed) with a sliding TTL of ttl_seconds. 0 or
- * ERR_NOMEM; free with session_store_close. */
-int session_store_open(struct session_store **out, struct db *db, long ttl_seconds);
-void session_store_close(struct session_store *st);
-
 /* Creates a session for in's display_name, avatar_url, role and
  * conversation_id; fills out (a new user id, times) and token (a new
  * secret, NUL-terminated). ERR_CONFLICT when a live session of that
- * conversation has the same case-folded name; ERR_DB; ERR_IO. */
-int session_store_create(struct session_store *st, const struct session *in,
+ * conversation has the same case-folded name; ERR_INVAL; ERR_DB; ERR_IO. */
+int session_store_create(struct state *st, const struct session *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *out);
 
 /* The live session whose token is t[0..n) into out, refreshing its
  * activity when a minute has passed. ERR_NOTFOUND for a malformed,
  * unknown or expired token; ERR_DB. */
-int session_store_lookup(struct session_store *st, const char *t, size_t n,
+int session_store_lookup(struct state *st, const char *t, size_t n,
     struct session *out);
 
 /* Ends the session of token t[0..n) or, when t is a UUID, the session of
  * that user id, copying it into gone (may be NULL). ERR_NOTFOUND when
  * there was none; ERR_DB. */
-int session_store_delete(struct session_store *st, const char *t, size_t n,
+int session_store_delete(struct state *st, const char *t, size_t n,
     struct session *gone);
 
 /* Calls each for every live session of conversation_id, oldest first. */
-int session_store_list(struct session_store *st, const char *conversation_id,
+int session_store_list(struct state *st, const char *conversation_id,
     session_each_fn each, void *ctx);
 
 /* The number of live sessions of conversation_id into *n. */
-int session_store_count(struct session_store *st, const char *conversation_id,
+int session_store_count(struct state *st, const char *conversation_id,
     long *n);
 
 /* {sessionId (only when token is not NULL), userId, displayName,
@@ -87,7 +80,7 @@ struct cJSON *session_store_json(const struct session *s, const char *token);
 
 /* Appends session_store_json(s, NULL) of each live session of
  * conversation_id, oldest first, to array. */
-int session_store_list_json(struct session_store *st, const char *conversation_id,
+int session_store_list_json(struct state *st, const char *conversation_id,
     struct cJSON *array);
 
 #endif

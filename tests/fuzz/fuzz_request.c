@@ -213,7 +213,7 @@ static void load_app(void)
 	n = snprintf(data_dir, sizeof data_dir, "%s/fuzz_request.XXXXXX",
 	    dir != NULL && *dir != '\0' ? dir : P_tmpdir);
 	must(n > 0 && (size_t)n < sizeof data_dir && mkdtemp(data_dir) != NULL);
-	app.db = NULL;
+	app.state = NULL;
 	if (config_load_from(&app.cfg, lookup, err) < 0) {
 		fprintf(stderr, "fuzz_request: configuration: %s\n", err);
 		abort();

@@ -182,8 +182,9 @@ class Messages(WithAdminServer):
         # mid-write): a twin is not held for seconds.
         db = sqlite3.connect(os.path.join(self.srv.data_dir, "chats3.db"), timeout=10)
         with db:
-            db.execute("INSERT INTO idempotency (user_id, key, message, created_at) "
-                       "VALUES (?, 'stuck-1', NULL, ?)", (self.me["userId"], int(time.time() * 1000)))
+            now = int(time.time() * 1000)
+            db.execute("INSERT INTO idempotency (user_id, key, message, created_at, expires_at) "
+                       "VALUES (?, 'stuck-1', NULL, ?, ?)", (self.me["userId"], now, now + 300000))
         start = time.monotonic()
         r = send(self.srv, self.me, {"body": "twin", "clientMessageId": "stuck-1"})
         elapsed = time.monotonic() - start

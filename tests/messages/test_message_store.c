@@ -20,10 +20,8 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
-#include "db.h"
-#include "message_index.h"
-#include "schema.h"
 #include "message_store.h"
+#include "state.h"
 #include "storage.h"
 #include "../storage/report.h"
 #include "../unit/tmpdir.h"
@@ -34,10 +32,12 @@
 #define BIG_BODY 16000
 #define EXPORT_BATCHES 768        /* of BIG_BODY bytes: 12 MiB */
 #define RSS_GROWTH_MAX_KB (4 * 1024)
+#define SENDS_AT_ONCE 300         /* sends within one millisecond */
 
 struct suite {
 	struct storage *s;
-	struct db *ix;     /* the message index, or NULL */
+	struct state *st;  /* the state (the message clock), in a temp dir */
+	struct state *ix;  /* the message index: st, or NULL */
 	char run[24];      /* "t<random><mode: s storage walk, i index>" */
 	int passed, failed;
 };
@@ -534,7 +534,7 @@ static void test_export_days(struct suite *t)
 
 /* A conversation written without the index is read with it: the index
  * lists it once, then keeps up with what is appended through it. */
-static void test_index_rebuild(struct suite *t, struct db *ix)
+static void test_index_rebuild(struct suite *t, struct state *ix)
 {
 	struct ids ids = { 0 };
 	char conv[65];
@@ -566,7 +566,7 @@ static void test_index_orphan(struct suite *t)
 		rc = append_one(t, conv, T0 + 90 * DAY + i, "kept", &ids);
 	if (rc == 0 && (rc = ids_uuid4(uuid)) == 0 &&
 	    (rc = keys_message_batch(key, conv, T0 + 90 * DAY + 5, uuid)) == 0)
-		rc = message_index_add(t->ix, conv, key);
+		rc = state_index_add(t->ix, conv, (const char *const[]){ key }, 1);
 	rc = rc < 0 ? rc : page_all(t, conv, 4, &ids, &pages, NULL, 0);
 	report(t, rc == 0, "an indexed key without its object: skipped, the rest each once (%s, %d pages)", err_str(rc), pages);
 	free(ids.v);
@@ -594,6 +594,46 @@ static void cleanup(struct suite *t)
 	report(t, rc == 0, "cleanup: %zu objects deleted under %s", deleted, prefix);
 }
 
+/* ---- sending order ---- */
+
+/* Sends one after another while the clock stands still (every call gets
+ * the same now), starting 150 ms before a midnight: the message clock gives
+ * each the next millisecond, so every read gives them in sending order. */
+static void test_one_millisecond(struct suite *t)
+{
+	const int64_t now = T0 + 100 * DAY - 150;
+	struct ids ids = { 0 };
+	struct message_page p;
+	struct checker c;
+	char conv[65];
+	int64_t ms = 0, last = 0;
+	size_t from = SENDS_AT_ONCE / 6;
+	int rc = 0, pages = 0, rising = 1, same = 1;
+
+	conv_of(t, "onems", conv);
+	for (int i = 0; i < SENDS_AT_ONCE && rc == 0; i++) {
+		if ((rc = state_next_message_ms(t->st, conv, now, &ms)) == 0)
+			rc = append_one(t, conv, ms, "at once", &ids);
+		rising &= ms > last;
+		last = ms;
+	}
+	report(t, rc == 0 && rising, "%d sends at one instant: each a later millisecond: %s",
+	    SENDS_AT_ONCE, err_str(rc));
+	rc = rc < 0 ? rc : page_all(t, conv, 7, &ids, &pages, NULL, 0);
+	report(t, rc == 0, "before= pages of 7 give them in sending order, across midnight "
+	    "(%d pages)", pages);
+	rc = message_store_since(t->s, t->ix, conv, ids.v[from], MESSAGE_LIMIT_MAX, &p);
+	for (size_t i = 0; rc == 0 && i < p.n && p.n == MESSAGE_LIMIT_MAX; i++)
+		same &= strcmp(p.v[i].message_id, ids.v[from + 1 + i]) == 0;
+	report(t, rc == 0 && p.n == MESSAGE_LIMIT_MAX && same && p.more,
+	    "since= gives the %d after message %zu in sending order", MESSAGE_LIMIT_MAX, from + 1);
+	message_page_free(&p);
+	rc = export_check(t, conv, &ids, &c);
+	report(t, rc == 0 && c.ok && c.next == ids.n, "export gives all %zu in sending order",
+	    ids.n);
+	free(ids.v);
+}
+
 /* The cases that read and write through the index when there is one. */
 static void run_cases(struct suite *t)
 {
@@ -604,26 +644,30 @@ static void run_cases(struct suite *t)
 	test_big_day(t);
 	test_since(t);
 	test_create_only(t);
+	test_one_millisecond(t);
 }
 
-static int open_index(struct suite *t, char dir[TMPDIR_MAX])
+/* The state of the suite in a fresh directory, with cfg's backend. */
+static int open_state(struct suite *t, const struct config *cfg, char dir[TMPDIR_MAX])
 {
+	struct config at = *cfg; /* borrows cfg's strings */
 	int rc;
 
-	if (tmpdir_make(dir, "chats3-index") < 0) {
+	if (tmpdir_make(dir, "chats3-state") < 0) {
 		dir[0] = '\0';
-		report(t, 0, "make a directory for the index");
+		report(t, 0, "make a directory for the state");
 		return -1;
 	}
-	rc = schema_open(&t->ix, dir);
-	report(t, rc == 0, "open the index: %s", err_str(rc));
+	at.data_dir = dir;
+	rc = state_open(&t->st, &at);
+	report(t, rc == 0, "open the state: %s", err_str(rc));
 	return rc;
 }
 
-static void close_index(struct suite *t, const char *dir)
+static void close_state(struct suite *t, const char *dir)
 {
-	db_close(t->ix);
-	t->ix = NULL;
+	state_close(t->st);
+	t->st = t->ix = NULL;
 	if (dir[0] != '\0')
 		tmpdir_remove(dir);
 }
@@ -631,7 +675,7 @@ static void close_index(struct suite *t, const char *dir)
 int main(void)
 {
 	const char *label = getenv("CHATS3_STORAGE");
-	char err[CONFIG_ERR_LEN], rnd[13], ixdir[TMPDIR_MAX] = "";
+	char err[CONFIG_ERR_LEN], rnd[13], stdir[TMPDIR_MAX] = "";
 	struct suite t = { 0 };
 	struct config cfg;
 	int rc;
@@ -642,8 +686,11 @@ int main(void)
 		printf("FAIL config: %s\nmessages-%s: 0 passed, 1 failed\n", err, label);
 		return 1;
 	}
-	if ((rc = storage_open(&t.s, &cfg)) < 0 || (rc = ids_token_hex(rnd, sizeof rnd, 6)) < 0) {
-		printf("FAIL open storage: %s\nmessages-%s: 0 passed, 1 failed\n", err_str(rc), label);
+	if ((rc = storage_open(&t.s, &cfg)) < 0 || (rc = ids_token_hex(rnd, sizeof rnd, 6)) < 0 ||
+	    (rc = open_state(&t, &cfg, stdir)) < 0) {
+		printf("FAIL open storage and state: %s\nmessages-%s: 0 passed, 1 failed\n",
+		    err_str(rc), label);
+		close_state(&t, stdir);
 		storage_close(t.s);
 		config_free(&cfg);
 		return 1;
@@ -655,15 +702,14 @@ int main(void)
 	test_export_days(&t);
 	run_cases(&t);
 	cleanup(&t);
-	if (open_index(&t, ixdir) == 0) {
-		snprintf(t.run, sizeof t.run, "t%si", rnd);
-		printf("--- the message index: conversations %s-*\n", t.run);
-		run_cases(&t);
-		test_index_rebuild(&t, t.ix);
-		test_index_orphan(&t);
-		cleanup(&t);
-	}
-	close_index(&t, ixdir);
+	t.ix = t.st;
+	snprintf(t.run, sizeof t.run, "t%si", rnd);
+	printf("--- the message index: conversations %s-*\n", t.run);
+	run_cases(&t);
+	test_index_rebuild(&t, t.ix);
+	test_index_orphan(&t);
+	cleanup(&t);
+	close_state(&t, stdir);
 	storage_close(t.s);
 	config_free(&cfg);
 	printf("messages-%s: %d passed, %d failed\n", label, t.passed, t.failed);

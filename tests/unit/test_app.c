@@ -22,7 +22,7 @@ int main(void)
 	unsetenv("CHATS3_CONFIG_FILE");
 	memset(&app, 0xa5, sizeof app); /* what a stack may hold */
 	CHECK(app_init(&app, err) == 0);
-	CHECK(app.db == NULL && app.storage == NULL && app.relay == NULL && app.sessions == NULL);
+	CHECK(app.state == NULL && app.storage == NULL && app.relay == NULL);
 	app_free(&app); /* nothing opened: nothing to close */
 
 	memset(&app, 0xa5, sizeof app);

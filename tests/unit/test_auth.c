@@ -73,11 +73,11 @@ static void test_session_and_admin(void)
 {
 	char token[SESSION_TOKEN_LEN + 1], header[128];
 	struct session in = { .role = "user", .conversation_id = "c", .display_name = "A" }, s;
-	struct session_store *st;
+	struct state *st;
 	struct request r;
 	const char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", header, NULL };
 
-	CHECK(app_sessions(&app, &st) == 0);
+	CHECK(app_state(&app, &st) == 0);
 	CHECK(session_store_create(st, &in, token, &s) == 0);
 	snprintf(header, sizeof header, "HTTP_X_SESSION_ID=%s", token);
 	init(&r, env);

@@ -91,6 +91,15 @@ static const struct config_case cases[] = {
 	{ __LINE__, ERR_CONFIG, "storage is case-sensitive", { "CHATS3_STORAGE=S3" }, NULL,
 	  NULL, "CHATS3_STORAGE" },
 
+	/* State. */
+	{ __LINE__, 0, "state defaults to sqlite", { NULL }, NULL, "state", "sqlite" },
+	{ __LINE__, 0, "sqlite from the file", { NULL }, "CHATS3_STATE = sqlite\n", "state",
+	  "sqlite" },
+	{ __LINE__, ERR_CONFIG, "unknown state", { "CHATS3_STATE=mysql" }, NULL, NULL,
+	  "CHATS3_STATE" },
+	{ __LINE__, ERR_CONFIG, "redis before its backend exists", { "CHATS3_STATE=redis" }, NULL,
+	  NULL, "CHATS3_STATE" },
+
 	/* Numbers. */
 	{ __LINE__, 0, "port at its maximum", { "CHATS3_PORT=65535" }, NULL, "port", "65535" },
 	{ __LINE__, ERR_CONFIG, "port not a number", { "CHATS3_PORT=abc" }, NULL,
@@ -158,6 +167,8 @@ static const char *show(const struct config *c, const char *field, char out[32])
 
 	if (strcmp(field, "storage") == 0)
 		return c->storage == STORAGE_S3 ? "s3" : "fs";
+	if (strcmp(field, "state") == 0)
+		return c->state == STATE_SQLITE ? "sqlite" : "(unknown)";
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		if (strcmp(field, strs[i].name) == 0) {
 			s = *(char *const *)((const char *)c + strs[i].off);

@@ -13,8 +13,9 @@
 #include "app.h"
 #include "buf.h"
 #include "check.h"
+#include <sqlite3.h>
+
 #include "conversation.h"
-#include "db.h"
 #include "errors.h"
 #include "ids.h"
 #include "storage.h"
@@ -67,14 +68,24 @@ static void test_create(struct app *app)
 	CHECK(conversation_get(app, "../x", &got) == ERR_NOTFOUND);
 }
 
+/* Empties the SQLite backend's conversation cache behind the app's back. */
+static void drop_cache(void)
+{
+	char path[TMPDIR_MAX + 16];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof path, "%s/chats3.db", dir);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "DELETE FROM conversations", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void test_cache_miss(struct app *app)
 {
 	struct conversation a, b;
-	struct db *db;
 
 	CHECK(conversation_get(app, "room-1", &a) == 0);
-	CHECK(app_db(app, &db) == 0);
-	CHECK(sqlite3_exec(db_handle(db), "DELETE FROM conversations", NULL, NULL, NULL) == SQLITE_OK);
+	drop_cache();
 	CHECK(conversation_get(app, "room-1", &b) == 0);
 	CHECK_STR(__LINE__, b.join_code, a.join_code);
 	CHECK(b.created_at == a.created_at && !b.closed);
@@ -104,6 +115,21 @@ static void test_close_and_code(struct app *app)
 	CHECK(conversation_close(app, "room-2", &b) == 0 && b.closed_at == a.closed_at);
 	CHECK(conversation_get(app, "room-2", &b) == 0 && b.closed);
 	CHECK(conversation_close(app, "nope", &b) == ERR_NOTFOUND);
+}
+
+/* A conversation created again after its meta.json was removed from
+ * storage is the new one, not the copy the cache still held. */
+static void test_created_again(struct app *app)
+{
+	struct conversation a, b, got;
+	struct storage *st;
+
+	CHECK(conversation_create(app, "room-4", &a) == 0);
+	CHECK(app_storage(app, &st) == 0 &&
+	    storage_delete(st, "conversations/room-4/meta.json") == 0);
+	CHECK(conversation_create(app, "room-4", &b) == 0 && b.revision > a.revision);
+	CHECK(conversation_get(app, "room-4", &got) == 0);
+	CHECK_STR(__LINE__, got.join_code, b.join_code);
 }
 
 /* Lists all pages of status with pages of 1; the ids joined by ','. */
@@ -139,7 +165,7 @@ static void test_list(struct app *app)
 int main(void)
 {
 	char err[CONFIG_ERR_LEN];
-	struct app app = { .db = NULL };
+	struct app app = { .state = NULL };
 
 	if (tmpdir_make(dir, "test_conversation") < 0)
 		return 1;
@@ -147,6 +173,7 @@ int main(void)
 	test_create(&app);
 	test_cache_miss(&app);
 	test_close_and_code(&app);
+	test_created_again(&app);
 	test_list(&app);
 	app_free(&app);
 	CHECK(tmpdir_remove(dir) == 0);

@@ -1,5 +1,5 @@
 /*
- * test_idempotency: claims on a real SQLite file: the first claim owns the
+ * test_idempotency: claims on a real state: the first claim owns the
  * key, a second waits (claimed, no result), a recorded message is found,
  * a released claim can be taken again, users are separate, and a claim
  * older than the TTL is swept by the next claim.
@@ -9,15 +9,14 @@
 #include <string.h>
 
 #include "check.h"
-#include "db.h"
 #include "errors.h"
 #include "idempotency.h"
-#include "schema.h"
+#include "state_open.h"
 #include "tmpdir.h"
 
 #define T0 INT64_C(1700000000000)
 
-static void cases(struct db *db)
+static void cases(struct state *db)
 {
 	char *out = NULL;
 
@@ -39,16 +38,15 @@ static void cases(struct db *db)
 
 int main(void)
 {
-	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 16];
-	struct db *db = NULL;
+	char dir[TMPDIR_MAX];
+	struct state *db = NULL;
 
 	if (tmpdir_make(dir, "test_idempotency") < 0)
 		return 1;
-	snprintf(path, sizeof path, "%s/chats3.db", dir);
-	CHECK(db_open(&db, path, schema_migrations, schema_version) == 0);
+	CHECK(test_state_open(&db, dir) == 0);
 	if (db != NULL)
 		cases(db);
-	db_close(db);
+	state_close(db);
 	CHECK(tmpdir_remove(dir) == 0);
 	return check_done("test_idempotency");
 }

@@ -1,5 +1,5 @@
 /*
- * test_ratelimit: the per-minute window on a real SQLite file: hits up to
+ * test_ratelimit: the per-minute window on a real state: hits up to
  * the limit pass, the next one is refused with the seconds left, buckets
  * are separate, and a new window starts from zero.
  */
@@ -8,23 +8,21 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "db.h"
 #include "ratelimit.h"
-#include "schema.h"
+#include "state_open.h"
 #include "tmpdir.h"
 
 #define T0 INT64_C(1700000040000) /* a window's start */
 
 int main(void)
 {
-	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 16];
-	struct db *db = NULL;
+	char dir[TMPDIR_MAX];
+	struct state *db = NULL;
 	long retry = 0;
 
 	if (tmpdir_make(dir, "test_ratelimit") < 0)
 		return 1;
-	snprintf(path, sizeof path, "%s/chats3.db", dir);
-	CHECK(db_open(&db, path, schema_migrations, schema_version) == 0);
+	CHECK(test_state_open(&db, dir) == 0);
 	for (int i = 0; db != NULL && i < 3; i++)
 		CHECK(ratelimit_hit(db, "join:a", 3, T0 + i, &retry) == 0);
 	if (db != NULL) {
@@ -33,7 +31,7 @@ int main(void)
 		CHECK(ratelimit_hit(db, "join:b", 3, T0 + 15000, &retry) == 0);
 		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 60000, &retry) == 0 && retry == 60);
 	}
-	db_close(db);
+	state_close(db);
 	CHECK(tmpdir_remove(dir) == 0);
 	return check_done("test_ratelimit");
 }

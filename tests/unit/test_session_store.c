@@ -1,8 +1,9 @@
 /*
- * test_session_store: sessions on a real SQLite file with the project's
- * schema: tokens, lookups, case-folded unique names per conversation,
- * expiry (which frees a name), the once-a-minute activity write, delete
- * by token or user id, list and count.
+ * test_session_store: sessions on a real state (CHATS3_STATE's backend,
+ * sqlite by default): tokens, lookups, case-folded unique names per
+ * conversation, expiry (which frees a name), the once-a-minute activity
+ * write, delete by token or user id, list and count. The test drives the
+ * clock: it ticks a millisecond per reading and jumps ahead on demand.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,16 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "db.h"
+#include "clock.h"
 #include "errors.h"
-#include "schema.h"
 #include "session_store.h"
+#include "state_open.h"
 #include "tmpdir.h"
 
-static struct db *db;
-static struct session_store *st;
+static struct state *st;
+static int64_t fake_now;
+
+static int64_t ticking(void) { return fake_now++; }
 
 static int join(const char *conv, const char *name, char token[SESSION_TOKEN_LEN + 1],
     struct session *out)
@@ -27,11 +30,6 @@ static int join(const char *conv, const char *name, char token[SESSION_TOKEN_LEN
 	snprintf(in.conversation_id, sizeof in.conversation_id, "%s", conv);
 	snprintf(in.display_name, sizeof in.display_name, "%s", name);
 	return session_store_create(st, &in, token, out);
-}
-
-static void sql(const char *text)
-{
-	CHECK(sqlite3_exec(db_handle(db), text, NULL, NULL, NULL) == SQLITE_OK);
 }
 
 static const struct {
@@ -85,10 +83,10 @@ static void test_expiry_and_touch(void)
 	long n = -1;
 
 	CHECK(join("c3", "Dave", token, &s) == 0);
-	sql("UPDATE sessions SET last_active_at = last_active_at - 120000 WHERE display_name = 'Dave'");
+	fake_now += 120000; /* two minutes on: the lookup writes the activity */
 	CHECK(session_store_lookup(st, token, strlen(token), &got) == 0);
 	CHECK(got.last_active_at >= s.last_active_at);
-	sql("UPDATE sessions SET expires_at = 1 WHERE display_name = 'Dave'");
+	fake_now += 86400000; /* a day without activity: expired */
 	CHECK(session_store_lookup(st, token, strlen(token), &got) == ERR_NOTFOUND);
 	CHECK(session_store_count(st, "c3", &n) == 0 && n == 0);
 	/* An expired session does not keep its name. */
@@ -115,20 +113,20 @@ static void test_delete(void)
 
 int main(void)
 {
-	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 16];
+	char dir[TMPDIR_MAX];
 
 	if (tmpdir_make(dir, "test_session_store") < 0)
 		return 1;
-	snprintf(path, sizeof path, "%s/chats3.db", dir);
-	CHECK(db_open(&db, path, schema_migrations, schema_version) == 0);
-	CHECK(db != NULL && session_store_open(&st, db, 86400) == 0);
-	if (db != NULL && st != NULL) {
+	fake_now = clock_now_ms();
+	clock_set_now_fn(ticking);
+	CHECK(test_state_open(&st, dir) == 0 && state_session_ttl_ms(st) == 86400000);
+	if (st != NULL) {
 		test_create();
 		test_expiry_and_touch();
 		test_delete();
 	}
-	session_store_close(st);
-	db_close(db);
+	state_close(st);
+	clock_set_now_fn(NULL);
 	CHECK(tmpdir_remove(dir) == 0);
 	return check_done("test_session_store");
 }

@@ -1,0 +1,41 @@
+/*
+ * state_open.h: a struct state for a unit test, in a fresh directory
+ * (tmpdir.h), of the backend CHATS3_STATE names in the test's environment
+ * (sqlite when unset), so the same test runs against another backend by
+ * setting it. Every other setting has its default.
+ */
+#ifndef CHATS3_TEST_STATE_OPEN_H
+#define CHATS3_TEST_STATE_OPEN_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "state.h"
+
+static const char *test_state_dir;
+
+static inline const char *test_state_env(const char *name)
+{
+	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
+		return test_state_dir;
+	return strcmp(name, "CHATS3_STATE") == 0 ? getenv(name) : NULL;
+}
+
+/* Opens *st in dir: 0 or an enum err. */
+static inline int test_state_open(struct state **st, const char *dir)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config cfg;
+	int rc;
+
+	*st = NULL;
+	test_state_dir = dir;
+	if ((rc = config_load_from(&cfg, test_state_env, err)) < 0)
+		return rc;
+	rc = state_open(st, &cfg);
+	config_free(&cfg);
+	return rc;
+}
+
+#endif
