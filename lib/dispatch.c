@@ -124,14 +124,14 @@ static int within_rate(struct request *r, const struct route *rt)
 	char bucket[AUTH_ADDR_MAX + 64], after[24];
 	long limit = rt->rate == RATE_JOIN ? r->app->cfg.join_rate : r->app->cfg.write_rate;
 	long retry = 0;
-	struct state *db;
+	struct state *st;
 	int rc;
 
 	if (rt->rate == RATE_NONE)
 		return 0;
 	if ((rc = rate_bucket(r, rt, bucket, sizeof bucket)) == 0 &&
-	    (rc = app_state(r->app, &db)) == 0)
-		rc = ratelimit_hit(db, bucket, limit, clock_now_ms(), &retry);
+	    (rc = app_state(r->app, &st)) == 0)
+		rc = ratelimit_hit(st, bucket, limit, clock_now_ms(), &retry);
 	if (rc == 1) {
 		snprintf(after, sizeof after, "%ld", retry);
 		if ((rc = request_add_header(r, "Retry-After", after)) == 0)

@@ -46,13 +46,13 @@ static void pause_ms(long ms)
 
 /* The message the key's owner recorded, waiting up to MESSAGE_SEND_WAIT_MS:
  * 0 with *out; ERR_NOTFOUND when the owner gave up (claim again); ERR_BUSY. */
-static int await_owner(struct state *db, const char *user_id, const char *key, cJSON **out)
+static int await_owner(struct state *st, const char *user_id, const char *key, cJSON **out)
 {
 	char *json = NULL;
 	int rc = 1;
 
 	for (long waited = 0; rc == 1 && waited <= MESSAGE_SEND_WAIT_MS; waited += WAIT_POLL_MS) {
-		if ((rc = idempotency_result(db, user_id, key, &json)) == 1)
+		if ((rc = idempotency_result(st, user_id, key, &json)) == 1)
 			pause_ms(WAIT_POLL_MS);
 	}
 	if (rc == 1)
@@ -66,7 +66,7 @@ static int await_owner(struct state *db, const char *user_id, const char *key, c
 
 /* Stores m under the owned claim of key: records it, or drops the claim
  * when it was not stored. */
-static int store_claimed(struct app *app, struct state *db, struct message *m,
+static int store_claimed(struct app *app, struct state *st, struct message *m,
     const struct message_send *o, cJSON **out)
 {
 	char *text = NULL;
@@ -75,8 +75,8 @@ static int store_claimed(struct app *app, struct state *db, struct message *m,
 	if (rc == 0 && (text = cJSON_PrintUnformatted(*out)) == NULL)
 		rc = ERR_NOMEM;
 	if (rc == 0)
-		rc = idempotency_record(db, m->sender_user_id, o->key, text);
-	else if (idempotency_release(db, m->sender_user_id, o->key) < 0)
+		rc = idempotency_record(st, m->sender_user_id, o->key, text);
+	else if (idempotency_release(st, m->sender_user_id, o->key) < 0)
 		rc = rc < 0 ? rc : ERR_DB;
 	cJSON_free(text);
 	if (rc < 0) {
@@ -91,18 +91,18 @@ static int store_claimed(struct app *app, struct state *db, struct message *m,
 static int send_keyed(struct app *app, struct message *m, const struct message_send *o,
     cJSON **out, int *replayed)
 {
-	struct state *db;
+	struct state *st;
 	int rc;
 
-	if ((rc = app_state(app, &db)) < 0)
+	if ((rc = app_state(app, &st)) < 0)
 		return rc;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
-		rc = idempotency_claim(db, m->sender_user_id, o->key, clock_now_ms());
+		rc = idempotency_claim(st, m->sender_user_id, o->key, clock_now_ms());
 		if (rc == 0)
-			return store_claimed(app, db, m, o, out);
+			return store_claimed(app, st, m, o, out);
 		if (rc < 0)
 			return rc;
-		if ((rc = await_owner(db, m->sender_user_id, o->key, out)) != ERR_NOTFOUND) {
+		if ((rc = await_owner(st, m->sender_user_id, o->key, out)) != ERR_NOTFOUND) {
 			*replayed = rc == 0;
 			return rc;
 		}
