@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "json.h"
 #include "log.h"
+#include "numparse.h"
 #include "request.h"
 #include "response.h"
 
@@ -98,12 +99,36 @@ static int authorize(struct request *r, const struct route *rt)
 	return -1;
 }
 
+/* The status of the web server's own error when it hands that error over
+ * as an error document (ErrorDocument, server.error-handler: a body over
+ * its limit, a proxy with nothing behind it), else 0. */
+static int server_error(const struct request *r)
+{
+	const char *s = request_env(r, "REDIRECT_STATUS");
+	long status;
+
+	if (s == NULL || numparse_long(s, strlen(s), 400, 599, &status) < 0)
+		return 0;
+	return (int)status;
+}
+
+/* The public sentence of the first enum err with that status. */
+static const char *status_message(int status)
+{
+	for (int e = ERR_NOMEM; e > ERR__MIN; e--)
+		if (err_http_status(e) == status)
+			return err_public_message(e);
+	return err_public_message(status < 500 ? ERR_INVAL : ERR_INTERNAL);
+}
+
 void dispatch(struct request *r, const struct route *routes, size_t n)
 {
 	const struct route *rt = NULL;
-	int rc;
+	int rc, status;
 
-	if ((rc = find(r, routes, n, &rt)) < 0) {
+	if ((status = server_error(r)) != 0) {
+		emit_error(r, status, status_message(status), NULL);
+	} else if ((rc = find(r, routes, n, &rt)) < 0) {
 		emit_err(r, rc, "routing");
 	} else if (authorize(r, rt) == 0 && ((rt->flags & R_JSON) == 0 ||
 	    (read_json(r, rt) == 0 && !r->answered))) {
