@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import pwd
+import random
 import select
 import shutil
 import signal
@@ -19,9 +20,24 @@ TEST_ROUTE = "/_test/echo"  # the JSON fixture program, tests/fixtures/echo.c
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port free now. It lies below the range the kernel
+    hands out to outgoing connections and to bind(port 0) (a connection on
+    the machine that took it would keep its server from binding it, for a
+    minute once closed), unless that range starts too low to leave room."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    rnd = random.SystemRandom()
+    for _ in range(100):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", rnd.randrange(10000, low) if low > 11000 else 0))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port found")
 
 
 def wait_for(predicate, timeout=10, what="the condition", interval=0.05):
