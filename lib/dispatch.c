@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "json.h"
 #include "log.h"
+#include "numparse.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "response.h"
@@ -259,12 +260,41 @@ static void run(struct request *r, const struct route *rt)
 		log_error(r->id, "%s failed after answering: %s", rt->pattern, err_str(rc));
 }
 
+/* The status of the web server's own error when it hands that error over
+ * as an error document (ErrorDocument, server.error-handler: a body over
+ * its limit, a proxy with nothing behind it), else 0. */
+static int server_error(const struct request *r)
+{
+	const char *s = request_env(r, "REDIRECT_STATUS");
+	long status;
+
+	if (s == NULL || numparse_long(s, strlen(s), 400, 599, &status) < 0)
+		return 0;
+	return (int)status;
+}
+
+/* The public sentence of the generic enum err with that status (not a
+ * domain one: a web server's 403 is no wrong join code). */
+static const char *status_message(int status)
+{
+	static const int generic[] = {
+		ERR_INVAL, ERR_TOOBIG, ERR_MEDIATYPE, ERR_NOTFOUND, ERR_METHOD, ERR_UNAVAILABLE
+	};
+
+	for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+		if (err_http_status(generic[i]) == status)
+			return err_public_message(generic[i]);
+	return err_public_message(status < 500 ? ERR_INVAL : ERR_INTERNAL);
+}
+
 void dispatch(struct request *r, const struct route *routes, size_t n)
 {
 	const struct route *rt = NULL;
-	int rc;
+	int rc, status;
 
-	if ((rc = find(r, routes, n, &rt)) < 0)
+	if ((status = server_error(r)) != 0)
+		emit_error(r, status, status_message(status), NULL);
+	else if ((rc = find(r, routes, n, &rt)) < 0)
 		emit_err(r, rc, "routing");
 	else
 		run(r, rt);

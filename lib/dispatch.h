@@ -3,6 +3,10 @@
  * checks the method (405 with Allow), applies the route's flags (415, 413,
  * 400 for JSON bodies), runs the handler and turns its error into the
  * envelope. Writes the access log line.
+ *
+ * An error document (the web server's own 4xx/5xx handed over with
+ * REDIRECT_STATUS, see docs/deploy-*.md) is answered with that status in
+ * the envelope before any route is looked at.
  */
 #ifndef CHATS3_DISPATCH_H
 #define CHATS3_DISPATCH_H

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -127,6 +129,10 @@ static int run_fastcgi(struct app *app, const struct route *routes, size_t n)
 		log_error(NULL, "cannot initialise libfcgi");
 		return 1;
 	}
+	/* Killed without stopping its programs, the web server leaves this one
+	 * blocked in accept for good: the end of the parent ends it too. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		log_error(NULL, "cannot follow the web server's exit: %s", strerror(errno));
 	while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
 		in_request = 1;
 		answer(app, fr.envp, io, routes, n);

@@ -1,7 +1,8 @@
 /*
  * server: the main loop of every program in cgi-bin/. Loads the
  * configuration, then answers requests from the web server, as FastCGI
- * (libfcgi, one request at a time, until told to stop) or, when not started
+ * (libfcgi, one request at a time, until told to stop: SIGTERM, SIGINT,
+ * or the end of the web server that started it) or, when not started
  * as FastCGI, as a plain CGI program answering exactly one request.
  *
  * "PROGRAM --check-config" only validates the configuration: exit 0, or 1

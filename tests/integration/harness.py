@@ -6,6 +6,8 @@ import http.client
 import json
 import os
 import pwd
+import random
+import select
 import shutil
 import signal
 import socket
@@ -18,9 +20,82 @@ TEST_ROUTE = "/_test/echo"  # the JSON fixture program, tests/fixtures/echo.c
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port free now. It lies below the range the kernel
+    hands out to outgoing connections and to bind(port 0) (a connection on
+    the machine that took it would keep its server from binding it, for a
+    minute once closed), unless that range starts too low to leave room."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    rnd = random.SystemRandom()
+    for _ in range(100):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", rnd.randrange(10000, low) if low > 11000 else 0))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port found")
+
+
+def wait_for(predicate, timeout=10, what="the condition", interval=0.05):
+    """Calls predicate until it returns something true, and returns that.
+    After timeout seconds, fails (AssertionError) naming what it waited
+    for; what may be a function giving that sentence then (with the state
+    it found). The one way tests wait for what happens after an answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            raise AssertionError("gave up after %g s waiting for %s"
+                                 % (timeout, what() if callable(what) else what))
+        time.sleep(interval)
+
+
+def next_datagram(sock, what, timeout=10):
+    """The next datagram on sock (one the programs send after answering)."""
+    wait_for(lambda: select.select([sock], [], [], 0)[0], timeout, what)
+    return sock.recv(70000)
+
+
+def proc_file(pid, name):
+    """The bytes of /proc/PID/NAME; empty when gone or not ours to read."""
+    try:
+        with open("/proc/%s/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def installation_pids(marker):
+    """The running processes whose command line or environment holds
+    marker (a directory only that installation uses); a zombie, which has
+    ended, has neither."""
+    key = marker.encode()
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()
+            and (key in proc_file(p, "cmdline") or key in proc_file(p, "environ"))]
+
+
+def end_processes(marker, timeout=5):
+    """Ends every process of the installation marker names: SIGTERM, then
+    SIGKILL what is left after timeout seconds; fails if any survives."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in installation_pids(marker):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            wait_for(lambda: not installation_pids(marker), timeout,
+                     "the processes of %s to end" % marker)
+            return
+        except AssertionError:
+            if sig == signal.SIGKILL:
+                raise
 
 
 class WebServer:
@@ -87,28 +162,42 @@ class WebServer:
         self.prepare_data_dir()
         conf_file = self._write_settings(self.data_dir)
         bin_dir = self._bin_dir()
+        self.log_path = os.path.join(self.dir, "server.log")
+        # A port free when picked may be taken (by any connection on the
+        # machine) before the server binds it: then try another.
+        for _ in range(5):
+            if self._launch(conf_file, bin_dir):
+                return self
+        raise RuntimeError("%s found no free port in 5 tries" % self.server)
+
+    def _launch(self, conf_file, bin_dir):
+        """Starts the server on a fresh port: True once it answers, False
+        when the port was taken meanwhile."""
         conf_dir = os.path.join(self.dir, "conf")
         self.port = free_port()
         # The programs' environment beats their settings file: pass none of ours.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATS3_", "AWS_"))}
         env.update(CHATS3_DATA_DIR=self.data_dir, CHATS3_CONFIG_FILE=conf_file,
                    CHATS3_PORT=str(self.port), CHATS3_BIND="127.0.0.1", CHATS3_BIN_DIR=bin_dir)
+        if "CHATS3_MAX_UPLOAD_BYTES" in self.settings:  # sets the web server's body limit
+            env["CHATS3_MAX_UPLOAD_BYTES"] = str(self.settings["CHATS3_MAX_UPLOAD_BYTES"])
         subprocess.run([os.path.join(ROOT, "chats3"), "render-config", self.server, self.mode,
                         conf_dir], env=env, check=True)
         self._fixture_conf(conf_dir, bin_dir, conf_file)
         env.update(self.env)
-        self.log_path = os.path.join(self.dir, "server.log")
         if self.server == "lighttpd":
             cmd = ["lighttpd", "-D", "-f", os.path.join(conf_dir, "lighttpd.conf")]
         else:
             self._give_to_apache_user(conf_file)
             cmd = ["apache2", "-f", os.path.join(conf_dir, "apache.conf"), "-DFOREGROUND"]
+        for path in self._log_paths():  # this attempt's lines only
+            if os.path.exists(path):
+                os.truncate(path, 0)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
                                      start_new_session=True)
         log.close()
-        self._wait_ready()
-        return self
+        return self._wait_ready()
 
     def prepare_data_dir(self):
         """Hook for tests that need a data directory in a given state."""
@@ -124,17 +213,24 @@ class WebServer:
         os.chmod(self.dir, 0o755)
 
     def _wait_ready(self):
-        deadline = time.time() + 30
-        while time.time() < deadline:
+        """True once the server answers, False when it could not bind its
+        port; raises when it fails otherwise."""
+        def answers():
             if self.proc.poll() is not None:
-                raise RuntimeError("%s exited: %s" % (self.server, self.log_tail()))
+                return "exited"
             try:
-                if self.request("GET", "/robots.txt").status == 200:
-                    return
+                return self.request("GET", "/robots.txt", timeout=5).status == 200
             except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("%s not ready after 30 s: %s" % (self.server, self.log_tail()))
+                return False
+        state = wait_for(answers, 30, lambda: "%s to answer: %s" % (self.server, self.log_tail()),
+                         interval=0.1)
+        if state is True:
+            return True
+        self.proc = None
+        if "Address already in use" in self.log_text():
+            end_processes(self.dir)
+            return False
+        raise RuntimeError("%s exited: %s" % (self.server, self.log_tail()))
 
     def stop(self):
         if self.proc is None:
@@ -149,16 +245,18 @@ class WebServer:
                 pass
             self.proc.wait()
         self.proc = None
-        if self.server == "apache":
-            # mod_fcgid children run as www-data in their own group.
-            subprocess.run(["pkill", "-TERM", "-f", self.dir + "/bin/"], check=False)
+        # What the server started and left (mod_fcgid's programs run in
+        # process groups of their own) ends before its directory goes.
+        end_processes(self.dir)
         if not os.environ.get("CHATS3_KEEP_TEST_DIRS"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def _log_paths(self):
+        return [self.log_path, os.path.join(self.data_dir, "run", "apache-error.log")]
+
     def log_text(self):
-        paths = [self.log_path, os.path.join(self.data_dir, "run", "apache-error.log")]
         out = ""
-        for p in paths:
+        for p in self._log_paths():
             try:
                 with open(p, errors="replace") as f:
                     out += f.read()

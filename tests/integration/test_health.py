@@ -77,7 +77,10 @@ class Health(unittest.TestCase):
     def test_each_request_is_logged_once_with_id_status_and_time(self):
         r = self.srv.request("GET", "/api/v1/health?deep=1")
         rid = r.getheader("X-Request-Id")
-        lines = [l for l in self.srv.log_text().splitlines() if "id=" + rid in l]
+        # The program may write its line after the answer has left.
+        lines = harness.wait_for(
+            lambda: [l for l in self.srv.log_text().splitlines() if "id=" + rid in l],
+            what=lambda: "the log line of request %s in:\n%s" % (rid, self.srv.log_tail()))
         self.assertEqual(len(lines), 1, self.srv.log_tail())
         self.assertRegex(lines[0], r'method="GET" path="/api/v1/health" status=200 us=\d+')
 

@@ -226,7 +226,7 @@ class NewMessageEvent(WithAdminServer):
         r = send(self.srv, me, {"body": "event"})
         self.assertEqual(r.status, 201, r.body)
         m = envelope(r)["data"]["message"]
-        doc = json.loads(self.relay.recv(70000))
+        doc = json.loads(harness.next_datagram(self.relay, "the new-message event on the relay socket"))
         self.assertEqual(doc["conversationId"], self.conv["conversationId"])
         self.assertEqual(doc["event"]["type"], "new-message")
         self.assertEqual(doc["event"]["fromUserId"], me["userId"])

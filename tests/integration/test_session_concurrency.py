@@ -8,8 +8,9 @@ import threading
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from test_session import WithAdminServer, join, new_conversation
+import harness
 from harness import envelope
+from test_session import WithAdminServer, join, new_conversation
 
 CLIENTS = 20
 JOINS = 200
@@ -29,11 +30,21 @@ class Concurrency(WithAdminServer):
         self.assertEqual(bad, [])
         ids = {json.loads(b)["data"]["session"]["sessionId"] for _, b in results}
         self.assertEqual(len(ids), JOINS)
-        log = self.srv.log_text()
+        # Every program has logged its request (after answering) before
+        # the log is searched for what must not be there.
+        requests = {"id=" + json.loads(b)["meta"]["requestId"] for _, b in results}
+        log = harness.wait_for(lambda: self.logged(requests),
+                               what="a log line for each of the %d joins" % JOINS)
         self.assertNotIn("SQLITE_BUSY", log)
         self.assertNotIn("ERR_DB", log)
         r = self.srv.request("GET", "/api/v1/participants", headers={"x-session-id": ids.pop()})
         self.assertEqual(len(envelope(r)["data"]["participants"]), JOINS)
+
+    def logged(self, requests):
+        """The log, once it has a line for each of requests ("id=..."), else None."""
+        log = self.srv.log_text()
+        seen = {word for line in log.splitlines() for word in line.split() if word in requests}
+        return log if seen == requests else None
 
     def test_two_simultaneous_alices(self):
         for _ in range(10):

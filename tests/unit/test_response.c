@@ -218,6 +218,26 @@ static void test_unavailable_is_503_with_retry_after(void)
 	free(log);
 }
 
+/* The web server's own 503 (its proxy found no relay), handed over as an
+ * error document: the envelope with that status, the original path logged. */
+static void test_error_document_answers_the_servers_status(void)
+{
+	char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/v1/signaling",
+		"REDIRECT_STATUS=503", NULL }, *answer;
+	char *log = stderr_of(env, NULL, &answer);
+	cJSON *doc = body_json(answer);
+
+	CHECK(strncmp(answer, "Status: 503 ", 12) == 0);
+	CHECK(strstr(answer, "\r\nRetry-After: 5\r\n") != NULL);
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(doc, "success")));
+	CHECK_STR(__LINE__, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "message")),
+	    "Service temporarily unavailable");
+	CHECK(strstr(log, "path=\"/api/v1/signaling\" status=503 ") != NULL);
+	cJSON_Delete(doc);
+	free(answer);
+	free(log);
+}
+
 static void test_envelope_and_headers(void)
 {
 	char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/echo?x=1",
@@ -283,6 +303,17 @@ static void test_dispatch_statuses(void)
 		{ __LINE__, "Status: 413 ", { "REQUEST_METHOD=POST", "REQUEST_URI=/raw",
 		    "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=5" }, "abcde" },
 		{ __LINE__, "Status: 409 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/busy" }, NULL },
+		/* error documents: the web server's own status, whatever the path */
+		{ __LINE__, "Status: 413 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/echo",
+		    "REDIRECT_STATUS=413" }, NULL },
+		{ __LINE__, "Status: 503 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/nope",
+		    "REDIRECT_STATUS=503" }, NULL },
+		{ __LINE__, "Status: 404 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/nope",
+		    "REDIRECT_STATUS=200" }, NULL },
+		{ __LINE__, "Status: 200 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/things/1",
+		    "REDIRECT_STATUS=200" }, NULL },
+		{ __LINE__, "Status: 404 ", { "REQUEST_METHOD=GET", "REQUEST_URI=/nope",
+		    "REDIRECT_STATUS=4130" }, NULL },
 	};
 	char *answer, *log;
 
@@ -364,6 +395,7 @@ int main(void)
 	test_internal_error_hides_detail_and_logs_it();
 	test_handler_that_does_not_answer_gets_500();
 	test_unavailable_is_503_with_retry_after();
+	test_error_document_answers_the_servers_status();
 	test_envelope_and_headers();
 	test_dispatch_statuses();
 	test_form_details();
