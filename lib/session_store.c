@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "db.h"
 #include "errors.h"
+#include "escape.h"
 #include "ids.h"
 #include "session_store.h"
 #include "utf8.h"
@@ -34,12 +35,7 @@ void session_store_close(struct session_store *st) { free(st); }
 
 static int is_token(const char *t, size_t n)
 {
-	if (n != SESSION_TOKEN_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
-			return 0;
-	return 1;
+	return n == SESSION_TOKEN_LEN && escape_is_lower_hex(t, n);
 }
 
 /* Copies column i (text, maybe NULL) into out[cap]. */
