@@ -1,6 +1,6 @@
 /*
  * test_clock: the contract's timestamp format, its range, and parsing it
- * back.
+ * back; the HTTP date format.
  */
 #include <stdint.h>
 
@@ -68,6 +68,35 @@ static void test_parse(void)
 		    parse_cases[i].rc);
 }
 
+static const struct {
+	int line;
+	int rc;
+	const char *desc;
+	int64_t ms;
+	const char *want;
+} http_cases[] = {
+	{ __LINE__, 0, "the epoch, a Thursday", 0, "Thu, 01 Jan 1970 00:00:00 GMT" },
+	{ __LINE__, 0, "RFC 9110's example", INT64_C(784111777000), "Sun, 06 Nov 1994 08:49:37 GMT" },
+	{ __LINE__, 0, "milliseconds dropped", INT64_C(1700000000999), "Tue, 14 Nov 2023 22:13:20 GMT" },
+	{ __LINE__, 0, "a leap day", INT64_C(951782400000), "Tue, 29 Feb 2000 00:00:00 GMT" },
+	{ __LINE__, 0, "the last second of 9999", INT64_C(253402300799999), "Fri, 31 Dec 9999 23:59:59 GMT" },
+	{ __LINE__, ERR_INVAL, "negative", -1, NULL },
+	{ __LINE__, ERR_INVAL, "year 10000", INT64_C(253402300800000), NULL },
+};
+
+static void test_http_date(void)
+{
+	char out[HTTP_DATE_LEN + 1];
+
+	for (size_t i = 0; i < sizeof http_cases / sizeof http_cases[0]; i++) {
+		int line = http_cases[i].line;
+
+		CHECK_AT(line, clock_http_date(http_cases[i].ms, out) == http_cases[i].rc);
+		if (http_cases[i].want != NULL)
+			CHECK_STR(line, out, http_cases[i].want);
+	}
+}
+
 static void test_clocks(void)
 {
 	char out[ISO_TIME_LEN + 1];
@@ -82,6 +111,7 @@ int main(void)
 {
 	test_iso();
 	test_parse();
+	test_http_date();
 	test_clocks();
 	return check_done("test_clock");
 }
