@@ -21,7 +21,7 @@
 enum http_range_kind {
 	HTTP_RANGE_WHOLE,         /* no range to honour: the whole entity, 200 */
 	HTTP_RANGE_PARTIAL,       /* the bytes first..last, 206 */
-	HTTP_RANGE_UNSATISFIABLE, /* 416, Content-Range: bytes * / length */
+	HTTP_RANGE_UNSATISFIABLE, /* 416, a Content-Range of the length only */
 };
 
 /* An inclusive byte range: first <= last < the entity's length. */
