@@ -21,45 +21,67 @@ static int digits(const char *h, size_t n, size_t *i, uint64_t *v)
 	return *i > start;
 }
 
-/* The range a-b, a- (has_b 0) or -b (has_a 0) of an entity of length. */
-static enum http_range_kind resolve(int has_a, uint64_t a, int has_b, uint64_t b,
-    uint64_t length, struct http_range *out)
+/* One range-spec at h[*i..n) ("a-b", "a-" or "-b"), *i past it: 1 when
+ * well formed (b >= a when both are there), else 0. */
+static int range_spec(const char *h, size_t n, size_t *i, int has[2], uint64_t v[2])
 {
-	if (!has_a) {
-		if (b == 0 || length == 0)
-			return HTTP_RANGE_UNSATISFIABLE;
-		out->first = b >= length ? 0 : length - b;
+	has[0] = digits(h, n, i, &v[0]);
+	if (*i >= n || h[*i] != '-')
+		return 0;
+	(*i)++;
+	has[1] = digits(h, n, i, &v[1]);
+	return (has[0] || has[1]) && !(has[0] && has[1] && v[1] < v[0]);
+}
+
+/* 1 when the well-formed range has[], v[] names bytes of an entity of
+ * length, which then go into *out. */
+static int satisfiable(const int has[2], const uint64_t v[2], uint64_t length,
+    struct http_range *out)
+{
+	if (!has[0]) {
+		if (v[1] == 0 || length == 0)
+			return 0;
+		out->first = v[1] >= length ? 0 : length - v[1];
 		out->last = length - 1;
-		return HTTP_RANGE_PARTIAL;
+		return 1;
 	}
-	if (has_b && b < a)
-		return HTTP_RANGE_WHOLE;
-	if (a >= length)
-		return HTTP_RANGE_UNSATISFIABLE;
-	out->first = a;
-	out->last = has_b && b < length - 1 ? b : length - 1;
-	return HTTP_RANGE_PARTIAL;
+	if (v[0] >= length)
+		return 0;
+	out->first = v[0];
+	out->last = has[1] && v[1] < length - 1 ? v[1] : length - 1;
+	return 1;
 }
 
 enum http_range_kind http_range_parse(const char *h, size_t n, uint64_t length,
     struct http_range *out)
 {
-	uint64_t a, b;
-	int has_a, has_b;
-	size_t i;
+	struct http_range r, first = { 0, 0 };
+	size_t i = 6, count = 0, good = 0;
+	uint64_t v[2];
+	int has[2];
 
 	if (h == NULL || n > HTTP_RANGE_MAX_HEADER || n < 6 || strncasecmp(h, "bytes=", 6) != 0)
 		return HTTP_RANGE_WHOLE;
-	i = skip_ows(h, n, 6);
-	has_a = digits(h, n, &i, &a);
-	if (i >= n || h[i] != '-')
+	/* 1#range-spec: empty list elements are allowed */
+	while ((i = skip_ows(h, n, i)) < n) {
+		if (h[i] == ',') {
+			i++;
+			continue;
+		}
+		if (!range_spec(h, n, &i, has, v))
+			return HTTP_RANGE_UNSATISFIABLE;
+		if (satisfiable(has, v, length, &r) && good++ == 0)
+			first = r;
+		count++;
+		if ((i = skip_ows(h, n, i)) < n && h[i] != ',')
+			return HTTP_RANGE_UNSATISFIABLE;
+	}
+	if (good == 0)
+		return HTTP_RANGE_UNSATISFIABLE;
+	if (count > 1)
 		return HTTP_RANGE_WHOLE;
-	i++;
-	has_b = digits(h, n, &i, &b);
-	/* anything after the one range, a second one included: ignored */
-	if (skip_ows(h, n, i) != n || (!has_a && !has_b))
-		return HTTP_RANGE_WHOLE;
-	return resolve(has_a, a, has_b, b, length, out);
+	*out = first;
+	return HTTP_RANGE_PARTIAL;
 }
 
 /* etagc: %x21 / %x23-7E / obs-text */

@@ -6,9 +6,9 @@
  *
  * Nothing here allocates, writes or keeps state. Each header is given as
  * (bytes, length), NULL when the request has none; a header longer than
- * HTTP_RANGE_MAX_HEADER is ignored, as a malformed one is: ignoring Range
- * means sending the whole entity, ignoring If-None-Match sending it again,
- * both always correct.
+ * HTTP_RANGE_MAX_HEADER is ignored: ignoring Range means sending the
+ * whole entity, ignoring If-None-Match sending it again, both always
+ * correct.
  */
 #ifndef CHATS3_HTTP_RANGE_H
 #define CHATS3_HTTP_RANGE_H
@@ -21,7 +21,7 @@
 enum http_range_kind {
 	HTTP_RANGE_WHOLE,         /* no range to honour: the whole entity, 200 */
 	HTTP_RANGE_PARTIAL,       /* the bytes first..last, 206 */
-	HTTP_RANGE_UNSATISFIABLE, /* 416, a Content-Range of the length only */
+	HTTP_RANGE_UNSATISFIABLE, /* none to serve or malformed: 416 */
 };
 
 /* An inclusive byte range: first <= last < the entity's length. */
@@ -30,13 +30,17 @@ struct http_range {
 };
 
 /* Reads the Range header h[0..n) against an entity of length bytes:
- * "bytes=a-b", "bytes=a-" or "bytes=-n" (the unit in any case). PARTIAL
- * fills *out (b past the end is cut to it; a suffix longer than the
- * entity takes all of it); UNSATISFIABLE when a is at or past the end, or
- * for a suffix of 0 or of an empty entity. Anything else is WHOLE: no
- * header, another unit, bad syntax, b < a, and more than one range (one
- * range is all that is served; RFC 9110 lets a server send the whole
- * entity instead). Numbers too large for 64 bits count as the largest. */
+ * "bytes=" (the unit in any case) and a list of ranges "a-b", "a-" or
+ * "-n". One satisfiable range: PARTIAL, in *out (b past the end is cut to
+ * it; a suffix longer than the entity takes all of it). No satisfiable
+ * range (a at or past the end, a suffix of 0, any range of an empty
+ * entity), or a malformed list (b < a, no digits, junk): UNSATISFIABLE,
+ * the rejection RFC 9110 section 14.2 allows and the one lighttpd and
+ * Apache answer themselves. Several ranges, one of them satisfiable:
+ * WHOLE (one range is all this module serves; the whole entity is a
+ * correct answer, and a server in front may cut the parts out of it). No
+ * header or another unit: WHOLE. Numbers too large for 64 bits count as
+ * the largest. *out is written only for PARTIAL. */
 enum http_range_kind http_range_parse(const char *h, size_t n, uint64_t length,
     struct http_range *out);
 
