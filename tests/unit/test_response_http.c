@@ -5,9 +5,7 @@
  * redirect locations, and downloads whole, by range, conditional, HEAD,
  * from memory and streamed, with a reader that fails.
  */
-#include <fcntl.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "check.h"
@@ -16,6 +14,7 @@
 #include "request.h"
 #include "response.h"
 #include "response_download.h"
+#include "stderr.h"
 
 #define MAX_ENV 8
 
@@ -415,24 +414,17 @@ static void test_download_refused(void)
 	}
 }
 
-/* Everything written to stderr while a download runs with rd. */
-static char *stream_logging(struct exchange *x, struct reader *rd, int *rc)
-{
-	char path[] = "/tmp/chats3-test-stderr.XXXXXX", *text;
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-	long len;
+struct stream_args {
+	struct exchange *x;
+	struct reader *rd;
+	int rc;
+};
 
-	dup2(fd, STDERR_FILENO);
-	*rc = response_download_stream(&x->r, &file, read_file, rd);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	len = lseek(fd, 0, SEEK_END);
-	text = calloc(1, (size_t)len + 1);
-	if (pread(fd, text, (size_t)len, 0) != len)
-		text[0] = '\0';
-	close(fd);
-	unlink(path);
-	return text;
+static void stream(void *ctx)
+{
+	struct stream_args *a = ctx;
+
+	a->rc = response_download_stream(&a->x->r, &file, read_file, a->rd);
 }
 
 /* A reader that fails or ends early cuts the answer short, logged. */
@@ -448,14 +440,15 @@ static void test_download_reader_fails(void)
 	};
 	struct exchange x;
 	char *log;
-	int rc;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct reader rd = { ALPHABET, 26, 7, 14, cases[i].short_end, 0, 0 };
 
+		struct stream_args a = { &x, &rd, 0 };
+
 		start(&x, "GET", "/f", NULL);
-		log = stream_logging(&x, &rd, &rc);
-		CHECK_AT(cases[i].line, rc == ERR_IO);
+		log = stderr_capture(stream, &a);
+		CHECK_AT(cases[i].line, a.rc == ERR_IO);
 		CHECK_AT(cases[i].line, strncmp(x.out.data, "Status: 200 OK\r\n", 16) == 0);
 		CHECK_AT(cases[i].line, strstr(x.out.data, "\r\n\r\nabcdefghijklmn") != NULL &&
 		    strstr(x.out.data, "abcdefghijklmno") == NULL);
