@@ -196,20 +196,30 @@ static int origin_ok(const char *o)
 	return *o == '\0';
 }
 
-static int put_frame_ancestors(struct buf *out, const struct page_policy *p)
+/* Appends "; name" and then " source" for each of the n sources. */
+static int put_directive(struct buf *out, const char *name, const char *const *sources,
+    size_t n)
 {
 	int rc;
 
+	if ((rc = buf_puts(out, "; ")) < 0 || (rc = buf_puts(out, name)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if ((rc = buf_putc(out, ' ')) == 0)
+			rc = buf_puts(out, sources[i]);
+	return rc;
+}
+
+static int put_frame_ancestors(struct buf *out, const struct page_policy *p)
+{
+	static const char *const none[] = { "'none'" };
+
 	if (p->frame_ancestors == NULL || p->n_frame_ancestors == 0)
-		return buf_puts(out, "; frame-ancestors 'none'");
-	rc = buf_puts(out, "; frame-ancestors");
-	for (size_t i = 0; i < p->n_frame_ancestors && rc == 0; i++) {
+		return put_directive(out, "frame-ancestors", none, 1);
+	for (size_t i = 0; i < p->n_frame_ancestors; i++)
 		if (!origin_ok(p->frame_ancestors[i]))
 			return ERR_INTERNAL;
-		if ((rc = buf_putc(out, ' ')) == 0)
-			rc = buf_puts(out, p->frame_ancestors[i]);
-	}
-	return rc;
+	return put_directive(out, "frame-ancestors", p->frame_ancestors, p->n_frame_ancestors);
 }
 
 static int put_csp(struct buf *out, const struct page_policy *p)
@@ -226,10 +236,7 @@ static int put_csp(struct buf *out, const struct page_policy *p)
 			continue;
 		if (!source_list_ok(dirs[i][1]))
 			return ERR_INTERNAL;
-		rc = buf_puts(out, "; ");
-		rc = rc ? rc : buf_puts(out, dirs[i][0]);
-		rc = rc ? rc : buf_putc(out, ' ');
-		rc = rc ? rc : buf_puts(out, dirs[i][1]);
+		rc = put_directive(out, dirs[i][0], &dirs[i][1], 1);
 	}
 	return rc ? rc : put_frame_ancestors(out, p);
 }
@@ -259,12 +266,11 @@ int response_page(struct request *r, int status, const char *html, size_t len,
 
 /* ---- redirects ---- */
 
-/* A path of this site: one leading '/', then printable ASCII but '\\'. */
+/* A path of this site: one leading '/', then printable ASCII but space
+ * and '\' (which browsers read as '/': "/\host" is another host). */
 static int location_ok(const char *s)
 {
-	if (s[0] != '/' || s[1] == '/' || s[1] == '\\')
-		return 0;
-	return response_value_ok(s) && strchr(s, ' ') == NULL && strchr(s, '\\') == NULL;
+	return s[0] == '/' && s[1] != '/' && response_value_ok(s) && strpbrk(s, " \\") == NULL;
 }
 
 int response_redirect(struct request *r, int status, const char *location)

@@ -76,13 +76,14 @@ static int add_validators(struct request *r, const struct download *d, const cha
 	return rc ? rc : request_add_header(r, "Accept-Ranges", "bytes");
 }
 
-static int add_content_range(struct request *r, int status, const struct http_range *part,
+/* Content-Range of part, or of the length alone when part is NULL. */
+static int add_content_range(struct request *r, const struct http_range *part,
     uint64_t length)
 {
 	char v[80];
 	int n;
 
-	if (status == 206)
+	if (part != NULL)
 		n = snprintf(v, sizeof v, "bytes %llu-%llu/%llu", (unsigned long long)part->first,
 		    (unsigned long long)part->last, (unsigned long long)length);
 	else
@@ -101,11 +102,18 @@ static int answer_entity(struct request *r, const struct download *d, int status
 	    "application/octet-stream", &len, DOWNLOAD_CACHE, DOWNLOAD_CSP, 0 };
 	int rc;
 
-	if ((status == 206 && (rc = add_content_range(r, status, part, d->length)) < 0) ||
+	if ((status == 206 && (rc = add_content_range(r, part, d->length)) < 0) ||
 	    (rc = request_add_header(r, "Content-Disposition", disposition)) < 0 ||
 	    (rc = response_answer(r, &h, NULL, 0)) < 0)
 		return rc;
 	return strcmp(r->method, "HEAD") != 0 && len > 0;
+}
+
+static int answer_unsatisfiable(struct request *r, uint64_t length)
+{
+	int rc = add_content_range(r, NULL, length);
+
+	return rc < 0 ? rc : emit_error(r, 416, "Requested range not satisfiable", NULL);
 }
 
 /* Answers the request up to the body: 1 when the bytes of *part must
@@ -126,9 +134,9 @@ static int begin(struct request *r, const struct download *d, struct http_range 
 		goto done;
 	if (status == 304)
 		rc = response_answer(r, &not_modified, NULL, 0);
-	else if (status == 416 && (rc = add_content_range(r, status, part, d->length)) == 0)
-		rc = emit_error(r, 416, "Requested range not satisfiable", NULL);
-	else if (status != 416)
+	else if (status == 416)
+		rc = answer_unsatisfiable(r, d->length);
+	else
 		rc = answer_entity(r, d, status, part, disp.data);
 done:
 	buf_free(&disp);
