@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "errors.h"
+#include "http_cookie.h"
 #include "ids.h"
 #include "request.h"
 #include "session_store.h"
@@ -125,15 +126,18 @@ void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1])
 
 int auth_set_cookie(struct request *r, const char *token, long max_age)
 {
-	char value[256];
-	int n;
+	return auth_set_cookie_for(r, token, max_age, HTTP_COOKIE_DIRECT);
+}
 
-	n = snprintf(value, sizeof value, "sessionId=%s; Path=/; Max-Age=%ld; HttpOnly; "
-	    "SameSite=Lax%s", token ? token : "", token ? max_age : 0L,
-	    auth_is_https(r) ? "; Secure" : "");
-	if (n < 0 || (size_t)n >= sizeof value)
-		return ERR_INTERNAL;
-	n = request_add_header(r, "Set-Cookie", value);
+int auth_set_cookie_for(struct request *r, const char *token, long max_age,
+    enum http_cookie_kind kind)
+{
+	char value[HTTP_COOKIE_MAX];
+	int rc;
+
+	rc = http_cookie_session(value, "sessionId", token, max_age, kind, auth_is_https(r));
+	if (rc == 0)
+		rc = request_add_header(r, "Set-Cookie", value);
 	OPENSSL_cleanse(value, sizeof value);
-	return n;
+	return rc;
 }

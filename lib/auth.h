@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "http_cookie.h"
+
 struct request;
 
 #define AUTH_ADDR_MAX 64
@@ -39,7 +41,12 @@ int auth_is_https(const struct request *r);
 void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
 
 /* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
- * the cookie. 0 or a negative enum err. */
+ * the cookie. The cookie of a direct session (http_cookie.h says what
+ * each kind's attributes are). 0 or a negative enum err. */
 int auth_set_cookie(struct request *r, const char *token, long max_age);
+
+/* The same for a session made as kind says. */
+int auth_set_cookie_for(struct request *r, const char *token, long max_age,
+    enum http_cookie_kind kind);
 
 #endif

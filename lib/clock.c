@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,4 +122,23 @@ int clock_parse_iso(const char *s, int64_t *ms)
 	if (clock_iso(*ms, check) < 0 || strcmp(check, s) != 0)
 		return ERR_INVAL;
 	return 0;
+}
+
+int clock_http_date(int64_t ms, char out[HTTP_DATE_LEN + 1])
+{
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	time_t t;
+	struct tm tm;
+	int n;
+
+	if (ms < 0 || ms > INT64_C(253402300799999))
+		return ERR_INVAL;
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
+		return ERR_INVAL;
+	n = snprintf(out, HTTP_DATE_LEN + 1, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+	    days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return n == HTTP_DATE_LEN ? 0 : ERR_INTERNAL;
 }

@@ -1,7 +1,8 @@
 /*
- * clock: wall-clock and monotonic time, and the contract's timestamp format
- * (ISO 8601 UTC with milliseconds: 2026-11-24T10:00:00.000Z). Tests may
- * drive the wall clock of their process (clock_set_now_fn).
+ * clock: wall-clock and monotonic time, the contract's timestamp format
+ * (ISO 8601 UTC with milliseconds: 2026-11-24T10:00:00.000Z) and HTTP's
+ * (IMF-fixdate, RFC 9110 section 5.6.7: Tue, 24 Nov 2026 10:00:00 GMT).
+ * Tests may drive the wall clock of their process (clock_set_now_fn).
  */
 #ifndef CHATS3_CLOCK_H
 #define CHATS3_CLOCK_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #define ISO_TIME_LEN 24
+#define HTTP_DATE_LEN 29
 
 /* Milliseconds since the Unix epoch. */
 int64_t clock_now_ms(void);
@@ -22,6 +24,10 @@ int64_t clock_mono_us(void);
 
 /* Formats epoch milliseconds ms into out[ISO_TIME_LEN + 1]. 0 or ERR_INVAL. */
 int clock_iso(int64_t ms, char out[ISO_TIME_LEN + 1]);
+
+/* Formats epoch milliseconds ms (whole seconds of it) as an HTTP date into
+ * out[HTTP_DATE_LEN + 1], English names whatever the locale. 0 or ERR_INVAL. */
+int clock_http_date(int64_t ms, char out[HTTP_DATE_LEN + 1]);
 
 /* Parses s, exactly that format (from 1970 on), into *ms. 0 or ERR_INVAL. */
 int clock_parse_iso(const char *s, int64_t *ms);

@@ -6,9 +6,8 @@
 #include <openssl/evp.h>
 
 #include "errors.h"
+#include "escape.h"
 #include "ids.h"
-
-static const char hexdigits[] = "0123456789abcdef";
 
 int ids_random(void *p, size_t n)
 {
@@ -28,14 +27,6 @@ int ids_random(void *p, size_t n)
 	return 0;
 }
 
-static void hex(char *out, const unsigned char *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdigits[in[i] >> 4];
-		out[2 * i + 1] = hexdigits[in[i] & 15];
-	}
-}
-
 int ids_uuid4(char out[UUID_STRLEN + 1])
 {
 	unsigned char r[16];
@@ -50,7 +41,7 @@ int ids_uuid4(char out[UUID_STRLEN + 1])
 	for (i = 0; i < 5; i++) {
 		if (i)
 			out[o++] = '-';
-		hex(out + o, r + k, groups[i]);
+		escape_hex(out + o, r + k, groups[i]);
 		o += 2 * groups[i];
 		k += groups[i];
 	}
@@ -67,15 +58,8 @@ int ids_token_hex(char *out, size_t outlen, size_t nbytes)
 		return ERR_INTERNAL;
 	if ((rc = ids_random(r, nbytes)) < 0)
 		return rc;
-	hex(out, r, nbytes);
-	out[2 * nbytes] = '\0';
+	escape_hex(out, r, nbytes);
 	return 0;
-}
-
-static int is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
 }
 
 int ids_is_uuid4(const char *s, size_t len)
@@ -84,7 +68,7 @@ int ids_is_uuid4(const char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		int dash = (i == 8 || i == 13 || i == 18 || i == 23);
-		if (dash ? s[i] != '-' : !is_hex(s[i]))
+		if (dash ? s[i] != '-' : escape_hex_digit(s[i]) < 0)
 			return 0;
 	}
 	if (s[14] != '4')

@@ -13,6 +13,7 @@
 #include "response.h"
 
 #define RETRY_AFTER_SECONDS "5"
+#define API_CSP "default-src 'none'; frame-ancestors 'none'"
 
 static const char *reason(int status)
 {
@@ -21,7 +22,11 @@ static const char *reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
 	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -31,53 +36,77 @@ static const char *reason(int status)
 	case 410: return "Gone";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return status < 500 ? "Client Error" : "Internal Server Error";
 	}
 }
 
-/* The head of an answer; len NULL for a streamed one (no Content-Length). */
-static int put_headers(struct buf *out, const struct request *r, int status,
-    const char *content_type, const size_t *len)
+static int put_header(struct buf *out, const char *name, const char *value)
+{
+	int rc = 0;
+
+	rc |= buf_puts(out, name);
+	rc |= buf_puts(out, ": ");
+	rc |= buf_puts(out, value);
+	rc |= buf_puts(out, "\r\n");
+	return rc;
+}
+
+static int put_headers(struct buf *out, const struct request *r, const struct response_head *h)
 {
 	int rc = 0;
 
 	rc |= buf_puts(out, "Status: ");
-	rc |= buf_put_u64(out, (unsigned long long)(status < 0 ? 0 : status));
+	rc |= buf_put_u64(out, (unsigned long long)(h->status < 0 ? 0 : h->status));
 	rc |= buf_putc(out, ' ');
-	rc |= buf_puts(out, reason(status));
-	rc |= buf_puts(out, "\r\nContent-Type: ");
-	rc |= buf_puts(out, content_type);
-	if (len != NULL) {
-		rc |= buf_puts(out, "\r\nContent-Length: ");
-		rc |= buf_put_u64(out, *len);
+	rc |= buf_puts(out, reason(h->status));
+	rc |= buf_puts(out, "\r\n");
+	if (h->content_type != NULL)
+		rc |= put_header(out, "Content-Type", h->content_type);
+	if (h->length != NULL) {
+		rc |= buf_puts(out, "Content-Length: ");
+		rc |= buf_put_u64(out, *h->length);
+		rc |= buf_puts(out, "\r\n");
 	}
-	rc |= buf_puts(out, "\r\nX-Request-Id: ");
-	rc |= buf_puts(out, r->id);
-	rc |= buf_puts(out, "\r\nX-Content-Type-Options: nosniff\r\n"
+	rc |= put_header(out, "X-Request-Id", r->id);
+	rc |= buf_puts(out, "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: no-referrer\r\n");
-	if (strncmp(content_type, "application/", 12) == 0)
-		rc |= buf_puts(out, "Cache-Control: no-store\r\n"
-		    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n");
+	if (h->cache_control != NULL)
+		rc |= put_header(out, "Cache-Control", h->cache_control);
+	if (h->csp != NULL)
+		rc |= put_header(out, "Content-Security-Policy", h->csp);
+	if (h->frame_deny)
+		rc |= buf_puts(out, "X-Frame-Options: DENY\r\n");
 	if (r->out_headers.len)
 		rc |= buf_append(out, r->out_headers.data, r->out_headers.len);
 	rc |= buf_puts(out, "\r\n");
 	return rc ? ERR_NOMEM : 0;
 }
 
-int response_send(struct request *r, int status, const char *content_type,
+int response_value_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int response_answer(struct request *r, const struct response_head *h,
     const char *body, size_t len)
 {
 	struct buf out;
 	int rc;
 
-	r->status = status;
+	if (h->content_type != NULL && !response_value_ok(h->content_type))
+		return ERR_INTERNAL;
+	r->status = h->status;
 	r->answered = 1;
 	buf_init(&out, 0);
 	/* the fixed headers take under 400 bytes: one allocation for all */
-	if ((rc = buf_reserve(&out, 400 + r->out_headers.len + len)) == 0 &&
-	    (rc = put_headers(&out, r, status, content_type, &len)) == 0 &&
+	if ((rc = buf_reserve(&out, 400 + r->out_headers.len + (body ? len : 0))) == 0 &&
+	    (rc = put_headers(&out, r, h)) == 0 && body != NULL &&
 	    strcmp(r->method, "HEAD") != 0 && len > 0)
 		rc = buf_append(&out, body, len);
 	if (rc == 0 && r->io.write(r->io.ctx, out.data, out.len) < 0)
@@ -86,19 +115,44 @@ int response_send(struct request *r, int status, const char *content_type,
 	return rc;
 }
 
+static int is_html(const char *content_type)
+{
+	return strncasecmp(content_type, "text/html", 9) == 0 &&
+	    (content_type[9] == '\0' || content_type[9] == ';' || content_type[9] == ' ');
+}
+
+/* The head of an answer of content_type: API types and HTML are never
+ * stored; HTML gets the strict page policy. */
+static struct response_head head_for(int status, const char *content_type,
+    const uint64_t *length)
+{
+	struct response_head h = { status, content_type, length, NULL, NULL, 0 };
+
+	if (strncmp(content_type, "application/", 12) == 0) {
+		h.cache_control = "no-store";
+		h.csp = API_CSP;
+	} else if (is_html(content_type)) {
+		h.cache_control = "no-store";
+		h.csp = "default-src 'self'; frame-ancestors 'none'";
+		h.frame_deny = 1;
+	}
+	return h;
+}
+
+int response_send(struct request *r, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	uint64_t n = len;
+	struct response_head h = head_for(status, content_type, &n);
+
+	return response_answer(r, &h, body != NULL ? body : "", len);
+}
+
 int response_stream_begin(struct request *r, int status, const char *content_type)
 {
-	struct buf out;
-	int rc;
+	struct response_head h = head_for(status, content_type, NULL);
 
-	r->status = status;
-	r->answered = 1;
-	buf_init(&out, 0);
-	if ((rc = put_headers(&out, r, status, content_type, NULL)) == 0 &&
-	    r->io.write(r->io.ctx, out.data, out.len) < 0)
-		rc = ERR_IO;
-	buf_free(&out);
-	return rc;
+	return response_answer(r, &h, NULL, 0);
 }
 
 int response_stream_write(struct request *r, const char *p, size_t len)
@@ -106,6 +160,132 @@ int response_stream_write(struct request *r, const char *p, size_t len)
 	if (strcmp(r->method, "HEAD") == 0 || len == 0)
 		return 0;
 	return r->io.write(r->io.ctx, p, len) < 0 ? ERR_IO : 0;
+}
+
+/* ---- pages ---- */
+
+/* A CSP source list of ours: printable, no directive or policy separator. */
+static int source_list_ok(const char *s)
+{
+	return *s != '\0' && response_value_ok(s) && strpbrk(s, ";,") == NULL;
+}
+
+/* http(s)://host[:port], the host a DNS name that may start with "*.". */
+static int origin_ok(const char *o)
+{
+	size_t n;
+
+	if (strncmp(o, "https://", 8) == 0)
+		o += 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		o += 7;
+	else
+		return 0;
+	if (strncmp(o, "*.", 2) == 0)
+		o += 2;
+	n = strspn(o, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (n == 0 || o[0] == '.' || o[0] == '-')
+		return 0;
+	o += n;
+	if (*o == ':') {
+		n = strspn(++o, "0123456789");
+		if (n == 0 || n > 5)
+			return 0;
+		o += n;
+	}
+	return *o == '\0';
+}
+
+/* Appends "; name" and then " source" for each of the n sources. */
+static int put_directive(struct buf *out, const char *name, const char *const *sources,
+    size_t n)
+{
+	int rc;
+
+	if ((rc = buf_puts(out, "; ")) < 0 || (rc = buf_puts(out, name)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if ((rc = buf_putc(out, ' ')) == 0)
+			rc = buf_puts(out, sources[i]);
+	return rc;
+}
+
+static int put_frame_ancestors(struct buf *out, const struct page_policy *p)
+{
+	static const char *const none[] = { "'none'" };
+
+	if (p->frame_ancestors == NULL || p->n_frame_ancestors == 0)
+		return put_directive(out, "frame-ancestors", none, 1);
+	for (size_t i = 0; i < p->n_frame_ancestors; i++)
+		if (!origin_ok(p->frame_ancestors[i]))
+			return ERR_INTERNAL;
+	return put_directive(out, "frame-ancestors", p->frame_ancestors, p->n_frame_ancestors);
+}
+
+static int put_csp(struct buf *out, const struct page_policy *p)
+{
+	const char *const dirs[][2] = {
+		{ "script-src", p->script_src }, { "style-src", p->style_src },
+		{ "connect-src", p->connect_src }, { "media-src", p->media_src },
+		{ "img-src", p->img_src },
+	};
+	int rc = buf_puts(out, "default-src 'self'");
+
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && rc == 0; i++) {
+		if (dirs[i][1] == NULL)
+			continue;
+		if (!source_list_ok(dirs[i][1]))
+			return ERR_INTERNAL;
+		rc = put_directive(out, dirs[i][0], &dirs[i][1], 1);
+	}
+	return rc ? rc : put_frame_ancestors(out, p);
+}
+
+int response_page(struct request *r, int status, const char *html, size_t len,
+    const struct page_policy *policy)
+{
+	static const struct page_policy strict;
+	uint64_t n = len;
+	struct response_head h = { status, "text/html; charset=utf-8", &n, "no-store", NULL, 0 };
+	struct buf csp;
+	int rc;
+
+	if (policy == NULL)
+		policy = &strict;
+	buf_init(&csp, RESPONSE_MAX_CSP);
+	if ((rc = put_csp(&csp, policy)) == 0) {
+		h.csp = csp.data;
+		h.frame_deny = policy->frame_ancestors == NULL || policy->n_frame_ancestors == 0;
+		rc = response_answer(r, &h, html != NULL ? html : "", len);
+	} else if (rc == ERR_TOOBIG) {
+		rc = ERR_INTERNAL;
+	}
+	buf_free(&csp);
+	return rc;
+}
+
+/* ---- redirects ---- */
+
+/* A path of this site: one leading '/', then printable ASCII but space
+ * and '\' (which browsers read as '/': "/\host" is another host). */
+static int location_ok(const char *s)
+{
+	return s[0] == '/' && s[1] != '/' && response_value_ok(s) && strpbrk(s, " \\") == NULL;
+}
+
+int response_redirect(struct request *r, int status, const char *location)
+{
+	static const uint64_t empty;
+	struct response_head h = { status, "text/plain; charset=utf-8", &empty, "no-store",
+		API_CSP, 0 };
+	int rc;
+
+	if ((status != 302 && status != 303 && status != 307) || location == NULL ||
+	    !location_ok(location))
+		return ERR_INTERNAL;
+	if ((rc = request_add_header(r, "Location", location)) < 0)
+		return rc;
+	return response_answer(r, &h, "", 0);
 }
 
 static cJSON *meta(const struct request *r)

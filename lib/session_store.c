@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "escape.h"
 #include "ids.h"
 #include "session_store.h"
 #include "state.h"
@@ -13,12 +14,7 @@
 
 static int is_token(const char *t, size_t n)
 {
-	if (n != SESSION_TOKEN_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
-			return 0;
-	return 1;
+	return n == SESSION_TOKEN_LEN && escape_is_lower_hex(t, n);
 }
 
 /* A new token and its hash, and out's id and times. */

@@ -11,13 +11,11 @@
 #include <openssl/hmac.h>
 
 #include "errors.h"
+#include "escape.h"
 #include "sigv4.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define MAX_SECRET 1024 /* AWS secrets are 40 bytes; leaves room for others */
-
-static const char hexlower[] = "0123456789abcdef";
-static const char hexupper[] = "0123456789ABCDEF";
 
 /* The headers the signer adds itself; a caller may not pass them too. */
 static const char *const own_headers[] = {
@@ -38,12 +36,6 @@ struct qent {
 	size_t name_len, value_len;
 };
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 static unsigned char lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
@@ -54,15 +46,6 @@ static int is_tchar(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static void hex_encode(char *out, const unsigned char *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexlower[in[i] >> 4];
-		out[2 * i + 1] = hexlower[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* 0 when s is non-NULL and at most SIGV4_MAX_FIELD bytes; sets *len. */
@@ -142,12 +125,7 @@ static int check_payload_hash(const char *s)
 {
 	if (s == NULL || strcmp(s, SIGV4_UNSIGNED_PAYLOAD) == 0)
 		return 0;
-	if (strnlen(s, 65) != 64)
-		return ERR_INVAL;
-	for (size_t i = 0; i < 64; i++)
-		if (strchr(hexlower, s[i]) == NULL)
-			return ERR_INVAL;
-	return 0;
+	return strnlen(s, 65) == 64 && escape_is_lower_hex(s, 64) ? 0 : ERR_INVAL;
 }
 
 /* Compares a and b as lowercase ASCII, byte order. */
@@ -195,28 +173,23 @@ static int check_inputs(const struct sigv4_credentials *cred,
 
 int sigv4_uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
 {
-	char esc[3] = { '%', 0, 0 };
-	size_t i, run;
+	const char *slash;
+	size_t len;
 	int rc;
 
-	for (i = 0; i < n; i += run) {
-		unsigned char c = (unsigned char)s[i];
-
-		for (run = 0; i + run < n && (is_unreserved((unsigned char)s[i + run]) ||
-		    (keep_slash && s[i + run] == '/')); run++)
-			;
-		if (run > 0) {
-			if ((rc = buf_append(out, s + i, run)) < 0)
-				return rc;
-			continue;
-		}
-		esc[1] = hexupper[c >> 4];
-		esc[2] = hexupper[c & 15];
-		if ((rc = buf_append(out, esc, 3)) < 0)
+	if (!keep_slash)
+		return escape_url_query(out, s, n);
+	/* each piece between slashes as one strictly encoded component */
+	for (;;) {
+		slash = memchr(s, '/', n);
+		len = slash != NULL ? (size_t)(slash - s) : n;
+		if ((rc = escape_url_query(out, s, len)) < 0 || slash == NULL)
 			return rc;
-		run = 1;
+		if ((rc = buf_putc(out, '/')) < 0)
+			return rc;
+		s += len + 1;
+		n -= len + 1;
 	}
-	return 0;
 }
 
 static int qent_cmp(const void *pa, const void *pb)
@@ -447,7 +420,7 @@ static int signature(const struct sigv4_credentials *cred, const char *amz_date,
 	    (rc = hmac(k, 32, "aws4_request", 12, k)) < 0 ||
 	    (rc = hmac(k, 32, sts->data, sts->len, mac)) < 0)
 		goto done;
-	hex_encode(sig, mac, sizeof mac);
+	escape_hex(sig, mac, sizeof mac);
 done:
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(k, sizeof k);
@@ -508,7 +481,7 @@ int sigv4_sha256_hex(const void *p, size_t n, char out[65])
 
 	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return ERR_INTERNAL;
-	hex_encode(out, md, sizeof md);
+	escape_hex(out, md, sizeof md);
 	return 0;
 }
 

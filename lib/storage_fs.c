@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "escape.h"
 #include "fdio.h"
 #include "ids.h"
 #include "storage_backend.h"
@@ -744,8 +745,6 @@ static int walk_dir(struct walk *w)
 	return rc;
 }
 
-static const char hexdigits[] = "0123456789abcdef";
-
 /* The continuation token: the page's last item in hex. */
 static char *token_encode(const char *last)
 {
@@ -754,34 +753,19 @@ static char *token_encode(const char *last)
 
 	if ((t = malloc(2 * n + 1)) == NULL)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		t[2 * i] = hexdigits[(unsigned char)last[i] >> 4];
-		t[2 * i + 1] = hexdigits[(unsigned char)last[i] & 15];
-	}
-	t[2 * n] = '\0';
+	escape_hex(t, last, n);
 	return t;
 }
 
-static int hexval(char c)
-{
-	const char *p = c != '\0' ? strchr(hexdigits, c) : NULL;
-
-	return p != NULL ? (int)(p - hexdigits) : -1;
-}
-
+/* The item of a continuation token (lowercase hex, as token_encode
+ * writes it) into out; -1 for anything else or a NUL in the item. */
 static int token_decode(const char *t, char out[STORAGE_MAX_KEY + 1])
 {
 	size_t n = strnlen(t, 2 * STORAGE_MAX_KEY + 1);
-	int hi, lo;
 
-	if (n % 2 != 0 || n > 2 * STORAGE_MAX_KEY)
+	if (n > 2 * STORAGE_MAX_KEY || !escape_is_lower_hex(t, n) ||
+	    escape_hex_decode(out, n / 2, t, n) < 0 || memchr(out, '\0', n / 2) != NULL)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		if ((hi = hexval(t[2 * i])) < 0 || (lo = hexval(t[2 * i + 1])) < 0 ||
-		    (hi | lo) == 0)
-			return -1;
-		out[i] = (char)(hi << 4 | lo);
-	}
 	out[n / 2] = '\0';
 	return 0;
 }

@@ -43,6 +43,7 @@
 #include "clock.h"
 #include "config.h"
 #include "errors.h"
+#include "escape.h"
 #include "fdio.h"
 #include "numparse.h"
 #include "s3xml.h"
@@ -177,8 +178,7 @@ static size_t host_len(const char *h)
 
 	if (h[0] == '[') {
 		while (h[++n] != '\0' && h[n] != ']')
-			if (!(h[n] == ':' || h[n] == '.' || (h[n] >= '0' && h[n] <= '9') ||
-			    (h[n] >= 'a' && h[n] <= 'f') || (h[n] >= 'A' && h[n] <= 'F')))
+			if (!(h[n] == ':' || h[n] == '.' || escape_hex_digit(h[n]) >= 0))
 				return 0;
 		return h[n] == ']' && n > 1 ? n + 1 : 0;
 	}
@@ -353,17 +353,6 @@ static void s3_close(struct storage *s)
 
 /* ---- digests ---- */
 
-static void hex(char *out, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 struct hashing {
 	EVP_MD_CTX *sha, *md5;
 };
@@ -395,8 +384,8 @@ static int hashing_end(struct hashing *h, struct digests *d)
 	if (EVP_DigestFinal_ex(h->sha, sha, &sn) != 1 || sn != 32 ||
 	    EVP_DigestFinal_ex(h->md5, md5, &mn) != 1 || mn != 16)
 		return ERR_INTERNAL;
-	hex(d->sha256_hex, sha, 32);
-	hex(d->md5_hex, md5, 16);
+	escape_hex(d->sha256_hex, sha, 32);
+	escape_hex(d->md5_hex, md5, 16);
 	if (EVP_EncodeBlock((unsigned char *)d->md5_b64, md5, 16) != 24)
 		return ERR_INTERNAL;
 	return 0;

@@ -2,9 +2,9 @@
 
 #include "utf8.h"
 
-/* Length of the sequence starting at s (at most n bytes), 0 if invalid. */
-static size_t seq_len(const unsigned char *s, size_t n)
+size_t utf8_seq_len(const char *p, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)p;
 	unsigned char c = s[0];
 	size_t len, i;
 	unsigned long cp;
@@ -34,12 +34,11 @@ static size_t seq_len(const unsigned char *s, size_t n)
 
 long utf8_count(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	long count = 0;
 	size_t i = 0, len;
 
 	while (i < n) {
-		if ((len = seq_len(p + i, n - i)) == 0)
+		if ((len = utf8_seq_len(s + i, n - i)) == 0)
 			return -1;
 		i += len;
 		count++;
@@ -67,7 +66,7 @@ int utf8_casefold(const char *s, size_t n, char *out, size_t outlen)
 	if (outlen < n + 1)
 		return -1;
 	while (i < n) {
-		if ((len = seq_len(p + i, n - i)) == 0)
+		if ((len = utf8_seq_len(s + i, n - i)) == 0)
 			return -1;
 		memcpy(out + i, s + i, len);
 		if (len == 1) {

@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+/* Length (1-4) of the valid UTF-8 sequence that starts s[0..n), n >= 1;
+ * 0 when the bytes there are not one. */
+size_t utf8_seq_len(const char *s, size_t n);
+
 /* Number of characters in s[0..n), or -1 when it is not valid UTF-8. */
 long utf8_count(const char *s, size_t n);
 

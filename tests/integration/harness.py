@@ -17,6 +17,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_ROUTE = "/_test/echo"  # the JSON fixture program, tests/fixtures/echo.c
+DOWNLOAD_ROUTE = "/_test/download"  # pages, redirects, downloads: tests/fixtures/download.c
+# The fixture programs: the URL prefix each one is mounted at.
+FIXTURES = {TEST_ROUTE: "echo", DOWNLOAD_ROUTE: "download"}
 
 
 def free_port():
@@ -119,8 +122,9 @@ class WebServer:
             path = os.path.join(cgi, name)
             if os.access(path, os.X_OK) and not name.endswith(".o"):
                 os.symlink(path, os.path.join(bin_dir, name))
-        os.symlink(os.path.join(self.build_dir, "tests", "fixtures", "echo"),
-                   os.path.join(bin_dir, "echo"))
+        for name in FIXTURES.values():
+            os.symlink(os.path.join(self.build_dir, "tests", "fixtures", name),
+                       os.path.join(bin_dir, name))
         return bin_dir
 
     def _write_settings(self, data_dir):
@@ -132,20 +136,22 @@ class WebServer:
         return path
 
     def _fixture_conf(self, conf_dir, bin_dir, conf_file):
-        echo = os.path.join(bin_dir, "echo")
+        mounts = [(route, os.path.join(bin_dir, name)) for route, name in FIXTURES.items()]
         if self.server == "lighttpd" and self.mode == "fastcgi":
-            text = ('fastcgi.server += ( "%s" => (( "bin-path" => "%s", "socket" => '
-                    '"%s/run/echo.sock", "check-local" => "disable", "max-procs" => 1 )) )\n'
-                    % (TEST_ROUTE, echo, self.data_dir))
+            text = "".join('fastcgi.server += ( "%s" => (( "bin-path" => "%s", "socket" => '
+                           '"%s/run/%s.sock", "check-local" => "disable", "max-procs" => 1 )) )\n'
+                           % (route, prog, self.data_dir, os.path.basename(prog))
+                           for route, prog in mounts)
             path = os.path.join(conf_dir, "lighttpd.conf")
         elif self.server == "lighttpd":
-            text = ('alias.url += ( "%s" => "%s" )\n$HTTP["url"] =~ "^/_test/" {\n'
-                    '  cgi.assign = ( "" => "" )\n'
-                    '  setenv.add-environment = ( "CHATS3_CONFIG_FILE" => "%s" )\n}\n'
-                    % (TEST_ROUTE, echo, conf_file))
+            text = "".join('alias.url += ( "%s" => "%s" )\n' % m for m in mounts)
+            text += ('$HTTP["url"] =~ "^/_test/" {\n'
+                     '  cgi.assign = ( "" => "" )\n'
+                     '  setenv.add-environment = ( "CHATS3_CONFIG_FILE" => "%s" )\n}\n'
+                     % conf_file)
             path = os.path.join(conf_dir, "lighttpd.conf")
         else:
-            text = 'Alias %s "%s"\n' % (TEST_ROUTE, echo)
+            text = "".join('Alias %s "%s"\n' % m for m in mounts)
             path = os.path.join(conf_dir, "chats3-site.conf")
             with open(path) as f:
                 site = f.read()

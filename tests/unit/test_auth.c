@@ -1,7 +1,8 @@
 /*
  * test_auth: where the session token comes from (header, query, cookie, in
  * that order), sessions and the admin check against a real store, proxy
- * headers honoured only from a trusted proxy, and the cookie's attributes.
+ * headers honoured only from a trusted proxy, and the cookie's attributes
+ * for direct and embedded sessions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,26 @@ static void test_proxy_headers(void)
 	}
 }
 
+/* An embedded session's cookie follows the scheme the request came over. */
+static void test_embed_cookie(void)
+{
+	const char *https[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on", NULL };
+	const char *http[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", NULL };
+	struct request r;
+
+	init(&r, https);
+	CHECK(auth_set_cookie_for(&r, "tok", 60, HTTP_COOKIE_EMBED) == 0);
+	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: sessionId=tok; Path=/; Max-Age=60; "
+	    "HttpOnly; Secure; SameSite=None; Partitioned\r\n");
+	request_free(&r);
+	init(&r, http);
+	CHECK(auth_set_cookie_for(&r, NULL, 60, HTTP_COOKIE_EMBED) == 0);
+	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: sessionId=; Path=/; Max-Age=0; "
+	    "HttpOnly; SameSite=Lax\r\n");
+	CHECK(auth_set_cookie_for(&r, "a;b", 60, HTTP_COOKIE_DIRECT) == ERR_INVAL);
+	request_free(&r);
+}
+
 int main(void)
 {
 	char err[CONFIG_ERR_LEN];
@@ -149,6 +170,7 @@ int main(void)
 	test_token_order();
 	test_session_and_admin();
 	test_proxy_headers();
+	test_embed_cookie();
 	app_free(&app);
 	CHECK(tmpdir_remove(dir) == 0);
 	return check_done("test_auth");

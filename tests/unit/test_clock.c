@@ -1,6 +1,6 @@
 /*
  * test_clock: the contract's timestamp format, its range, and parsing it
- * back.
+ * back; the HTTP date format.
  */
 #include <stdint.h>
 
@@ -8,13 +8,16 @@
 #include "clock.h"
 #include "errors.h"
 
-static const struct {
+/* An instant and how one format writes it (want NULL: rc is an error). */
+struct format_case {
 	int line;
 	int rc;
 	const char *desc;
 	int64_t ms;
 	const char *want;
-} iso_cases[] = {
+};
+
+static const struct format_case iso_cases[] = {
 	{ __LINE__, 0, "the epoch", 0, "1970-01-01T00:00:00.000Z" },
 	{ __LINE__, 0, "one millisecond", 1, "1970-01-01T00:00:00.001Z" },
 	{ __LINE__, 0, "a known instant", INT64_C(1700000000123), "2023-11-14T22:13:20.123Z" },
@@ -27,17 +30,22 @@ static const struct {
 	{ __LINE__, ERR_INVAL, "INT64_MAX", INT64_MAX, NULL },
 };
 
+/* Checks fmt, which writes into a buffer of at least 32 bytes, on cases. */
+static void check_format(int (*fmt)(int64_t, char *), const struct format_case *cases,
+    size_t n)
+{
+	char out[32];
+
+	for (size_t i = 0; i < n; i++) {
+		CHECK_AT(cases[i].line, fmt(cases[i].ms, out) == cases[i].rc);
+		if (cases[i].want != NULL)
+			CHECK_STR(cases[i].line, out, cases[i].want);
+	}
+}
+
 static void test_iso(void)
 {
-	char out[ISO_TIME_LEN + 1];
-
-	for (size_t i = 0; i < sizeof iso_cases / sizeof iso_cases[0]; i++) {
-		int line = iso_cases[i].line;
-
-		CHECK_AT(line, clock_iso(iso_cases[i].ms, out) == iso_cases[i].rc);
-		if (iso_cases[i].want != NULL)
-			CHECK_STR(line, out, iso_cases[i].want);
-	}
+	check_format(clock_iso, iso_cases, sizeof iso_cases / sizeof iso_cases[0]);
 }
 
 /* Parsing takes back every valid format and nothing else. */
@@ -68,6 +76,21 @@ static void test_parse(void)
 		    parse_cases[i].rc);
 }
 
+static const struct format_case http_cases[] = {
+	{ __LINE__, 0, "the epoch, a Thursday", 0, "Thu, 01 Jan 1970 00:00:00 GMT" },
+	{ __LINE__, 0, "RFC 9110's example", INT64_C(784111777000), "Sun, 06 Nov 1994 08:49:37 GMT" },
+	{ __LINE__, 0, "milliseconds dropped", INT64_C(1700000000999), "Tue, 14 Nov 2023 22:13:20 GMT" },
+	{ __LINE__, 0, "a leap day", INT64_C(951782400000), "Tue, 29 Feb 2000 00:00:00 GMT" },
+	{ __LINE__, 0, "the last second of 9999", INT64_C(253402300799999), "Fri, 31 Dec 9999 23:59:59 GMT" },
+	{ __LINE__, ERR_INVAL, "negative", -1, NULL },
+	{ __LINE__, ERR_INVAL, "year 10000", INT64_C(253402300800000), NULL },
+};
+
+static void test_http_date(void)
+{
+	check_format(clock_http_date, http_cases, sizeof http_cases / sizeof http_cases[0]);
+}
+
 static void test_clocks(void)
 {
 	char out[ISO_TIME_LEN + 1];
@@ -82,6 +105,7 @@ int main(void)
 {
 	test_iso();
 	test_parse();
+	test_http_date();
 	test_clocks();
 	return check_done("test_clock");
 }

@@ -3,10 +3,8 @@
  * as the web server sees them (the bytes written to the io), and the log
  * line as the operator sees it (standard error).
  */
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,6 +14,7 @@
 #include "errors.h"
 #include "request.h"
 #include "response.h"
+#include "stderr.h"
 #include "validate.h"
 
 struct mem {
@@ -153,23 +152,26 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-/* Everything written to stderr while f runs with env. */
+struct run_args {
+	char **env;
+	const char *body;
+	char *answer;
+};
+
+static void run_routes(void *ctx)
+{
+	struct run_args *a = ctx;
+
+	a->answer = run(a->env, a->body, routes, NROUTES);
+}
+
+/* Everything written to stderr while the request of env runs. */
 static char *stderr_of(char **env, const char *body, char **answer)
 {
-	char path[] = "/tmp/chats3-test-stderr.XXXXXX", *text;
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-	long len;
+	struct run_args a = { env, body, NULL };
+	char *text = stderr_capture(run_routes, &a);
 
-	dup2(fd, STDERR_FILENO);
-	*answer = run(env, body, routes, NROUTES);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	len = lseek(fd, 0, SEEK_END);
-	text = calloc(1, (size_t)len + 1);
-	if (pread(fd, text, (size_t)len, 0) != len)
-		text[0] = '\0';
-	close(fd);
-	unlink(path);
+	*answer = a.answer;
 	return text;
 }
 
