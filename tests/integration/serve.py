@@ -31,6 +31,12 @@ PROGRAMS = {"health", "session", "messages", "admin", "notfound"}
 # One request for each program: (path, the status it answers without a session).
 REQUESTS = [("/api/v1/health", 200), ("/api/v1/session", 401), ("/api/v1/messages", 401),
             ("/api/v1/admin/conversations", 401), ("/api/v1/nope", 404)]
+
+
+def default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 STOP_SECONDS = 5  # issue 13: nothing of the installation runs 5 s after the signal
 BUILD = os.path.join(ROOT, "build")
 
@@ -60,9 +66,13 @@ class Launcher:
         env.update(CHATS3_PORT=str(self.port), CHATS3_BIND="127.0.0.1",
                    CHATS3_DATA_DIR=self.data_dir)
         with open(self.log_path, "ab") as log:
+            # As from a terminal: a test run started in the background (CI,
+            # "tests/run &") has SIGINT ignored, and bash cannot trap a signal
+            # ignored when it starts.
             self.proc = subprocess.Popen([os.path.join(ROOT, "chats3"), "serve"], cwd=ROOT,
                                          env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=default_sigint)
         srv = harness.WebServer("lighttpd", "fastcgi", BUILD)
         srv.port = self.port  # only its HTTP helpers
         self.http = srv
