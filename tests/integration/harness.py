@@ -59,10 +59,15 @@ def wait_for(predicate, timeout=10, what="the condition", interval=0.05):
         time.sleep(interval)
 
 
-def next_datagram(sock, what, timeout=10):
-    """The next datagram on sock (one the programs send after answering)."""
-    wait_for(lambda: select.select([sock], [], [], 0)[0], timeout, what)
-    return sock.recv(70000)
+def next_datagram(sock, what, timeout=10, skip=()):
+    """The next datagram on sock (one the programs send after answering),
+    passing over event frames whose type is in skip (a join's peer-join,
+    for a test about what comes after)."""
+    while True:
+        wait_for(lambda: select.select([sock], [], [], 0)[0], timeout, what)
+        data = sock.recv(70000)
+        if not skip or json.loads(data).get("event", {}).get("type") not in skip:
+            return data
 
 
 def proc_file(pid, name):
