@@ -49,6 +49,11 @@ static const struct key keys[] = {
 	{ "CHATS3_TRUSTED_PROXIES", K_STR, OFF(trusted_proxies), 0, 0, NULL, 0 },
 	{ "CHATS3_JOIN_RATE", K_LONG, OFF(join_rate), 1, 1000000, "30", 0 },
 	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
+	{ "CHATS3_RELAY_LISTEN", K_STR, OFF(relay_listen), 0, 0, NULL, 0 },
+	{ "CHATS3_RELAY_LOG", K_STR, OFF(relay_log), 0, 0, NULL, 0 },
+	{ "CHATS3_RELAY_HEARTBEAT_MS", K_LONG, OFF(relay_heartbeat_ms), 10, 3600000, "15000", 0 },
+	{ "CHATS3_RELAY_QUEUE_BYTES", K_LONG, OFF(relay_queue_bytes), 1024, 64 * MIB, "262144", 0 },
+	{ "CHATS3_RELAY_REPLAY_MS", K_LONG, OFF(relay_replay_ms), 0, 3600000, "60000", 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

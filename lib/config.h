@@ -33,6 +33,11 @@ struct config {
 	char *trusted_proxies;   /* CHATS3_TRUSTED_PROXIES: comma-separated addresses */
 	long join_rate;          /* CHATS3_JOIN_RATE: joins per client address per minute */
 	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
+	char *relay_listen;      /* CHATS3_RELAY_LISTEN: the relay's TCP HOST:PORT too */
+	char *relay_log;         /* CHATS3_RELAY_LOG: the relay's log file (none: stderr) */
+	long relay_heartbeat_ms; /* CHATS3_RELAY_HEARTBEAT_MS */
+	long relay_queue_bytes;  /* CHATS3_RELAY_QUEUE_BYTES: per stream */
+	long relay_replay_ms;    /* CHATS3_RELAY_REPLAY_MS: Last-Event-ID window */
 };
 
 #define CONFIG_ERR_LEN 256

@@ -1,7 +1,8 @@
 /*
  * presence: what the others in a conversation hear: an event through the
- * relay, such as peer-leave when someone leaves (by their own request or
- * an operator's kick) or new-message. Telling them never fails the
+ * relay, such as peer-join when someone joins, peer-leave when someone
+ * leaves (by their own request or an operator's kick; their open streams
+ * are closed then too) or new-message. Telling them never fails the
  * request; a relay that is not running is normal, anything else is logged.
  */
 #ifndef CHATS3_PRESENCE_H
@@ -17,7 +18,11 @@ struct session;
 void presence_publish(struct app *app, const char *conversation_id, const char *type,
     const char *from_user_id, struct cJSON *data, const char *request_id);
 
-/* Broadcasts peer-leave for s in its conversation. */
+/* Broadcasts peer-join for s in its conversation. */
+void presence_joined(struct app *app, const struct session *s, const char *request_id);
+
+/* Broadcasts peer-leave for s in its conversation and has the relay close
+ * every stream of s's user. */
 void presence_left(struct app *app, const struct session *s, const char *request_id);
 
 #endif

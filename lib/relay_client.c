@@ -13,6 +13,8 @@
 #include "clock.h"
 #include "ids.h"
 #include "relay_client.h"
+#include "relay_frame.h"
+#include "session_store.h"
 #include "storage_keys.h"
 
 struct relay {
@@ -44,20 +46,6 @@ int relay_open(struct relay **out, const char *data_dir)
 	return 0;
 }
 
-/* The frame's text (caller frees), or NULL when out of memory. */
-static char *frame_of(const char *conversation_id, const cJSON *event)
-{
-	cJSON *frame = cJSON_CreateObject();
-	char *text = NULL;
-
-	if (frame != NULL && cJSON_AddNumberToObject(frame, "v", RELAY_FRAME_VERSION) != NULL &&
-	    cJSON_AddStringToObject(frame, "conversationId", conversation_id) != NULL &&
-	    cJSON_AddItemReferenceToObject(frame, "event", (cJSON *)event))
-		text = cJSON_PrintUnformatted(frame);
-	cJSON_Delete(frame); /* the reference leaves event to its owner */
-	return text;
-}
-
 static enum relay_status status_of(int e)
 {
 	switch (e) {
@@ -75,18 +63,15 @@ static enum relay_status status_of(int e)
 	}
 }
 
-enum relay_status relay_publish(struct relay *r, const char *conversation_id,
-    const cJSON *event)
+/* Sends text (freed here; NULL: out of memory) as one datagram, without
+ * waiting. */
+static enum relay_status send_frame(struct relay *r, char *text)
 {
 	enum relay_status st = RELAY_SENT;
 	size_t n;
 	ssize_t sent;
-	char *text;
 
-	if (r == NULL || conversation_id == NULL || !keys_valid_conversation_id(conversation_id) ||
-	    !cJSON_IsObject(event))
-		return RELAY_ERROR;
-	if ((text = frame_of(conversation_id, event)) == NULL)
+	if (text == NULL)
 		return RELAY_ERROR;
 	if ((n = strlen(text)) > RELAY_FRAME_MAX) {
 		st = RELAY_TOOBIG;
@@ -102,6 +87,22 @@ enum relay_status relay_publish(struct relay *r, const char *conversation_id,
 	}
 	free(text);
 	return st;
+}
+
+enum relay_status relay_publish(struct relay *r, const char *conversation_id,
+    const cJSON *event)
+{
+	if (r == NULL || conversation_id == NULL || !keys_valid_conversation_id(conversation_id) ||
+	    !cJSON_IsObject(event))
+		return RELAY_ERROR;
+	return send_frame(r, relay_frame_event(conversation_id, event));
+}
+
+enum relay_status relay_close_user(struct relay *r, const char *user_id)
+{
+	if (r == NULL || user_id == NULL || !ids_is_uuid4(user_id, strlen(user_id)))
+		return RELAY_ERROR;
+	return send_frame(r, relay_frame_close(user_id));
 }
 
 const char *relay_status_str(enum relay_status st)
@@ -144,4 +145,16 @@ cJSON *relay_event(const char *type, const char *from_user_id,
 		return NULL;
 	}
 	return ev;
+}
+
+cJSON *relay_peer_event(const char *type, const struct session *s)
+{
+	cJSON *data = cJSON_CreateObject();
+
+	if (cJSON_AddStringToObject(data, "userId", s->user_id) == NULL ||
+	    cJSON_AddStringToObject(data, "displayName", s->display_name) == NULL) {
+		cJSON_Delete(data);
+		return NULL;
+	}
+	return relay_event(type, s->user_id, NULL, data);
 }

@@ -5,16 +5,8 @@
  * and never fails a request: when the relay is absent, stale or busy the
  * event is dropped and relay_publish says so, for the log.
  *
- * Frame format (what the relay parses; one frame per datagram, nothing
- * else in it): the UTF-8 text of one JSON object, no trailing newline,
- * at most RELAY_FRAME_MAX bytes:
- *
- *   {"v":1,"conversationId":"<id>","event":<SignalingEvent>}
- *
- * where <SignalingEvent> is the seed's {"id","type","fromUserId",
- * "toUserId","data","timestamp"} object as given. "v" is the frame
- * version: a relay drops frames of a version it does not know. A datagram
- * longer than RELAY_FRAME_MAX, or not such an object, is dropped.
+ * Frames are lib/relay_frame.h's: events for a conversation (optionally
+ * for one user), and close frames that end every stream of a user.
  *
  * A struct relay belongs to one process (one unbound socket, kept);
  * relay_close frees it.
@@ -22,13 +14,14 @@
 #ifndef CHATS3_RELAY_CLIENT_H
 #define CHATS3_RELAY_CLIENT_H
 
+#include "relay_frame.h"
+
 struct cJSON;
 struct relay;
+struct session;
 
 #define RELAY_SOCKET "run/relay-events.sock" /* under the data directory */
-#define RELAY_EVENT_DATA_MAX 65536      /* an event's data, as the API caps it */
-#define RELAY_FRAME_MAX (RELAY_EVENT_DATA_MAX + 4096) /* the frame around it */
-#define RELAY_FRAME_VERSION 1
+#define RELAY_HTTP_SOCKET "run/relay.sock"      /* the relay's HTTP side */
 
 enum relay_status {
 	RELAY_SENT = 0,   /* in the relay's queue */
@@ -48,11 +41,19 @@ int relay_open(struct relay **out, const char *data_dir);
 enum relay_status relay_publish(struct relay *r, const char *conversation_id,
     const struct cJSON *event);
 
+/* Asks the relay to close every stream of user_id (a UUID), without
+ * waiting. */
+enum relay_status relay_close_user(struct relay *r, const char *user_id);
+
 /* A new SignalingEvent {id, type, fromUserId, toUserId (null when NULL),
  * data, timestamp} taking ownership of data (NULL: {}); NULL when out of
  * memory (data is freed all the same). */
 struct cJSON *relay_event(const char *type, const char *from_user_id,
     const char *to_user_id, struct cJSON *data);
+
+/* A new peer-join or peer-leave (type) event from s's user, data
+ * {userId, displayName}; NULL when out of memory. */
+struct cJSON *relay_peer_event(const char *type, const struct session *s);
 
 /* "sent", "absent", "busy", "too big", "error". Never NULL. */
 const char *relay_status_str(enum relay_status st);

@@ -49,7 +49,8 @@ int session_join(struct app *app, const struct session_join *in,
 	if ((rc = open_for(app, in, c)) < 0 || (rc = wanted(in, c, &want)) < 0 ||
 	    (rc = app_state(app, &st)) < 0)
 		return rc;
-	rc = session_store_create(st, &want, token, s);
+	if ((rc = session_store_create(st, &want, token, s)) == 0)
+		presence_joined(app, s, NULL);
 	return rc == ERR_CONFLICT ? ERR_NAME_TAKEN : rc;
 }
 

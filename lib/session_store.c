@@ -60,6 +60,19 @@ static int touch(struct state *st, const unsigned char hash[STATE_HASH_LEN],
 	return state_session_touch(st, hash, s->last_active_at, s->expires_at);
 }
 
+/* The live session of t[0..n) at now into out, its hash into hash. */
+static int find(struct state *st, const char *t, size_t n, int64_t now,
+    unsigned char hash[STATE_HASH_LEN], struct session *out)
+{
+	int rc;
+
+	if (!is_token(t, n))
+		return ERR_NOTFOUND;
+	if ((rc = ids_sha256(t, n, hash)) < 0)
+		return rc;
+	return state_session_get(st, hash, now, out);
+}
+
 int session_store_lookup(struct state *st, const char *t, size_t n,
     struct session *out)
 {
@@ -67,11 +80,16 @@ int session_store_lookup(struct state *st, const char *t, size_t n,
 	int64_t now = clock_now_ms();
 	int rc;
 
-	if (!is_token(t, n))
-		return ERR_NOTFOUND;
-	if ((rc = ids_sha256(t, n, hash)) < 0 || (rc = state_session_get(st, hash, now, out)) < 0)
+	if ((rc = find(st, t, n, now, hash, out)) < 0)
 		return rc;
 	return touch(st, hash, now, out);
+}
+
+int session_store_peek(struct state *st, const char *t, size_t n, struct session *out)
+{
+	unsigned char hash[STATE_HASH_LEN];
+
+	return find(st, t, n, clock_now_ms(), hash, out);
 }
 
 int session_store_delete(struct state *st, const char *t, size_t n,

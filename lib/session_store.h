@@ -59,6 +59,10 @@ int session_store_create(struct state *st, const struct session *in,
 int session_store_lookup(struct state *st, const char *t, size_t n,
     struct session *out);
 
+/* The same without the refresh: one read, never a write (the relay's
+ * lookup, which must not wait for a writer). */
+int session_store_peek(struct state *st, const char *t, size_t n, struct session *out);
+
 /* Ends the session of token t[0..n) or, when t is a UUID, the session of
  * that user id, copying it into gone (may be NULL). ERR_NOTFOUND when
  * there was none; ERR_DB. */

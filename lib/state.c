@@ -44,6 +44,10 @@ void state_close(struct state *st)
 
 int state_check(struct state *st) { return st->ops->check(st); }
 
+void state_no_wait(struct state *st) { st->ops->no_wait(st); }
+
+int state_sweep(struct state *st, int64_t now) { return st->ops->sweep(st, now); }
+
 int64_t state_session_ttl_ms(const struct state *st) { return st->session_ttl_ms; }
 
 /* 1 when s is a string of 1..max bytes. */
@@ -111,6 +115,11 @@ int state_session_count(struct state *st, const char *conversation_id, int64_t n
 {
 	return !conv_ok(conversation_id) ? ERR_INVAL :
 	    st->ops->session_count(st, conversation_id, now, n);
+}
+
+int state_session_sweep(struct state *st, int64_t now, session_each_fn each, void *ctx)
+{
+	return each == NULL ? ERR_INVAL : st->ops->session_sweep(st, now, each, ctx);
 }
 
 /* ---- nonces, buckets, idempotency keys ---- */

@@ -63,6 +63,15 @@ void state_close(struct state *st);
 /* Proves the state answers and is current (health): 0 or ERR_DB. */
 int state_check(struct state *st);
 
+/* From now on a call that would wait for another process's lock fails at
+ * once (ERR_DB) instead: for the relay's loop, which must never block. */
+void state_no_wait(struct state *st);
+
+/* Removes up to a batch each of the nonces, rate buckets and idempotency
+ * keys expired at now (writes that add them sweep too; this is for a
+ * process that runs on while nobody writes). */
+int state_sweep(struct state *st, int64_t now);
+
 /* The sliding TTL of sessions (CHATS3_SESSION_TTL_SECONDS), for
  * session_store's policy. */
 int64_t state_session_ttl_ms(const struct state *st);
@@ -94,6 +103,11 @@ int state_session_delete_user(struct state *st, const char *user_id, struct sess
  * first (by created_at); a negative return stops the walk and is returned. */
 int state_session_list(struct state *st, const char *conversation_id, int64_t now,
     session_each_fn each, void *ctx);
+
+/* Removes up to a batch (100) of the sessions expired at now, calling each
+ * for every one removed (its return is not a stop: they are gone). The
+ * relay's sweep: it tells the others and closes the streams. */
+int state_session_sweep(struct state *st, int64_t now, session_each_fn each, void *ctx);
 
 /* The number of sessions of conversation_id live at now into *n. */
 int state_session_count(struct state *st, const char *conversation_id, int64_t now,

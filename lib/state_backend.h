@@ -47,6 +47,9 @@ struct state_ops {
 	    size_t n, state_key_fn fn, void *ctx);
 	int (*next_message_ms)(struct state *st, const char *conversation_id, int64_t now,
 	    int64_t *ms);
+	int (*session_sweep)(struct state *st, int64_t now, session_each_fn each, void *ctx);
+	int (*sweep)(struct state *st, int64_t now);
+	void (*no_wait)(struct state *st);
 	int (*check)(struct state *st);
 	void (*close)(struct state *st);
 };

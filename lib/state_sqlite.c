@@ -340,6 +340,16 @@ static int session_list(struct state *st, const char *conversation_id, int64_t n
 	return walk(bound(st, sql, TEXTS(conversation_id), INTS(now)), session_row, &w);
 }
 
+static int session_sweep(struct state *st, int64_t now, session_each_fn each, void *ctx)
+{
+	static const char sql[] = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM "
+	    "sessions WHERE expires_at <= ?1 LIMIT " SWEEP_BATCH ") RETURNING " COLUMNS;
+	struct session_walk w = { each, ctx };
+
+	/* RETURNING: every row is deleted at the first step, whatever each says. */
+	return walk(bound(st, sql, NONE, INTS(now)), session_row, &w);
+}
+
 static int session_count(struct state *st, const char *conversation_id, int64_t now,
     long *n)
 {
@@ -355,18 +365,41 @@ static int session_count(struct state *st, const char *conversation_id, int64_t 
 	return 0;
 }
 
+/* Expired rows of nonces, rate buckets and idempotency keys, a batch each;
+ * the writes that add rows run these too, and state_sweep on a timer. */
+static const char nonce_sweep[] = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM "
+    "nonces WHERE expires_at <= ?1 LIMIT " SWEEP_BATCH ")";
+static const char rate_sweep[] = "DELETE FROM rate_limits WHERE bucket IN (SELECT bucket "
+    "FROM rate_limits WHERE window_end <= ?1 LIMIT " SWEEP_BATCH ")";
+static const char idempotency_sweep[] = "DELETE FROM idempotency WHERE (user_id, key) IN "
+    "(SELECT user_id, key FROM idempotency WHERE expires_at <= ?1 LIMIT "
+    SWEEP_BATCH ")";
+
+static int sweep(struct state *st, int64_t now)
+{
+	int rc;
+
+	if ((rc = run(bound(st, nonce_sweep, NONE, INTS(now)))) < 0 ||
+	    (rc = run(bound(st, rate_sweep, NONE, INTS(now)))) < 0)
+		return rc;
+	return run(bound(st, idempotency_sweep, NONE, INTS(now)));
+}
+
+static void no_wait(struct state *st)
+{
+	sqlite3_busy_timeout(db_handle(db_of(st)), 0);
+}
+
 /* ---- nonces ---- */
 
 static int nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t until)
 {
-	static const char sweep[] = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM "
-	    "nonces WHERE expires_at <= ?1 LIMIT " SWEEP_BATCH ")";
 	static const char claim[] = "INSERT INTO nonces (nonce, expires_at) VALUES (?1, ?3) "
 	    "ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at "
 	    "WHERE nonces.expires_at <= ?2";
 	int rc;
 
-	if ((rc = run(bound(st, sweep, NONE, INTS(now)))) < 0)
+	if ((rc = run(bound(st, nonce_sweep, NONE, INTS(now)))) < 0)
 		return rc;
 	return run_changed(st, bound(st, claim, TEXTS(nonce), INTS(now, until)));
 }
@@ -381,8 +414,6 @@ static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t
 	    "WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END, "
 	    "window_start = excluded.window_start, window_end = excluded.window_end "
 	    "RETURNING count";
-	static const char sweep[] = "DELETE FROM rate_limits WHERE bucket IN (SELECT bucket "
-	    "FROM rate_limits WHERE window_end <= ?1 LIMIT " SWEEP_BATCH ")";
 	int64_t start = now - now % window_ms, n;
 	int rc;
 
@@ -391,7 +422,7 @@ static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t
 		return rc;
 	*count = n > LONG_MAX ? LONG_MAX : (long)n;
 	/* A bucket starting a window: about once a window per client. */
-	return n == 1 ? run(bound(st, sweep, NONE, INTS(now))) : 0;
+	return n == 1 ? run(bound(st, rate_sweep, NONE, INTS(now))) : 0;
 }
 
 /* ---- idempotency keys ---- */
@@ -399,16 +430,13 @@ static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t
 static int idempotency_claim(struct state *st, const char *user_id, const char *key,
     int64_t now, int64_t ttl_ms)
 {
-	static const char sweep[] = "DELETE FROM idempotency WHERE (user_id, key) IN "
-	    "(SELECT user_id, key FROM idempotency WHERE expires_at <= ?1 LIMIT "
-	    SWEEP_BATCH ")";
 	static const char claim[] = "INSERT INTO idempotency (user_id, key, message, "
 	    "created_at, expires_at) VALUES (?1, ?2, NULL, ?3, ?4) ON CONFLICT (user_id, key) "
 	    "DO UPDATE SET message = NULL, created_at = excluded.created_at, "
 	    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= excluded.created_at";
 	int rc;
 
-	if ((rc = run(bound(st, sweep, NONE, INTS(now)))) < 0)
+	if ((rc = run(bound(st, idempotency_sweep, NONE, INTS(now)))) < 0)
 		return rc;
 	return run_changed(st, bound(st, claim, TEXTS(user_id, key), INTS(now, now + ttl_ms)));
 }
@@ -639,6 +667,9 @@ static const struct state_ops sqlite_ops = {
 	.index_cover = index_cover,
 	.index_newest = index_newest,
 	.next_message_ms = next_message_ms,
+	.session_sweep = session_sweep,
+	.sweep = sweep,
+	.no_wait = no_wait,
 	.check = check,
 	.close = close_db,
 };

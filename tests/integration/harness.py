@@ -59,10 +59,15 @@ def wait_for(predicate, timeout=10, what="the condition", interval=0.05):
         time.sleep(interval)
 
 
-def next_datagram(sock, what, timeout=10):
-    """The next datagram on sock (one the programs send after answering)."""
-    wait_for(lambda: select.select([sock], [], [], 0)[0], timeout, what)
-    return sock.recv(70000)
+def next_datagram(sock, what, timeout=10, skip=()):
+    """The next datagram on sock (one the programs send after answering),
+    passing over event frames whose type is in skip (a join's peer-join,
+    for a test about what comes after)."""
+    while True:
+        wait_for(lambda: select.select([sock], [], [], 0)[0], timeout, what)
+        data = sock.recv(70000)
+        if not skip or json.loads(data).get("event", {}).get("type") not in skip:
+            return data
 
 
 def proc_file(pid, name):
@@ -104,10 +109,12 @@ def end_processes(marker, timeout=5):
 class WebServer:
     """One web server (lighttpd|apache) running the programs as fastcgi|cgi."""
 
-    def __init__(self, server, mode, build_dir, settings=None, env=None):
+    def __init__(self, server, mode, build_dir, settings=None, env=None, relay=False):
         self.server, self.mode, self.build_dir = server, mode, build_dir
         self.settings = dict(settings or {})
         self.env = dict(env or {})
+        self.relay = relay
+        self.relay_proc = None
         self.proc = None
         self.port = None
         self.dir = None
@@ -167,8 +174,14 @@ class WebServer:
         os.makedirs(os.path.join(self.data_dir, "run"))
         self.prepare_data_dir()
         conf_file = self._write_settings(self.data_dir)
+        self.conf_file = conf_file
         bin_dir = self._bin_dir()
         self.log_path = os.path.join(self.dir, "server.log")
+        self.relay_log = os.path.join(self.dir, "relay.log")
+        if self.relay:
+            if self.server == "apache":
+                self._give_to_apache_user(conf_file)
+            self.start_relay()
         # A port free when picked may be taken (by any connection on the
         # machine) before the server binds it: then try another.
         for _ in range(5):
@@ -238,8 +251,59 @@ class WebServer:
             return False
         raise RuntimeError("%s exited: %s" % (self.server, self.log_tail()))
 
+    # -- the SSE relay ------------------------------------------------------
+    def _relay_user(self):
+        """Under Apache as root the programs run as www-data: so does the
+        relay, which shares their database and sockets."""
+        return "www-data" if self.server == "apache" and os.getuid() == 0 else None
+
+    def start_relay(self):
+        """Starts build/sse-relay/chats3-relay on this server's settings and
+        waits until run/relay.sock accepts."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATS3_", "AWS_"))}
+        env.update(CHATS3_CONFIG_FILE=self.conf_file, **self.env)
+        user = self._relay_user()
+        log = open(self.relay_log, "ab")
+        self.relay_proc = subprocess.Popen(
+            [os.path.join(self.build_dir, "sse-relay", "chats3-relay")], env=env, stdout=log,
+            stderr=log, start_new_session=True, user=user, group=user)
+        log.close()
+        path = os.path.join(self.data_dir, "run", "relay.sock")
+
+        def accepts():
+            if self.relay_proc.poll() is not None:
+                raise RuntimeError("the relay exited: %s" % self.log_tail())
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(path)
+                    return True
+                except OSError:
+                    return False
+        wait_for(accepts, 10, "the relay to accept on run/relay.sock")
+
+    def stop_relay(self):
+        """Stops the relay with SIGTERM; it must exit 0 and leave no socket."""
+        if self.relay_proc is None:
+            return
+        self.relay_proc.terminate()
+        try:
+            rc = self.relay_proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.relay_proc.kill()
+            self.relay_proc.wait()
+            raise
+        finally:
+            self.relay_proc = None
+        if rc != 0:
+            raise RuntimeError("the relay exited %s: %s" % (rc, self.log_tail()))
+        left = [n for n in ("relay.sock", "relay-events.sock")
+                if os.path.exists(os.path.join(self.data_dir, "run", n))]
+        if left:
+            raise RuntimeError("the relay left %s behind" % left)
+
     def stop(self):
         if self.proc is None:
+            self.stop_relay()
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -251,6 +315,7 @@ class WebServer:
                 pass
             self.proc.wait()
         self.proc = None
+        self.stop_relay()
         # What the server started and left (mod_fcgid's programs run in
         # process groups of their own) ends before its directory goes.
         end_processes(self.dir)
@@ -258,7 +323,8 @@ class WebServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def _log_paths(self):
-        return [self.log_path, os.path.join(self.data_dir, "run", "apache-error.log")]
+        return [self.log_path, os.path.join(self.data_dir, "run", "apache-error.log"),
+                os.path.join(self.dir, "relay.log")]
 
     def log_text(self):
         out = ""
@@ -308,6 +374,141 @@ def envelope(resp):
     return doc
 
 
+# -- an event stream client ---------------------------------------------------
+class SSE:
+    """GET /api/v1/signaling through the web server, read as a browser's
+    EventSource would: the status and headers, then one event at a time."""
+
+    def __init__(self, srv, session_id, last_event_id=None, timeout=10, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:  # a small window: the stream backs up sooner
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", srv.port))
+        head = "GET /api/v1/signaling HTTP/1.1\r\nHost: 127.0.0.1\r\n" \
+               "Accept: text/event-stream\r\n"
+        if session_id is not None:
+            head += "x-session-id: %s\r\n" % session_id
+        if last_event_id is not None:
+            head += "Last-Event-ID: %s\r\n" % last_event_id
+        self.sock.sendall((head + "\r\n").encode())
+        self.raw = b""       # bytes read, not yet decoded
+        self.text = b""      # the decoded body, parsed up to pos
+        self.pos = 0
+        self.chunk_left = 0  # bytes of the current chunk still to come
+        self.closed = False
+        self._read_head()
+
+    def _fill(self, deadline):
+        """Reads more bytes; False when the stream ended."""
+        self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return True
+        if not data:
+            self.closed = True
+            return False
+        self.raw += data
+        return True
+
+    def _read_head(self):
+        deadline = time.monotonic() + 10
+        while b"\r\n\r\n" not in self.raw:
+            if time.monotonic() > deadline or not self._fill(deadline):
+                raise AssertionError("no answer head: %r" % self.raw)
+        head, self.raw = self.raw.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            self.headers[k.strip().lower()] = v.strip()
+        self.chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
+        if self.status != 200:  # a whole answer: chunked (CGI behind Apache) or sized
+            n = int(self.headers.get("content-length", "-1"))
+            while (len(self.raw) < n if n >= 0 else not self.closed) and \
+                    time.monotonic() < deadline and self._fill(deadline):
+                if n < 0 and self.chunked:
+                    self._decode()
+            self.body = self.raw[:n] if n >= 0 else self.text + self.raw
+
+    def _decode(self):
+        """Moves what raw holds of the body into text."""
+        if self.pos > 65536:  # drop what was parsed, now and then
+            self.text, self.pos = self.text[self.pos:], 0
+        if not self.chunked:
+            self.text, self.raw = self.text + self.raw, b""
+            return
+        while self.raw:
+            if self.chunk_left == 0:
+                if b"\r\n" not in self.raw:
+                    return
+                size, rest = self.raw.split(b"\r\n", 1)
+                if size == b"":  # the CRLF after a chunk
+                    self.raw = rest
+                    continue
+                self.chunk_left = int(size.split(b";")[0], 16)
+                self.raw = rest
+                if self.chunk_left == 0:
+                    self.closed = True
+                    return
+            take = self.raw[:self.chunk_left]
+            self.text += take
+            self.raw = self.raw[len(take):]
+            self.chunk_left -= len(take)
+
+    def next_event(self, timeout=10):
+        """The next block of the stream as a dict: {"id", "data" (parsed
+        JSON), "retry"} for an event, {"heartbeat": True} for a comment.
+        None when the stream ended; AssertionError after timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._decode()
+            end = self.text.find(b"\n\n", self.pos)
+            if end >= 0:
+                block, self.pos = self.text[self.pos:end], end + 2
+                return self._parse(block.decode())
+            if self.closed:
+                return None
+            if time.monotonic() >= deadline:
+                raise AssertionError("no event within %g s (have %r)"
+                                     % (timeout, self.text[self.pos:self.pos + 200]))
+            self._fill(deadline)
+
+    @staticmethod
+    def _parse(block):
+        ev = {}
+        for line in block.split("\n"):
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "":
+                ev["heartbeat"] = True
+            elif field == "data":
+                ev["data"] = json.loads(value)
+            elif field in ("id", "retry"):
+                ev[field] = value
+        return ev
+
+    def next_data(self, timeout=10):
+        """The next event that carries data (heartbeats and retry passed
+        over); None when the stream ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.next_event(max(0.01, deadline - time.monotonic()))
+            if ev is None or "data" in ev:
+                return ev
+
+    def close(self):
+        self.sock.close()
+
+
+def sse(srv, session_id, last_event_id=None, rcvbuf=None):
+    """An SSE client on srv's /api/v1/signaling for session_id (None: no
+    session), sending Last-Event-ID when given."""
+    return SSE(srv, session_id, last_event_id, rcvbuf=rcvbuf)
+
+
 # -- the server shared by a whole run -----------------------------------------
 CONFIG = {}
 _shared = None
@@ -341,12 +542,14 @@ def _sanitizer_env():
             "UBSAN_OPTIONS": "log_path=%s:print_stacktrace=1:halt_on_error=1" % log}
 
 
-def new_server(settings=None, cls=WebServer):
+def new_server(settings=None, cls=WebServer, relay=False):
     """A server of this run's kind and storage (not shared), with settings
-    added; the caller stops it."""
+    added, and the SSE relay before it when relay is true; the caller
+    stops it."""
     merged = dict(_storage_settings(), **(settings or {}))
+    extra = {"relay": True} if relay else {}  # subclasses may not take it
     return cls(CONFIG["server"], CONFIG["mode"], CONFIG["build"], merged,
-               _sanitizer_env()).start()
+               _sanitizer_env(), **extra).start()
 
 
 def shared():

@@ -303,7 +303,8 @@ class PeerLeave(WithAdminServer):
         self.relay = bind_relay(self, self.srv)
 
     def frame(self):
-        doc = json.loads(harness.next_datagram(self.relay, "the peer-leave event on the relay socket"))
+        doc = json.loads(harness.next_datagram(self.relay, "the peer-leave event on the relay socket",
+                                              skip=("peer-join",)))
         self.assertEqual(doc["v"], 1)
         self.assertEqual(doc["conversationId"], self.conv["conversationId"])
         return doc["event"]
@@ -322,6 +323,25 @@ class PeerLeave(WithAdminServer):
         r = self.srv.request("POST", "/api/v1/leave", headers={"x-session-id": me["sessionId"]})
         self.assertEqual(r.status, 200, r.body)
         self.assert_peer_leave(self.frame(), me)
+
+    def test_join_broadcasts_peer_join(self):
+        r = join(self.srv, self.conv, "Joiner")
+        me = envelope(r)["data"]["session"]
+        doc = json.loads(harness.next_datagram(self.relay, "the peer-join event on the relay socket"))
+        self.assertEqual(doc["conversationId"], self.conv["conversationId"])
+        ev = doc["event"]
+        self.assertEqual(ev["type"], "peer-join")
+        self.assertEqual(ev["fromUserId"], me["userId"])
+        self.assertEqual(ev["data"], {"userId": me["userId"], "displayName": "Joiner"})
+
+    def test_leave_closes_the_users_streams(self):
+        r = join(self.srv, self.conv, "Closer")
+        me = envelope(r)["data"]["session"]
+        r = self.srv.request("POST", "/api/v1/leave", headers={"x-session-id": me["sessionId"]})
+        self.assertEqual(r.status, 200, r.body)
+        doc = json.loads(harness.next_datagram(self.relay, "the close frame on the relay socket",
+                                               skip=("peer-join", "peer-leave")))
+        self.assertEqual(doc, {"v": 1, "close": {"userId": me["userId"]}})
 
     def test_kick_broadcasts_peer_leave(self):
         r = join(self.srv, self.conv, "Kicked")

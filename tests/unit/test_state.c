@@ -128,6 +128,30 @@ static void test_sessions(struct state *st)
 	CHECK(state_session_delete_user(st, "u-5", NULL) == ERR_NOTFOUND);
 }
 
+/* The relay's sweep: what expired goes (and is told), what lives stays;
+ * the other expired rows go without a word. */
+static void test_sweep(struct state *st)
+{
+	unsigned char h[STATE_HASH_LEN];
+	struct session old = session_of("c9", "sw-old", "old", now);
+	struct session live = session_of("c9", "sw-live", "live", now + 10);
+	char seen[4096] = "";
+
+	hash_of(h, 900);
+	CHECK(state_session_create(st, &old, h, "old") == 0);
+	hash_of(h, 901);
+	CHECK(state_session_create(st, &live, h, "live") == 0);
+	CHECK(state_session_sweep(st, now + TTL_MS + 1, names, seen) == 0);
+	CHECK(strstr(seen, "sw-old,") != NULL && strstr(seen, "sw-live") == NULL);
+	seen[0] = '\0';
+	CHECK(state_session_sweep(st, now + TTL_MS + 1, names, seen) == 0);
+	CHECK(strstr(seen, "sw-old") == NULL);
+	CHECK(state_session_delete_user(st, "sw-live", NULL) == 0);
+	CHECK(state_nonce_claim(st, "n-swept", now, now + 10) == 0);
+	CHECK(state_sweep(st, now + 20) == 0);
+	CHECK(state_nonce_claim(st, "n-swept", now + 30, now + 40) == 0);
+}
+
 /* ---- nonces, buckets, idempotency keys ---- */
 
 static void test_nonces(struct state *st)
@@ -420,6 +444,7 @@ int main(void)
 		CHECK(state_check(st) == 0);
 		test_races_counted(st);
 		test_sessions(st);
+		test_sweep(st);
 		test_nonces(st);
 		test_buckets(st);
 		test_idempotency(st);

@@ -1,0 +1,24 @@
+/*
+ * hub: what the relay's parts share, made once by main.c: the loop, the
+ * fan-out, the state (read-only lookups and the sweep, never waiting)
+ * and the settings. Owned by main.c.
+ */
+#ifndef CHATS3_RELAY_HUB_H
+#define CHATS3_RELAY_HUB_H
+
+#include "config.h"
+
+struct conn;
+struct fanout;
+struct loop;
+struct state;
+
+struct hub {
+	struct loop *loop;
+	struct fanout *fanout;
+	struct state *state;
+	struct config cfg;
+	struct conn *conns;      /* every open connection (conn.c's list) */
+};
+
+#endif

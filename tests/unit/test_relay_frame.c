@@ -1,0 +1,99 @@
+/*
+ * test_relay_frame: the frames between the programs and the relay: what
+ * parses (events for everyone or for one user, close frames) and what is
+ * refused, and that the encoders' output parses back to the same frame.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "check.h"
+#include "errors.h"
+#include "relay_frame.h"
+
+#define U1 "0b6c5a4e-6f52-4c8e-9d0e-2b1d3c4e5f60"
+
+static const struct {
+	int line;
+	int want;
+	const char *desc;
+	const char *text;
+} cases[] = {
+	{ __LINE__, 0, "an event for everyone",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{\"type\":\"typing\",\"toUserId\":null}}" },
+	{ __LINE__, 0, "an event for one user",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{\"type\":\"offer\",\"toUserId\":\"" U1 "\"}}" },
+	{ __LINE__, 0, "a close frame", "{\"v\":1,\"close\":{\"userId\":\"" U1 "\"}}" },
+	{ __LINE__, ERR_INVAL, "another version",
+	  "{\"v\":2,\"conversationId\":\"c-1\",\"event\":{\"type\":\"typing\"}}" },
+	{ __LINE__, ERR_INVAL, "no version", "{\"conversationId\":\"c-1\",\"event\":{\"type\":\"x\"}}" },
+	{ __LINE__, ERR_INVAL, "a bad conversation id",
+	  "{\"v\":1,\"conversationId\":\"../x\",\"event\":{\"type\":\"typing\"}}" },
+	{ __LINE__, ERR_INVAL, "an event without a type",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{}}" },
+	{ __LINE__, ERR_INVAL, "a target that is no user id",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{\"type\":\"x\",\"toUserId\":\"bob\"}}" },
+	{ __LINE__, ERR_INVAL, "a close without a user id", "{\"v\":1,\"close\":{}}" },
+	{ __LINE__, ERR_INVAL, "not an object", "[1]" },
+	{ __LINE__, ERR_INVAL, "not JSON", "{\"v\":1," },
+	{ __LINE__, ERR_INVAL, "empty", "" },
+};
+
+static void test_cases(void)
+{
+	struct relay_frame f;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = relay_frame_parse(cases[i].text, strlen(cases[i].text), &f);
+		CHECK_AT(cases[i].line, rc == cases[i].want);
+		CHECK_AT(cases[i].line, (rc == 0) == (f.root != NULL));
+		relay_frame_free(&f);
+	}
+}
+
+static void test_round_trip(void)
+{
+	cJSON *ev = cJSON_CreateObject();
+	struct relay_frame f;
+	char *text;
+
+	cJSON_AddStringToObject(ev, "type", "answer");
+	cJSON_AddStringToObject(ev, "toUserId", U1);
+	text = relay_frame_event("room-7", ev);
+	CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
+	CHECK(f.kind == RELAY_FRAME_EVENT && strcmp(f.conversation_id, "room-7") == 0);
+	CHECK(f.to_user_id != NULL && strcmp(f.to_user_id, U1) == 0);
+	relay_frame_free(&f);
+	free(text);
+	text = relay_frame_close(U1);
+	CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
+	CHECK(f.kind == RELAY_FRAME_CLOSE && strcmp(f.user_id, U1) == 0);
+	relay_frame_free(&f);
+	free(text);
+	cJSON_Delete(ev);
+}
+
+static void test_cap(void)
+{
+	size_t n = RELAY_FRAME_MAX + 1;
+	char *big = malloc(n);
+	struct relay_frame f;
+
+	if (big == NULL)
+		abort();
+	memset(big, ' ', n);
+	memcpy(big, "{\"v\":1,\"close\":{\"userId\":\"" U1 "\"}}", 65);
+	CHECK(relay_frame_parse(big, RELAY_FRAME_MAX, &f) == 0);
+	relay_frame_free(&f);
+	CHECK(relay_frame_parse(big, n, &f) == ERR_INVAL);
+	free(big);
+}
+
+int main(void)
+{
+	test_cases();
+	test_round_trip();
+	test_cap();
+	return check_done("test_relay_frame");
+}
