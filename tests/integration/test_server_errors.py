@@ -61,8 +61,9 @@ class RelayNotRunning(unittest.TestCase):
             self.assertGreaterEqual(int(r.getheader("Retry-After")), 1)
 
     def test_other_methods_do_not_go_to_the_relay(self):
+        # POST is the signaling program's: its 401, not the proxy's 503.
         r = self.srv.request("POST", "/api/v1/signaling", body=b"{}", headers=JSON)
-        server_failure(self, r, 404)
+        server_failure(self, r, 401)
 
 
 class OutsideTheApi(unittest.TestCase):
