@@ -66,14 +66,22 @@ def next_datagram(sock, what, timeout=10):
     return sock.recv(70000)
 
 
-class RelayHealthStandIn:
-    """Answers GET /health on the relay's HTTP socket (run/relay.sock) as
-    the relay does, with status (or not at all: a relay that hangs), in
-    place of the relay for the programs' deep health check."""
+def relay_health_answer(status=200):
+    """What the relay answers to GET /health, with status."""
+    body = b'{"success":true,"data":{"status":"ok","streams":0}}'
+    return (b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (status, len(body), body))
 
-    def __init__(self, data_dir, status=200):
+
+class RelayStandIn:
+    """Listens on the relay's HTTP socket (run/relay.sock) in place of the
+    relay: reads each request and sends answer (None: nothing, a relay that
+    hangs), then closes the connection, or holds it open when hold is set
+    (a stream), until close()."""
+
+    def __init__(self, data_dir, answer=None, hold=False):
         self.path = os.path.join(data_dir, "run", "relay.sock")
-        self.status = status
+        self.answer, self.hold = answer, hold
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         os.chmod(self.path, 0o666)  # the programs may run as the web server's user
@@ -89,14 +97,12 @@ class RelayHealthStandIn:
             except OSError:
                 break
             conn.recv(4096)
-            if self.status is None:
-                held.append(conn)  # never answered
-                continue
-            body = b'{"success":true,"data":{"status":"ok","streams":0}}'
-            conn.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                         % (self.status, len(body), body))
-            conn.close()
+            if self.answer is not None:
+                conn.sendall(self.answer)
+            if self.answer is None or self.hold:
+                held.append(conn)
+            else:
+                conn.close()
         for conn in held:
             conn.close()
 

@@ -41,7 +41,7 @@ class Health(unittest.TestCase):
         self.assertEqual(len(ids), 5)
 
     def test_deep_checks_the_database_and_storage(self):
-        self.addCleanup(harness.RelayHealthStandIn(self.srv.data_dir).close)
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
         r = self.srv.request("GET", "/api/v1/health?deep=1")
         self.assertEqual(r.status, 200)
         doc = envelope(r)
@@ -101,7 +101,7 @@ class DeepHealthRelay(unittest.TestCase):
         return envelope(r)["data"]
 
     def test_a_relay_answering_is_ok(self):
-        self.addCleanup(harness.RelayHealthStandIn(self.srv.data_dir).close)
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
         data = self.deep()
         self.assertEqual(data["checks"]["relay"], "ok")
         self.assertEqual(data["status"], "ok")
@@ -115,8 +115,8 @@ class DeepHealthRelay(unittest.TestCase):
         self.assert_degraded()
 
     def test_a_relay_failing_or_hanging_is_degraded(self):
-        for status in (503, None):
-            standin = harness.RelayHealthStandIn(self.srv.data_dir, status)
+        for answer in (harness.relay_health_answer(503), None):
+            standin = harness.RelayStandIn(self.srv.data_dir, answer)
             try:
                 started = time.monotonic()
                 self.assert_degraded()
