@@ -1,6 +1,8 @@
 /*
  * health: GET /api/v1/health, cheap liveness; ?deep=1 also checks the
- * state (as "database") and storage (the relay joins when it exists).
+ * state (as "database"), storage and the SSE relay. A failing database or
+ * storage is a 503 ("error"); a relay that does not answer leaves messages
+ * working (sent, stored, read by polling), so it is 200 "degraded".
  */
 #include <stddef.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "relay_probe.h"
 #include "state.h"
 #include "storage.h"
 #include "errors.h"
@@ -50,6 +53,11 @@ static const char *check_storage(struct request *r)
 	return "error";
 }
 
+static const char *check_relay(struct request *r)
+{
+	return relay_probe(r->app->cfg.data_dir, RELAY_PROBE_TIMEOUT_MS) == 0 ? "ok" : "error";
+}
+
 /* Adds checks[name] = result; 1 when it is "ok". */
 static int add_check(cJSON *checks, const char *name, const char *result)
 {
@@ -61,15 +69,16 @@ static int health(struct request *r)
 {
 	const struct health_query *q = r->query_values;
 	cJSON *data, *checks;
-	int ok = 1;
+	int ok = 1, relay_ok = 1;
 
 	data = cJSON_CreateObject();
 	if (q->deep && (strcmp(q->deep, "1") == 0 || strcmp(q->deep, "true") == 0)) {
 		checks = cJSON_AddObjectToObject(data, "checks");
 		ok = add_check(checks, "database", check_database(r));
 		ok = add_check(checks, "storage", check_storage(r)) && ok;
+		relay_ok = add_check(checks, "relay", check_relay(r));
 	}
-	cJSON_AddStringToObject(data, "status", ok ? "ok" : "error");
+	cJSON_AddStringToObject(data, "status", !ok ? "error" : relay_ok ? "ok" : "degraded");
 	if (!ok)
 		return emit_error_data(r, 503, "A dependency check failed", NULL, data);
 	return response_ok(r, 200, data);

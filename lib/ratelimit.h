@@ -20,4 +20,9 @@ struct state;
 int ratelimit_hit(struct state *st, const char *bucket, long limit, int64_t now_ms,
     long *retry_after);
 
+/* The same over fixed windows of window_ms (typing: a second); the
+ * limit counts per window, *retry_after is at least 1. */
+int ratelimit_hit_in(struct state *st, const char *bucket, long limit, int64_t window_ms,
+    int64_t now_ms, long *retry_after);
+
 #endif

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -68,6 +69,53 @@ def next_datagram(sock, what, timeout=10, skip=()):
         data = sock.recv(70000)
         if not skip or json.loads(data).get("event", {}).get("type") not in skip:
             return data
+
+
+def relay_health_answer(status=200):
+    """What the relay answers to GET /health, with status."""
+    body = b'{"success":true,"data":{"status":"ok","streams":0}}'
+    return (b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (status, len(body), body))
+
+
+class RelayStandIn:
+    """Listens on the relay's HTTP socket (run/relay.sock) in place of the
+    relay: reads each request and sends answer (None: nothing, a relay that
+    hangs), then closes the connection, or holds it open when hold is set
+    (a stream), until close()."""
+
+    def __init__(self, data_dir, answer=None, hold=False):
+        self.path = os.path.join(data_dir, "run", "relay.sock")
+        self.answer, self.hold = answer, hold
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        os.chmod(self.path, 0o666)  # the programs may run as the web server's user
+        self.sock.listen(16)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        held = []
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                break
+            conn.recv(4096)
+            if self.answer is not None:
+                conn.sendall(self.answer)
+            if self.answer is None or self.hold:
+                held.append(conn)
+            else:
+                conn.close()
+        for conn in held:
+            conn.close()
+
+    def close(self):
+        os.unlink(self.path)
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.thread.join(5)
 
 
 def proc_file(pid, name):

@@ -2,7 +2,7 @@
 """The launcher's life cycle: `./chats3 serve` (lighttpd with the programs
 as FastCGI) stopped by a Ctrl-C (SIGINT to its process group) or by SIGTERM
 to the launcher alone leaves no process of the installation running 5 s
-later, and a second one starts right after on the same port; the programs
+later (the relay included), and a second one starts right after on the same port; the programs
 also end when their web server is killed outright.
 
     serve.py [--build BUILD_DIR] [--label L]
@@ -27,7 +27,7 @@ import harness  # noqa: E402
 from harness import ROOT, installation_pids, proc_file, wait_for  # noqa: E402
 from run import Result  # noqa: E402
 
-PROGRAMS = {"health", "session", "messages", "admin", "notfound"}
+PROGRAMS = {"health", "session", "messages", "signaling", "admin", "notfound"}
 # One request for each program: (path, the status it answers without a session).
 REQUESTS = [("/api/v1/health", 200), ("/api/v1/session", 401), ("/api/v1/messages", 401),
             ("/api/v1/admin/conversations", 401), ("/api/v1/nope", 404)]
@@ -39,6 +39,13 @@ def default_sigint():
 
 STOP_SECONDS = 5  # issue 13: nothing of the installation runs 5 s after the signal
 BUILD = os.path.join(ROOT, "build")
+RELAY = os.path.join(ROOT, "build", "sse-relay", "chats3-relay")  # what ./chats3 serve starts
+
+
+def serve_processes():
+    """What a serving launcher runs: lighttpd, the programs and, once
+    built, the relay."""
+    return PROGRAMS | {"lighttpd"} | ({"chats3-relay"} if os.path.exists(RELAY) else set())
 
 
 def programs_running(marker):
@@ -122,7 +129,7 @@ class Serve(unittest.TestCase):
         for path, status in REQUESTS:
             self.assertEqual(launcher.http.request("GET", path).status, status, path)
         running = programs_running(self.data_dir)
-        self.assertLessEqual(PROGRAMS | {"lighttpd"}, running, left_over(self.data_dir))
+        self.assertLessEqual(serve_processes(), running, left_over(self.data_dir))
         return launcher
 
     def assert_all_stopped(self, launcher, how):

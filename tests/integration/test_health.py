@@ -2,6 +2,7 @@
 
 import os
 import re
+import time
 import unittest
 
 import harness
@@ -40,6 +41,7 @@ class Health(unittest.TestCase):
         self.assertEqual(len(ids), 5)
 
     def test_deep_checks_the_database_and_storage(self):
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
         r = self.srv.request("GET", "/api/v1/health?deep=1")
         self.assertEqual(r.status, 200)
         doc = envelope(r)
@@ -83,6 +85,44 @@ class Health(unittest.TestCase):
             what=lambda: "the log line of request %s in:\n%s" % (rid, self.srv.log_tail()))
         self.assertEqual(len(lines), 1, self.srv.log_tail())
         self.assertRegex(lines[0], r'method="GET" path="/api/v1/health" status=200 us=\d+')
+
+
+class DeepHealthRelay(unittest.TestCase):
+    """The relay answering its /health is "ok"; not running, failing or too
+    slow is "error", and the service "degraded" but up (200): messages are
+    still sent and stored, and clients poll for them."""
+
+    def setUp(self):
+        self.srv = harness.shared()
+
+    def deep(self):
+        r = self.srv.request("GET", "/api/v1/health?deep=1")
+        self.assertEqual(r.status, 200, r.body)
+        return envelope(r)["data"]
+
+    def test_a_relay_answering_is_ok(self):
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
+        data = self.deep()
+        self.assertEqual(data["checks"]["relay"], "ok")
+        self.assertEqual(data["status"], "ok")
+
+    def assert_degraded(self):
+        data = self.deep()
+        self.assertEqual(data["checks"], {"database": "ok", "storage": "ok", "relay": "error"})
+        self.assertEqual(data["status"], "degraded")
+
+    def test_no_relay_is_degraded(self):
+        self.assert_degraded()
+
+    def test_a_relay_failing_or_hanging_is_degraded(self):
+        for answer in (harness.relay_health_answer(503), None):
+            standin = harness.RelayStandIn(self.srv.data_dir, answer)
+            try:
+                started = time.monotonic()
+                self.assert_degraded()
+                self.assertLess(time.monotonic() - started, 3)
+            finally:
+                standin.close()
 
 
 class BrokenDatabase(harness.WebServer):

@@ -3,6 +3,7 @@ proxy with no relay behind it) answer under /api/ in the contract's JSON
 envelope, as the programs' own errors do; other paths keep the server's
 pages."""
 
+import socket
 import unittest
 
 import harness
@@ -61,8 +62,51 @@ class RelayNotRunning(unittest.TestCase):
             self.assertGreaterEqual(int(r.getheader("Retry-After")), 1)
 
     def test_other_methods_do_not_go_to_the_relay(self):
+        # POST is the signaling program's: its 401, not the proxy's 503.
         r = self.srv.request("POST", "/api/v1/signaling", body=b"{}", headers=JSON)
-        server_failure(self, r, 404)
+        server_failure(self, r, 401)
+
+
+SSE_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            b"X-Accel-Buffering: no\r\nConnection: close\r\n\r\n")
+CONNECTED = b'retry: 3000\n\ndata: {"type":"system","data":"connected"}\n\n'
+
+
+class RelayStream(unittest.TestCase):
+    """The proxy passes the relay's stream on as it comes: the first event
+    arrives while the relay still holds the stream open (no buffering until
+    the answer ends), and only GET and HEAD go there."""
+
+    def setUp(self):
+        self.srv = harness.shared()
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, SSE_HEAD + CONNECTED, hold=True).close)
+
+    def first_event(self):
+        """The stream's bytes up to its first event, or None when the proxy
+        answered 503 (lighttpd tries a relay it found down again after a
+        second)."""
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=10) as s:
+            s.sendall(b"GET /api/v1/signaling?sessionId=x HTTP/1.1\r\nHost: t\r\n"
+                      b"Accept: text/event-stream\r\nConnection: close\r\n\r\n")
+            got = b""
+            while b"connected" not in got:  # the socket's timeout is the deadline
+                chunk = s.recv(65536)
+                if not chunk and got.startswith(b"HTTP/1.1 503 "):
+                    return None
+                self.assertTrue(chunk, "the stream ended before its first event: %r" % got)
+                got += chunk
+            return got
+
+    def test_an_event_passes_before_the_stream_ends(self):
+        got = harness.wait_for(self.first_event, 5, "the proxy to reach the relay's stream")
+        head, _, body = got.partition(b"\r\n\r\n")
+        self.assertRegex(head, rb"^HTTP/1.1 200 ")
+        self.assertIn(b"text/event-stream", head)
+        self.assertIn(b"retry: 3000", body)
+
+    def test_post_still_goes_to_the_program(self):
+        r = self.srv.request("POST", "/api/v1/signaling", body=b"{}", headers=JSON)
+        server_failure(self, r, 401)
 
 
 class OutsideTheApi(unittest.TestCase):

@@ -1,7 +1,8 @@
 /*
  * test_ratelimit: the per-minute window on a real state: hits up to
  * the limit pass, the next one is refused with the seconds left, buckets
- * are separate, and a new window starts from zero.
+ * are separate, and a new window starts from zero; the same over
+ * one-second windows (typing).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,10 @@ int main(void)
 		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 59001, &retry) == 1 && retry == 1);
 		CHECK(ratelimit_hit(db, "join:b", 3, T0 + 15000, &retry) == 0);
 		CHECK(ratelimit_hit(db, "join:a", 3, T0 + 60000, &retry) == 0 && retry == 60);
+		for (int i = 0; i < 2; i++)
+			CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + i, &retry) == 0);
+		CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + 998, &retry) == 1 && retry == 1);
+		CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + 1000, &retry) == 0 && retry == 1);
 	}
 	state_close(db);
 	CHECK(tmpdir_remove(dir) == 0);
