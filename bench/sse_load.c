@@ -67,7 +67,7 @@
 
 enum kind { K_SUB = 1, K_PUB, K_STDIN };
 enum sub_state { S_CONNECTING, S_HEADERS, S_BODY, S_DEAD };
-enum chunk_state { C_SIZE, C_DATA, C_CRLF };
+enum chunk_state { C_SIZE, C_EXT, C_DATA, C_CRLF };
 
 struct sub {
 	int fd;
@@ -359,6 +359,8 @@ static int chunk_feed(struct load *L, struct sub *s, const char *p, size_t n)
 			if (s->chunk_left == 0)
 				return -1;
 			s->cstate = C_DATA;
+		} else if (c == ';' || s->cstate == C_EXT) {
+			s->cstate = C_EXT;  /* a chunk extension: ignored */
 		} else if (c >= '0' && c <= '9') {
 			s->chunk_left = s->chunk_left * 16 + (c - '0');
 		} else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
