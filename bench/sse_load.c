@@ -28,11 +28,15 @@
  *                         starts with PREFIX, as fast as they are taken,
  *                         with at most 4,096 deliveries outstanding, then
  *                         drained (5 s at most): "ingest events=E
- *                         delivered=D seconds=S"
- *   stats                 "stats alive=A dropped=D heartbeats=H events=E"
+ *                         delivered=D expected=X seconds=S", S from the
+ *                         first publish to the last receipt
+ *   stats                 "stats alive=A dropped=D heartbeats=H events=E
+ *                         publish_errors=P" (H counts SSE comment lines,
+ *                         P publisher answers other than 2xx)
  *   quit                  exits 0 (so does the end of stdin)
  *
- * Exits 1 on a usage or setup error (with a line on stderr).
+ * Exits 1 on a usage or setup error, or when the publisher's socket
+ * fails (with a line on stderr).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
