@@ -20,10 +20,15 @@
  * Prints "connected N failed F seconds S", then takes commands on stdin,
  * one a line, answering each with one line on stdout:
  *
- *   fanout CHANNEL COUNT  COUNT events to CHANNEL, one at a time; each
+ *   fanout CHANNEL COUNT [PAUSE_MS]
+ *                         COUNT events to CHANNEL, one at a time; each
  *                         waits until every stream of CHANNEL has it (10 s
  *                         at most): "fanout ms=T1,T2,... missed=M", Ti the
- *                         time from publishing to the last stream's receipt
+ *                         time from publishing to the last stream's receipt.
+ *                         With PAUSE_MS (at most 10,000), the client sleeps
+ *                         that long after publishing and Ti runs from its
+ *                         waking: the client's own time to read the event
+ *                         from every stream, the floor under any server's
  *   ingest PREFIX SECONDS events round-robin to the channels whose name
  *                         starts with PREFIX, as fast as they are taken,
  *                         with at most 4,096 deliveries outstanding, then
@@ -54,6 +59,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -708,10 +714,15 @@ static int find_channel(const struct load *L, const char *name)
 	return -1;
 }
 
-static long fanout_one(struct load *L, int channel, char **paths)
+/* Microseconds from publishing one event to channel to the last of its
+ * streams reading it, -1 when some stream did not within 10 s. With
+ * pause_ms, the client reads nothing for that long after publishing and
+ * times from then on: its own time to read what waits for it. */
+static long fanout_one(struct load *L, int channel, long pause_ms, char **paths)
 {
 	static long seq;
 	char *text = publish_text(L, channel, ++seq);
+	struct timespec pause = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
 	int64_t t0;
 
 	L->wait_seq = seq;
@@ -721,6 +732,11 @@ static long fanout_one(struct load *L, int channel, char **paths)
 	while (publish(L, text) != 0)
 		poll_once(L, 10, paths);
 	free(text);
+	if (pause_ms > 0) {
+		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+			;
+		t0 = clock_mono_us();
+	}
 	while ((L->wait_got < L->chans[channel].subs || L->pub_pending > 0) &&
 	    clock_mono_us() - t0 < FANOUT_WAIT_US)
 		poll_once(L, 10, paths);
@@ -728,7 +744,8 @@ static long fanout_one(struct load *L, int channel, char **paths)
 	return L->wait_got < L->chans[channel].subs ? -1 : L->last_event_us - t0;
 }
 
-static void cmd_fanout(struct load *L, const char *name, long count, char **paths)
+static void cmd_fanout(struct load *L, const char *name, long count, long pause_ms,
+    char **paths)
 {
 	int channel = find_channel(L, name);
 	long missed = 0;
@@ -738,7 +755,7 @@ static void cmd_fanout(struct load *L, const char *name, long count, char **path
 	if (channel < 0 || buf_puts(&out, "fanout ms=") != 0)
 		die("fanout: unknown channel");
 	for (long i = 0; i < count; i++) {
-		long us = fanout_one(L, channel, paths);
+		long us = fanout_one(L, channel, pause_ms, paths);
 		char t[32];
 
 		if (us < 0) {
@@ -793,8 +810,8 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 static void command(struct load *L, char *line, char **paths)
 {
 	char word[16], arg[256];
-	long n = 0;
-	int k = sscanf(line, "%15s %255s %ld", word, arg, &n);
+	long n = 0, pause_ms = 0;
+	int k = sscanf(line, "%15s %255s %ld %ld", word, arg, &n, &pause_ms);
 
 	if (k >= 1 && strcmp(word, "quit") == 0) {
 		L->quit = 1;
@@ -803,8 +820,8 @@ static void command(struct load *L, char *line, char **paths)
 	if (k >= 1 && strcmp(word, "stats") == 0)
 		printf("stats alive=%zu dropped=%zu heartbeats=%ld events=%ld publish_errors=%ld\n",
 		    L->established - L->dropped, L->dropped, L->heartbeats, L->events, L->pub_errors);
-	else if (k == 3 && strcmp(word, "fanout") == 0 && n > 0)
-		cmd_fanout(L, arg, n, paths);
+	else if (k >= 3 && strcmp(word, "fanout") == 0 && n > 0 && pause_ms >= 0 && pause_ms <= 10000)
+		cmd_fanout(L, arg, n, pause_ms, paths);
 	else if (k == 3 && strcmp(word, "ingest") == 0 && n > 0)
 		cmd_ingest(L, arg, n, paths);
 	else
