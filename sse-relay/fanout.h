@@ -8,7 +8,8 @@
  * never in the middle of a fan-out.
  *
  * The small interface a relay-to-relay link (Redis pub/sub, a later
- * issue) would sit behind: fanout_event and fanout_close_user.
+ * issue) would sit behind: fanout_event, fanout_close_user and
+ * fanout_close_conversation.
  *
  * struct fanout_sub lives inside its owner's connection; fanout_leave
  * takes it out of every list. struct fanout owns topics, rings and queues.
@@ -68,6 +69,9 @@ int fanout_event(struct fanout *f, const char *conversation_id, const char *to_u
 
 /* Dooms every stream of user_id. */
 void fanout_close_user(struct fanout *f, const char *user_id);
+
+/* Dooms every stream of conversation_id. */
+void fanout_close_conversation(struct fanout *f, const char *conversation_id);
 
 /* Queues a heartbeat comment on every stream. */
 void fanout_heartbeat(struct fanout *f);

@@ -11,11 +11,13 @@
 struct conn;
 struct fanout;
 struct loop;
+struct order;
 struct state;
 
 struct hub {
 	struct loop *loop;
 	struct fanout *fanout;
+	struct order *order;     /* new-message in history order (order.c) */
 	struct state *state;
 	struct config cfg;
 	struct conn *conns;      /* every open connection (conn.c's list) */

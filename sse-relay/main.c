@@ -28,6 +28,8 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "order.h"
+#include "frames.h"
 #include "relay_client.h"
 #include "state.h"
 #include "sweep.h"
@@ -103,6 +105,13 @@ static void prune(struct loop *l, void *ctx)
 	conn_expire_heads(l, ctx);
 }
 
+/* Messages whose program never came back are given up. */
+static void order_tick(struct loop *l, void *ctx)
+{
+	(void)l;
+	order_expire(((struct hub *)ctx)->order, clock_now_ms());
+}
+
 /* <data_dir>/<name> into out, its directory made if missing. 0 or -1. */
 static int socket_path(const struct config *cfg, const char *name, char out[PATH_MAX])
 {
@@ -173,7 +182,9 @@ static int open_parts(struct relay *r)
 	}
 	state_no_wait(h->state);
 	if (fanout_new(&h->fanout, (size_t)h->cfg.relay_queue_bytes, h->cfg.relay_replay_ms) < 0 ||
+	    order_new(&h->order, h->cfg.relay_order_ms, frames_publish, h) < 0 ||
 	    loop_new(&h->loop, (int)raise_nofile()) < 0 ||
+	    loop_every(h->loop, ORDER_TICK_MS, order_tick, h) < 0 ||
 	    loop_every(h->loop, h->cfg.relay_heartbeat_ms, heartbeat, h) < 0 ||
 	    loop_every(h->loop, PRUNE_EVERY_MS, prune, h) < 0 ||
 	    loop_every(h->loop, SWEEP_EVERY_MS, sweep_tick, h) < 0) {
@@ -195,6 +206,7 @@ static void close_all(struct relay *r)
 		if (r->paths[i][0] != '\0')
 			unlink(r->paths[i]);
 	loop_free(r->hub.loop);
+	order_free(r->hub.order);
 	fanout_free(r->hub.fanout);
 	state_close(r->hub.state);
 	config_free(&r->hub.cfg);
