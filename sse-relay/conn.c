@@ -79,6 +79,7 @@ static const char *refusal(int status)
 	case 401: return "A valid session is required";
 	case 404: return "Not found";
 	case 405: return "Method not allowed";
+	case 410: return "This conversation is closed";
 	case 503: return "The event stream is not available; retry later";
 	default: return "Bad request";
 	}
@@ -165,7 +166,7 @@ static void writable(struct conn *c)
 {
 	int rc = c->sub.doomed ? -1 : fanout_flush(&c->sub, c->fd);
 
-	if (rc < 0 || (rc == 0 && c->answered)) {
+	if (rc < 0 || (rc == 0 && (c->answered || c->sub.ending))) {
 		conn_close(c);
 		return;
 	}

@@ -276,7 +276,7 @@ void fanout_close_conversation(struct fanout *f, const char *conversation_id)
 	struct topic *t = topic(f, conversation_id, 0);
 
 	for (struct fanout_sub *s = t ? t->subs : NULL; s != NULL; s = s->link[FANOUT_TOPIC].next) {
-		s->doomed = 1;
+		s->ending = 1;
 		make_pending(f, s);
 	}
 }
