@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "backoff.h"
 #include "buf.h"
 #include "clock.h"
 #include "fanout.h"
@@ -214,8 +215,7 @@ void conn_accept_ready(struct loop *l, int lfd, int mask, void *ctx)
 			h->conns->prev = c;
 		h->conns = c;
 	}
-	if (errno == EMFILE || errno == ENFILE)
-		log_error(NULL, "relay: out of file descriptors: %s", strerror(errno));
+	backoff_accept(l, h, lfd, errno);
 }
 
 void conn_flush_pending(struct loop *l, void *ctx)

@@ -6,6 +6,7 @@
 #ifndef CHATS3_RELAY_HUB_H
 #define CHATS3_RELAY_HUB_H
 
+#include "backoff.h"
 #include "config.h"
 
 struct conn;
@@ -21,6 +22,7 @@ struct hub {
 	struct state *state;
 	struct config cfg;
 	struct conn *conns;      /* every open connection (conn.c's list) */
+	struct backoff backoff;  /* listeners resting after EMFILE (backoff.c) */
 };
 
 #endif
