@@ -145,6 +145,11 @@ static int listen_all(struct relay *r)
 	char err[NET_ERR_LEN] = "";
 	int big = EVENTS_RCVBUF;
 
+	/* Signals first: once the sockets accept, a SIGTERM must stop it cleanly. */
+	if ((r->fds[L_SIGNALS] = signals_fd()) < 0) {
+		log_error(NULL, "relay: blocking the signals: %s", strerror(errno));
+		return -1;
+	}
 	if (socket_path(&r->hub.cfg, RELAY_HTTP_SOCKET, r->paths[0]) < 0 ||
 	    socket_path(&r->hub.cfg, RELAY_SOCKET, r->paths[1]) < 0) {
 		log_error(NULL, "relay: %s/run: the socket paths do not fit", r->hub.cfg.data_dir);
@@ -158,8 +163,7 @@ static int listen_all(struct relay *r)
 		return -1;
 	}
 	setsockopt(r->fds[L_EVENTS], SOL_SOCKET, SO_RCVBUF, &big, sizeof big); /* best effort */
-	if ((r->fds[L_SIGNALS] = signals_fd()) < 0 ||
-	    loop_watch(l, r->fds[L_HTTP], LOOP_READ, conn_accept_ready, &r->hub) < 0 ||
+	if (loop_watch(l, r->fds[L_HTTP], LOOP_READ, conn_accept_ready, &r->hub) < 0 ||
 	    loop_watch(l, r->fds[L_EVENTS], LOOP_READ, ingest_ready, &r->hub) < 0 ||
 	    (r->fds[L_TCP] >= 0 &&
 	    loop_watch(l, r->fds[L_TCP], LOOP_READ, conn_accept_ready, &r->hub) < 0) ||
