@@ -5,10 +5,13 @@ keep the first message PUT waiting until the test lets it go: message A
 takes its serverReceivedAt, waits in storage, B is sent and answered 201
 (so its new-message is already with the relay), then A is let go. History
 says A, B; the stream must say A, B too. With the relay's ordering off
-(CHATS3_RELAY_ORDER_MS=0) the same race shows B, A: the test can fail."""
+(CHATS3_RELAY_ORDER_MS=0) the same race shows B, A: the test can fail.
+A send its storage refuses (fake_s3's deny- conversations) releases the
+seq it reserved."""
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +24,7 @@ import harness
 from harness import envelope, wait_for
 from test_messages import joined, send
 from test_relay import SETTINGS
-from test_session import new_conversation
+from test_session import bind_relay, new_conversation
 
 FAKE_S3 = os.path.join(harness.ROOT, "tests", "s3", "fake_s3.py")
 
@@ -119,6 +122,29 @@ class HistoryOrder(unittest.TestCase):
         self.restart_relay({"CHATS3_RELAY_ORDER_MS": "0"})
         self.addCleanup(self.restart_relay, {})
         self.assertEqual(self.race(), (["A", "B"], ["B", "A"]))
+
+    def test_a_failed_send_releases_its_reserve(self):
+        """No relay here: a socket in its place shows what a send whose
+        storage refuses the message tells it."""
+        srv = harness.WebServer(harness.CONFIG["server"], harness.CONFIG["mode"],
+                                harness.CONFIG["build"], dict(SETTINGS, **self.fake.settings),
+                                harness._sanitizer_env()).start()
+        self.addCleanup(srv.stop)
+        conv = new_conversation(srv, "deny-" + uuid.uuid4().hex[:12])
+        alice = joined(self, srv, conv, "Alice")
+        relay = bind_relay(self, srv)
+        r = send(srv, alice, {"body": "refused"})
+        self.assertNotEqual(r.status, 201, r.body)
+        frames = [json.loads(self.next_frame(relay)) for _ in range(2)]
+        self.assertEqual([list(f.keys() - {"v"}) for f in frames], [["reserve"], ["release"]])
+        self.assertEqual(frames[0]["reserve"], frames[1]["release"])
+        self.assertEqual(frames[0]["reserve"]["conversationId"], conv["conversationId"])
+        self.assertFalse(select.select([relay], [], [], 0)[0], "no new-message after them")
+
+    @staticmethod
+    def next_frame(sock):
+        wait_for(lambda: select.select([sock], [], [], 0)[0], 10, "a frame on the relay socket")
+        return sock.recv(70000)
 
     def restart_relay(self, env):
         self.srv.stop_relay()

@@ -25,6 +25,9 @@ Failures on cue, chosen by the key's first segment:
                 GET /__release?conversation=hold1st-<rest> (at most 4 s, under
                 the client's 5 s stall limit), so a later send can finish
                 before the first
+  conversations/deny-<rest>/messages/...
+                every message PUT of such a conversation answers 403
+                AccessDenied (a send that fails after taking its time)
 
 Writes its port to DIR/port once it listens; GET /__stats answers JSON
 counters (requests per key and method, connections, signature failures);
@@ -196,7 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         if first == "taken" and self.command == "PUT" and n == 1:
             self.fail(503, "ServiceUnavailable", "Please try again.")
             return True
-        if first == "forbidden":
+        if first == "forbidden" or (self.command == "PUT" and
+                                    key.startswith("conversations/deny-") and "/messages/" in key):
             self.fail(403, "AccessDenied", "Access Denied", self.command == "HEAD")
             return True
         if first == "timeout400" and n == 1:
