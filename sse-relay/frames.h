@@ -13,7 +13,7 @@ struct cJSON;
 struct hub;
 struct relay_frame;
 
-/* Acts on f (ctx is the hub). */
+/* Acts on f, a frame parsed by relay_frame_parse. */
 void frames_take(struct hub *h, struct relay_frame *f);
 
 /* Publishes event (borrowed) of conversation_id, to to_user_id alone when

@@ -44,8 +44,9 @@ void order_reserve(struct order *o, const char *conversation_id, int64_t seq, in
 /* The message with seq will not come; what waited on it goes out. */
 void order_release(struct order *o, const char *conversation_id, int64_t seq);
 
-/* A new-message event (taken) with seq >= 1: published now, with what it
- * frees, or held until the seqs before it are done. */
+/* A new-message event (taken) with seq >= 1, for to_user_id (NULL, or a
+ * string inside event): published now, with what it frees, or held until
+ * the seqs before it are done. */
 void order_event(struct order *o, const char *conversation_id, const char *to_user_id,
     int64_t seq, struct cJSON *event);
 
