@@ -42,8 +42,8 @@ int admin_close(struct app *app, const char *id, cJSON **out)
 	if ((rc = conversation_get(app, id, &c)) == 0 && !c.closed)
 		rc = message_send_system(app, c.id, ADMIN_CLOSED_NOTICE, NULL, &m);
 	cJSON_Delete(m);
-	if (rc == 0)
-		rc = conversation_close(app, id, &c);
+	if (rc == 0 && (rc = conversation_close(app, id, &c)) == 0)
+		presence_closed(app, c.id, NULL); /* after the notice: its streams end */
 	return conversation_out(rc, &c, 0, out);
 }
 

@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	{ "CHATS3_RELAY_HEARTBEAT_MS", K_LONG, OFF(relay_heartbeat_ms), 10, 3600000, "15000", 0 },
 	{ "CHATS3_RELAY_QUEUE_BYTES", K_LONG, OFF(relay_queue_bytes), 1024, 64 * MIB, "262144", 0 },
 	{ "CHATS3_RELAY_REPLAY_MS", K_LONG, OFF(relay_replay_ms), 0, 3600000, "60000", 0 },
+	{ "CHATS3_RELAY_ORDER_MS", K_LONG, OFF(relay_order_ms), 0, 600000, "10000", 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

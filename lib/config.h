@@ -38,6 +38,7 @@ struct config {
 	long relay_heartbeat_ms; /* CHATS3_RELAY_HEARTBEAT_MS */
 	long relay_queue_bytes;  /* CHATS3_RELAY_QUEUE_BYTES: per stream */
 	long relay_replay_ms;    /* CHATS3_RELAY_REPLAY_MS: Last-Event-ID window */
+	long relay_order_ms;     /* CHATS3_RELAY_ORDER_MS: new-message hold-back cap (0: off) */
 };
 
 #define CONFIG_ERR_LEN 256

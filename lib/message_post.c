@@ -24,29 +24,55 @@ static int stamp(struct message *m)
 	return m->client_timestamp ? 0 : ERR_NOMEM;
 }
 
-int message_post(struct app *app, struct message *m, const char *request_id,
-    struct cJSON **out)
+/* While the clock is held: the relay hears of the message's seq. */
+struct reservation {
+	struct app *app;
+	const char *request_id;
+	int64_t seq; /* 0 until the relay took the reserve frame */
+};
+
+static void reserve(void *ctx, const char *conversation_id, int64_t ms)
+{
+	struct reservation *r = ctx;
+
+	if (presence_reserve(r->app, conversation_id, ms, r->request_id))
+		r->seq = ms;
+}
+
+/* The clock, the id and clientTimestamp for m, then its store. */
+static int store(struct app *app, struct message *m, struct reservation *r, cJSON **out)
 {
 	struct storage *s;
 	struct state *st;
 	int rc;
 
-	*out = NULL;
 	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0 ||
 	    (rc = ids_uuid4(m->message_id)) < 0 ||
-	    (rc = state_next_message_ms(st, m->conversation_id, clock_now_ms(),
+	    (rc = state_hold_message_ms(st, m->conversation_id, clock_now_ms(), reserve, r,
 	    &m->server_received_ms)) < 0)
 		return rc;
 	if (m->client_timestamp == NULL && (rc = stamp(m)) < 0)
 		return rc;
 	if ((rc = message_to_json(m, out)) < 0)
 		return rc;
-	if ((rc = message_store_append(s, st, m, 1)) < 0) {
+	return message_store_append(s, st, m, 1);
+}
+
+int message_post(struct app *app, struct message *m, const char *request_id,
+    struct cJSON **out)
+{
+	struct reservation r = { app, request_id, 0 };
+	int rc;
+
+	*out = NULL;
+	if ((rc = store(app, m, &r, out)) < 0) {
+		if (r.seq != 0)
+			presence_release(app, m->conversation_id, r.seq, request_id);
 		cJSON_Delete(*out);
 		*out = NULL;
 		return rc;
 	}
-	presence_publish(app, m->conversation_id, "new-message", m->sender_user_id,
+	presence_message(app, m->conversation_id, m->server_received_ms, m->sender_user_id,
 	    cJSON_Duplicate(*out, 1), request_id);
 	return 0;
 }

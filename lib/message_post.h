@@ -2,7 +2,9 @@
  * message_post: how a program stores one new message (a user's text, an
  * admin's or the system's notice) and tells the relay about it: durable
  * in storage (through the app's index) first, then a new-message event
- * that never fails the request.
+ * that never fails the request. The relay hears of the message while its
+ * clock is held (a reserve frame) and so puts the new-message events of
+ * racing sends in history order (docs/relay.md).
  */
 #ifndef CHATS3_MESSAGE_POST_H
 #define CHATS3_MESSAGE_POST_H

@@ -89,13 +89,50 @@ static enum relay_status send_frame(struct relay *r, char *text)
 	return st;
 }
 
+static int conversation_ok(const struct relay *r, const char *conversation_id)
+{
+	return r != NULL && conversation_id != NULL && keys_valid_conversation_id(conversation_id);
+}
+
+enum relay_status relay_publish_at(struct relay *r, const char *conversation_id, int64_t seq,
+    const cJSON *event)
+{
+	if (!conversation_ok(r, conversation_id) || !cJSON_IsObject(event) || seq < 0 ||
+	    seq > RELAY_SEQ_MAX)
+		return RELAY_ERROR;
+	return send_frame(r, relay_frame_event(conversation_id, seq, event));
+}
+
 enum relay_status relay_publish(struct relay *r, const char *conversation_id,
     const cJSON *event)
 {
-	if (r == NULL || conversation_id == NULL || !keys_valid_conversation_id(conversation_id) ||
-	    !cJSON_IsObject(event))
+	return relay_publish_at(r, conversation_id, 0, event);
+}
+
+/* A reserve or release frame (kind). */
+static enum relay_status send_seq(struct relay *r, enum relay_frame_kind kind,
+    const char *conversation_id, int64_t seq)
+{
+	if (!conversation_ok(r, conversation_id) || seq < 1 || seq > RELAY_SEQ_MAX)
 		return RELAY_ERROR;
-	return send_frame(r, relay_frame_event(conversation_id, event));
+	return send_frame(r, relay_frame_seq(kind, conversation_id, seq));
+}
+
+enum relay_status relay_reserve(struct relay *r, const char *conversation_id, int64_t seq)
+{
+	return send_seq(r, RELAY_FRAME_RESERVE, conversation_id, seq);
+}
+
+enum relay_status relay_release(struct relay *r, const char *conversation_id, int64_t seq)
+{
+	return send_seq(r, RELAY_FRAME_RELEASE, conversation_id, seq);
+}
+
+enum relay_status relay_close_conversation(struct relay *r, const char *conversation_id)
+{
+	if (!conversation_ok(r, conversation_id))
+		return RELAY_ERROR;
+	return send_frame(r, relay_frame_close_conversation(conversation_id));
 }
 
 enum relay_status relay_close_user(struct relay *r, const char *user_id)

@@ -6,13 +6,17 @@
  * event is dropped and relay_publish says so, for the log.
  *
  * Frames are lib/relay_frame.h's: events for a conversation (optionally
- * for one user), and close frames that end every stream of a user.
+ * for one user), close frames that end every stream of a user or of a
+ * conversation, and the reserve and release frames that keep new-message
+ * events in history order (docs/relay.md, "History order").
  *
  * A struct relay belongs to one process (one unbound socket, kept);
  * relay_close frees it.
  */
 #ifndef CHATS3_RELAY_CLIENT_H
 #define CHATS3_RELAY_CLIENT_H
+
+#include <stdint.h>
 
 #include "relay_frame.h"
 
@@ -41,9 +45,25 @@ int relay_open(struct relay **out, const char *data_dir);
 enum relay_status relay_publish(struct relay *r, const char *conversation_id,
     const struct cJSON *event);
 
+/* relay_publish with seq (>= 1: a new-message's serverReceivedAt, which
+ * the relay orders by; 0: none). */
+enum relay_status relay_publish_at(struct relay *r, const char *conversation_id, int64_t seq,
+    const struct cJSON *event);
+
+/* Tells the relay that a message of conversation_id with seq is being
+ * stored (relay_reserve: sent while the message clock is held, so these
+ * reach the relay in clock order), or that it will not come after all
+ * (relay_release). Without waiting. */
+enum relay_status relay_reserve(struct relay *r, const char *conversation_id, int64_t seq);
+enum relay_status relay_release(struct relay *r, const char *conversation_id, int64_t seq);
+
 /* Asks the relay to close every stream of user_id (a UUID), without
  * waiting. */
 enum relay_status relay_close_user(struct relay *r, const char *user_id);
+
+/* Asks the relay to close every stream of conversation_id, without
+ * waiting. */
+enum relay_status relay_close_conversation(struct relay *r, const char *conversation_id);
 
 /* A new SignalingEvent {id, type, fromUserId, toUserId (null when NULL),
  * data, timestamp} taking ownership of data (NULL: {}); NULL when out of

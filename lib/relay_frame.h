@@ -2,14 +2,25 @@
  * relay_frame: the datagrams the programs send the SSE relay
  * (lib/relay_client.c writes them, sse-relay/ingest.c reads them). One
  * frame per datagram: the UTF-8 text of one JSON object, no trailing
- * newline, at most RELAY_FRAME_MAX bytes, of one of two kinds:
+ * newline, at most RELAY_FRAME_MAX bytes, of one of these kinds:
  *
- *   event    {"v":1,"conversationId":"<id>","event":<SignalingEvent>}
+ *   event    {"v":1,"conversationId":"<id>","seq":<n>?,"event":<SignalingEvent>}
  *            the seed's {"id","type","fromUserId","toUserId","data",
  *            "timestamp"}; toUserId null is everyone in the conversation,
- *            a user id only that user's streams
+ *            a user id only that user's streams. seq (new-message only:
+ *            the message's serverReceivedAt) puts it in history order
  *   close    {"v":1,"close":{"userId":"<uuid>"}}
  *            close every stream of that user (leave, kick, expiry)
+ *            {"v":1,"close":{"conversationId":"<id>"}}
+ *            close every stream of that conversation (admin close)
+ *   reserve  {"v":1,"reserve":{"conversationId":"<id>","seq":<n>}}
+ *            a message of the conversation has seq and is being stored:
+ *            hold back its later new-message events until it comes
+ *   release  {"v":1,"release":{"conversationId":"<id>","seq":<n>}}
+ *            that message will not come (its send failed)
+ *
+ * A seq is an integer from 1 to RELAY_SEQ_MAX (10^15 - 1: cJSON prints
+ * 15 digits exactly; epoch milliseconds stay below it for 30,000 years).
  *
  * "v" is the frame version: a frame of another version is refused, as is
  * anything longer than RELAY_FRAME_MAX or not one of these shapes.
@@ -22,21 +33,30 @@
 #define CHATS3_RELAY_FRAME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cJSON;
 
 #define RELAY_EVENT_DATA_MAX 65536      /* an event's data, as the API caps it */
 #define RELAY_FRAME_MAX (RELAY_EVENT_DATA_MAX + 4096) /* the frame around it */
 #define RELAY_FRAME_VERSION 1
+#define RELAY_SEQ_MAX 999999999999999LL /* 15 digits: what cJSON prints exactly */
 
-enum relay_frame_kind { RELAY_FRAME_EVENT, RELAY_FRAME_CLOSE };
+enum relay_frame_kind {
+	RELAY_FRAME_EVENT,
+	RELAY_FRAME_CLOSE,
+	RELAY_FRAME_RESERVE,
+	RELAY_FRAME_RELEASE,
+};
 
 struct relay_frame {
 	enum relay_frame_kind kind;
-	const char *conversation_id; /* event: a valid conversation id */
+	const char *conversation_id; /* event, reserve, release: a valid conversation
+	                              * id; close: the conversation's, or NULL */
 	const char *to_user_id;      /* event: NULL for everyone */
 	struct cJSON *event;         /* event: the SignalingEvent object */
-	const char *user_id;         /* close: a UUID */
+	const char *user_id;         /* close: a UUID, or NULL (conversation_id set) */
+	int64_t seq;                 /* event: 0 when absent; reserve, release: >= 1 */
 	struct cJSON *root;          /* what the frame owns */
 };
 
@@ -47,11 +67,18 @@ int relay_frame_parse(const char *p, size_t n, struct relay_frame *out);
 /* Frees what f owns and clears it. NULL is fine. */
 void relay_frame_free(struct relay_frame *f);
 
-/* The text of an event frame for event (borrowed) in conversation_id, or
- * NULL when out of memory. */
-char *relay_frame_event(const char *conversation_id, const struct cJSON *event);
+/* The text of an event frame for event (borrowed) in conversation_id,
+ * with seq when it is not 0, or NULL when out of memory. */
+char *relay_frame_event(const char *conversation_id, int64_t seq, const struct cJSON *event);
 
 /* The text of a close frame for user_id, or NULL when out of memory. */
 char *relay_frame_close(const char *user_id);
+
+/* The text of a close frame for every stream of conversation_id, or NULL. */
+char *relay_frame_close_conversation(const char *conversation_id);
+
+/* The text of a reserve or release frame (kind) for seq in
+ * conversation_id, or NULL when out of memory. */
+char *relay_frame_seq(enum relay_frame_kind kind, const char *conversation_id, int64_t seq);
 
 #endif

@@ -226,10 +226,16 @@ int state_index_newest(struct state *st, const char *conversation_id, const char
 	return n == 0 ? 0 : st->ops->index_newest(st, conversation_id, before, n, fn, ctx);
 }
 
-int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    int64_t *ms)
+int state_hold_message_ms(struct state *st, const char *conversation_id, int64_t now,
+    state_held_fn *held, void *ctx, int64_t *ms)
 {
 	if (!conv_ok(conversation_id) || now < 0)
 		return ERR_INVAL;
-	return st->ops->next_message_ms(st, conversation_id, now, ms);
+	return st->ops->next_message_ms(st, conversation_id, now, held, ctx, ms);
+}
+
+int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
+    int64_t *ms)
+{
+	return state_hold_message_ms(st, conversation_id, now, NULL, NULL, ms);
 }

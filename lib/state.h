@@ -185,4 +185,15 @@ int state_index_newest(struct state *st, const char *conversation_id, const char
 int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
     int64_t *ms);
 
+/* Called with the millisecond state_hold_message_ms gives, while no other
+ * call for that conversation can take a later one. */
+typedef void state_held_fn(void *ctx, const char *conversation_id, int64_t ms);
+
+/* state_next_message_ms, calling held(ctx, conversation_id, *ms) before
+ * any later call for conversation_id can return: whatever held does (a
+ * datagram to the relay, say) happens in clock order. held must be quick
+ * and must not call the state. */
+int state_hold_message_ms(struct state *st, const char *conversation_id, int64_t now,
+    state_held_fn *held, void *ctx, int64_t *ms);
+
 #endif

@@ -46,7 +46,7 @@ struct state_ops {
 	int (*index_newest)(struct state *st, const char *conversation_id, const char *before,
 	    size_t n, state_key_fn fn, void *ctx);
 	int (*next_message_ms)(struct state *st, const char *conversation_id, int64_t now,
-	    int64_t *ms);
+	    state_held_fn *held, void *ctx, int64_t *ms); /* held: NULL for none */
 	int (*session_sweep)(struct state *st, int64_t now, session_each_fn each, void *ctx);
 	int (*sweep)(struct state *st, int64_t now);
 	void (*no_wait)(struct state *st);

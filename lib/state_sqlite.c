@@ -625,14 +625,35 @@ static int index_newest(struct state *st, const char *conversation_id, const cha
 	    INTS(n > INT_MAX ? INT_MAX : (int64_t)n)), key_row, &w);
 }
 
-static int next_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    int64_t *ms)
+struct clock_tick {
+	const char *conversation_id;
+	int64_t now;
+	state_held_fn *held;
+	void *ctx;
+	int64_t *ms;
+};
+
+static int clock_tick(struct state *st, const void *arg)
 {
 	static const char sql[] = "INSERT INTO message_clock (conversation_id, last_ms) "
 	    "VALUES (?1, ?2) ON CONFLICT (conversation_id) DO UPDATE SET "
 	    "last_ms = max(excluded.last_ms, last_ms + 1) RETURNING last_ms";
+	const struct clock_tick *t = arg;
+	int rc = run_int(bound(st, sql, TEXTS(t->conversation_id), INTS(t->now)), t->ms);
 
-	return run_int(bound(st, sql, TEXTS(conversation_id), INTS(now)), ms);
+	if (rc == 0 && t->held != NULL)
+		t->held(t->ctx, t->conversation_id, *t->ms);
+	return rc;
+}
+
+/* With held, the clock's row stays write-locked (the transaction) until
+ * held has returned. */
+static int next_message_ms(struct state *st, const char *conversation_id, int64_t now,
+    state_held_fn *held, void *ctx, int64_t *ms)
+{
+	const struct clock_tick t = { conversation_id, now, held, ctx, ms };
+
+	return held == NULL ? clock_tick(st, &t) : transaction(st, clock_tick, &t);
 }
 
 /* ---- the connection ---- */

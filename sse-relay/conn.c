@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth.h"
+#include "backoff.h"
 #include "buf.h"
 #include "clock.h"
 #include "fanout.h"
@@ -79,6 +80,7 @@ static const char *refusal(int status)
 	case 401: return "A valid session is required";
 	case 404: return "Not found";
 	case 405: return "Method not allowed";
+	case 410: return "This conversation is closed";
 	case 503: return "The event stream is not available; retry later";
 	default: return "Bad request";
 	}
@@ -165,7 +167,7 @@ static void writable(struct conn *c)
 {
 	int rc = c->sub.doomed ? -1 : fanout_flush(&c->sub, c->fd);
 
-	if (rc < 0 || (rc == 0 && c->answered)) {
+	if (rc < 0 || (rc == 0 && (c->answered || c->sub.ending))) {
 		conn_close(c);
 		return;
 	}
@@ -213,8 +215,7 @@ void conn_accept_ready(struct loop *l, int lfd, int mask, void *ctx)
 			h->conns->prev = c;
 		h->conns = c;
 	}
-	if (errno == EMFILE || errno == ENFILE)
-		log_error(NULL, "relay: out of file descriptors: %s", strerror(errno));
+	backoff_accept(l, h, lfd, errno);
 }
 
 void conn_flush_pending(struct loop *l, void *ctx)

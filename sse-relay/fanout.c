@@ -271,6 +271,16 @@ void fanout_close_user(struct fanout *f, const char *user_id)
 		}
 }
 
+void fanout_close_conversation(struct fanout *f, const char *conversation_id)
+{
+	struct topic *t = topic(f, conversation_id, 0);
+
+	for (struct fanout_sub *s = t ? t->subs : NULL; s != NULL; s = s->link[FANOUT_TOPIC].next) {
+		s->ending = 1;
+		make_pending(f, s);
+	}
+}
+
 void fanout_heartbeat(struct fanout *f)
 {
 	for (struct fanout_sub *s = f->all; s != NULL; s = s->link[FANOUT_ALL].next)

@@ -8,7 +8,8 @@
  * never in the middle of a fan-out.
  *
  * The small interface a relay-to-relay link (Redis pub/sub, a later
- * issue) would sit behind: fanout_event and fanout_close_user.
+ * issue) would sit behind: fanout_event, fanout_close_user and
+ * fanout_close_conversation.
  *
  * struct fanout_sub lives inside its owner's connection; fanout_leave
  * takes it out of every list. struct fanout owns topics, rings and queues.
@@ -38,6 +39,7 @@ struct fanout_sub {
 	struct buf queue;   /* bytes not yet written, from off */
 	size_t off;
 	unsigned pending : 1, doomed : 1, joined : 1;
+	unsigned ending : 1; /* to be closed once its queue is written */
 };
 
 /* A fanout whose queues hold at most queue_bytes and whose rings keep
@@ -68,6 +70,10 @@ int fanout_event(struct fanout *f, const char *conversation_id, const char *to_u
 
 /* Dooms every stream of user_id. */
 void fanout_close_user(struct fanout *f, const char *user_id);
+
+/* Ends every stream of conversation_id once what is queued for it is
+ * written (ending), unlike a doomed stream, which is cut. */
+void fanout_close_conversation(struct fanout *f, const char *conversation_id);
 
 /* Queues a heartbeat comment on every stream. */
 void fanout_heartbeat(struct fanout *f);

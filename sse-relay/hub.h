@@ -6,19 +6,23 @@
 #ifndef CHATS3_RELAY_HUB_H
 #define CHATS3_RELAY_HUB_H
 
+#include "backoff.h"
 #include "config.h"
 
 struct conn;
 struct fanout;
 struct loop;
+struct order;
 struct state;
 
 struct hub {
 	struct loop *loop;
 	struct fanout *fanout;
+	struct order *order;     /* new-message in history order (order.c) */
 	struct state *state;
 	struct config cfg;
 	struct conn *conns;      /* every open connection (conn.c's list) */
+	struct backoff backoff;  /* listeners resting after EMFILE (backoff.c) */
 };
 
 #endif

@@ -1,8 +1,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "clock.h"
-#include "fanout.h"
+#include "frames.h"
 #include "hub.h"
 #include "ingest.h"
 #include "log.h"
@@ -18,11 +17,7 @@ static void take(struct hub *h, const char *p, size_t n)
 		log_error(NULL, "relay: dropped a malformed frame of %zu bytes", n);
 		return;
 	}
-	if (f.kind == RELAY_FRAME_CLOSE)
-		fanout_close_user(h->fanout, f.user_id);
-	else if (fanout_event(h->fanout, f.conversation_id, f.to_user_id, f.event,
-	    clock_now_ms()) < 0)
-		log_error(NULL, "relay: out of memory: an event of %s dropped", f.conversation_id);
+	frames_take(h, &f);
 	relay_frame_free(&f);
 }
 

@@ -15,7 +15,7 @@ struct watch {
 };
 
 struct timer {
-	int64_t every_ms, due_ms;
+	int64_t every_ms, due_ms; /* every_ms 0: once */
 	loop_tick_fn *fn;
 	void *ctx;
 };
@@ -90,6 +90,16 @@ int loop_every(struct loop *l, int64_t every_ms, loop_tick_fn *fn, void *ctx)
 	return 0;
 }
 
+int loop_after(struct loop *l, int64_t after_ms, loop_tick_fn *fn, void *ctx)
+{
+	if (l->ntimers == LOOP_TIMERS || after_ms < 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	l->timers[l->ntimers++] = (struct timer){ 0, now_ms() + after_ms, fn, ctx };
+	return 0;
+}
+
 void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx)
 {
 	l->before_sleep = fn;
@@ -116,11 +126,14 @@ static void run_timers(struct loop *l)
 	int64_t now = now_ms();
 
 	for (int i = 0; i < l->ntimers && !l->stop; i++) {
-		struct timer *t = &l->timers[i];
-		if (t->due_ms > now)
+		struct timer t = l->timers[i]; /* fn may add timers */
+		if (t.due_ms > now)
 			continue;
-		t->due_ms = now + t->every_ms;
-		t->fn(l, t->ctx);
+		if (t.every_ms == 0)
+			l->timers[i--] = l->timers[--l->ntimers]; /* once: the last takes its slot */
+		else
+			l->timers[i].due_ms = now + t.every_ms;
+		t.fn(l, t.ctx);
 	}
 }
 

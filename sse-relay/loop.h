@@ -1,7 +1,7 @@
 /*
  * loop: the relay's event loop, after redis's ae: file events in an
  * fd-indexed table (an fd at or past the set size fails with ERANGE),
- * periodic timers, and a hook run before each sleep. epoll underneath; no
+ * periodic and one-shot timers, and a hook run before each sleep. epoll underneath; no
  * knowledge of HTTP or SSE. One loop per process; loop_free releases it.
  */
 #ifndef CHATS3_RELAY_LOOP_H
@@ -11,7 +11,7 @@
 
 #define LOOP_READ 1
 #define LOOP_WRITE 2
-#define LOOP_TIMERS 8 /* periodic timers a loop holds */
+#define LOOP_TIMERS 8 /* timers a loop holds at once */
 
 struct loop;
 
@@ -32,6 +32,10 @@ int loop_mask(const struct loop *l, int fd);
 
 /* Calls fn(ctx) every every_ms milliseconds. 0 or -1 (ENOSPC: the table is full). */
 int loop_every(struct loop *l, int64_t every_ms, loop_tick_fn *fn, void *ctx);
+
+/* Calls fn(ctx) once, after_ms milliseconds from now (its slot in the
+ * table is free again then). 0 or -1 (ENOSPC). */
+int loop_after(struct loop *l, int64_t after_ms, loop_tick_fn *fn, void *ctx);
 
 /* Calls fn(ctx) before each wait. */
 void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx);

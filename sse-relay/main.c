@@ -28,6 +28,8 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "order.h"
+#include "frames.h"
 #include "relay_client.h"
 #include "state.h"
 #include "sweep.h"
@@ -103,6 +105,13 @@ static void prune(struct loop *l, void *ctx)
 	conn_expire_heads(l, ctx);
 }
 
+/* Messages whose program never came back are given up. */
+static void order_tick(struct loop *l, void *ctx)
+{
+	(void)l;
+	order_expire(((struct hub *)ctx)->order, clock_now_ms());
+}
+
 /* <data_dir>/<name> into out, its directory made if missing. 0 or -1. */
 static int socket_path(const struct config *cfg, const char *name, char out[PATH_MAX])
 {
@@ -136,6 +145,11 @@ static int listen_all(struct relay *r)
 	char err[NET_ERR_LEN] = "";
 	int big = EVENTS_RCVBUF;
 
+	/* Signals first: once the sockets accept, a SIGTERM must stop it cleanly. */
+	if ((r->fds[L_SIGNALS] = signals_fd()) < 0) {
+		log_error(NULL, "relay: blocking the signals: %s", strerror(errno));
+		return -1;
+	}
 	if (socket_path(&r->hub.cfg, RELAY_HTTP_SOCKET, r->paths[0]) < 0 ||
 	    socket_path(&r->hub.cfg, RELAY_SOCKET, r->paths[1]) < 0) {
 		log_error(NULL, "relay: %s/run: the socket paths do not fit", r->hub.cfg.data_dir);
@@ -149,8 +163,7 @@ static int listen_all(struct relay *r)
 		return -1;
 	}
 	setsockopt(r->fds[L_EVENTS], SOL_SOCKET, SO_RCVBUF, &big, sizeof big); /* best effort */
-	if ((r->fds[L_SIGNALS] = signals_fd()) < 0 ||
-	    loop_watch(l, r->fds[L_HTTP], LOOP_READ, conn_accept_ready, &r->hub) < 0 ||
+	if (loop_watch(l, r->fds[L_HTTP], LOOP_READ, conn_accept_ready, &r->hub) < 0 ||
 	    loop_watch(l, r->fds[L_EVENTS], LOOP_READ, ingest_ready, &r->hub) < 0 ||
 	    (r->fds[L_TCP] >= 0 &&
 	    loop_watch(l, r->fds[L_TCP], LOOP_READ, conn_accept_ready, &r->hub) < 0) ||
@@ -173,7 +186,9 @@ static int open_parts(struct relay *r)
 	}
 	state_no_wait(h->state);
 	if (fanout_new(&h->fanout, (size_t)h->cfg.relay_queue_bytes, h->cfg.relay_replay_ms) < 0 ||
+	    order_new(&h->order, h->cfg.relay_order_ms, frames_publish, h) < 0 ||
 	    loop_new(&h->loop, (int)raise_nofile()) < 0 ||
+	    loop_every(h->loop, ORDER_TICK_MS, order_tick, h) < 0 ||
 	    loop_every(h->loop, h->cfg.relay_heartbeat_ms, heartbeat, h) < 0 ||
 	    loop_every(h->loop, PRUNE_EVERY_MS, prune, h) < 0 ||
 	    loop_every(h->loop, SWEEP_EVERY_MS, sweep_tick, h) < 0) {
@@ -195,6 +210,7 @@ static void close_all(struct relay *r)
 		if (r->paths[i][0] != '\0')
 			unlink(r->paths[i]);
 	loop_free(r->hub.loop);
+	order_free(r->hub.order);
 	fanout_free(r->hub.fanout);
 	state_close(r->hub.state);
 	config_free(&r->hub.cfg);

@@ -43,6 +43,7 @@ static const char *reason(int status)
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 410: return "Gone";
 	case 414: return "URI Too Long";
 	case 431: return "Request Header Fields Too Large";
 	case 503: return "Service Unavailable";

@@ -20,9 +20,18 @@ Failures on cue, chosen by the key's first segment:
   midget/...    GET sends the headers and half the body, then drops
   taken/...     held by someone else from the start; the first PUT for the
                 key answers 503 (so a create-only put retries into a 412)
+  conversations/hold1st-<rest>/messages/...
+                the first message PUT of such a conversation waits until
+                GET /__release?conversation=hold1st-<rest> (at most 4 s, under
+                the client's 5 s stall limit), so a later send can finish
+                before the first
+  conversations/deny-<rest>/messages/...
+                every message PUT of such a conversation answers 403
+                AccessDenied (a send that fails after taking its time)
 
 Writes its port to DIR/port once it listens; GET /__stats answers JSON
-counters (requests per key and method, connections, signature failures).
+counters (requests per key and method, connections, signature failures);
+GET /__release?conversation=ID lets a held first PUT go on.
 Stops on SIGTERM. Only for tests: one bucket, objects in memory.
 """
 import base64
@@ -47,6 +56,13 @@ objects = {  # key -> (bytes, content type, md5 hex)
     "taken/x": (b"someone else's", "text/plain", hashlib.md5(b"someone else's").hexdigest()),
 }
 stats = {"requests": {}, "connections": 0, "bad_signatures": 0, "bad_hashes": 0}
+held = set()  # hold1st conversations whose first message PUT came
+gates = {}  # hold1st conversation -> the event that lets its first message PUT go on
+
+
+def gate(conversation):
+    with lock:
+        return gates.setdefault(conversation, threading.Event())
 
 
 def count(method, key):
@@ -183,7 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         if first == "taken" and self.command == "PUT" and n == 1:
             self.fail(503, "ServiceUnavailable", "Please try again.")
             return True
-        if first == "forbidden":
+        if first == "forbidden" or (self.command == "PUT" and
+                                    key.startswith("conversations/deny-") and "/messages/" in key):
             self.fail(403, "AccessDenied", "Access Denied", self.command == "HEAD")
             return True
         if first == "timeout400" and n == 1:
@@ -200,6 +217,18 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def hold_first(self, key):
+        """A hold1st conversation's first message PUT waits at its gate."""
+        parts = key.split("/")
+        if self.command != "PUT" or len(parts) < 4 or parts[0] != "conversations" \
+                or not parts[1].startswith("hold1st-") or parts[2] != "messages":
+            return
+        with lock:
+            first = parts[1] not in held
+            held.add(parts[1])
+        if first:
+            gate(parts[1]).wait(4)
+
     def store(self, key, body):
         ct = self.headers.get("Content-Type", "application/octet-stream")
         with lock:
@@ -210,6 +239,9 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path == "/__stats":
             return self.answer(200, json.dumps(stats).encode(),
                                {"Content-Type": "application/json"})
+        if raw_path == "/__release":
+            gate(dict(urllib.parse.parse_qsl(query)).get("conversation", "")).set()
+            return self.answer(204)
         err = self.check(raw_path, query, headers, body)
         if err:
             return self.fail(*err, head=self.command == "HEAD")
@@ -222,6 +254,7 @@ class Handler(BaseHTTPRequestHandler):
         key = path[len(BUCKET) + 2:]
         if self.cue(key, count(self.command, key), body):
             return None
+        self.hold_first(key)
         return getattr(self, "op_" + self.command)(key, headers, body)
 
     def op_list(self, query):

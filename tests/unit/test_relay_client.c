@@ -1,6 +1,7 @@
 /*
  * test_relay_client: publishing to a real bound datagram socket (delivered,
- * the frame as documented), and to none (absent, at once), to a stale one,
+ * the frame as documented; the reserve, release and conversation close
+ * frames), and to none (absent, at once), to a stale one,
  * to a full one (busy, never blocking), and a frame over the cap.
  */
 #include <stdio.h>
@@ -99,6 +100,50 @@ static void test_delivered(struct fixture *f)
 	unlink(f->sock);
 }
 
+/* The frame fd received next, parsed (the caller frees it). */
+static void next_frame(int fd, struct relay_frame *out)
+{
+	static char got[RELAY_FRAME_MAX + 1];
+	ssize_t n = recv(fd, got, sizeof got, MSG_DONTWAIT);
+
+	if (n < 0 || relay_frame_parse(got, (size_t)n, out) < 0)
+		memset(out, 0, sizeof *out);
+}
+
+/* A send's reserve, its event with the same seq, a release, and the close
+ * of a conversation, each as one frame; bad seqs are refused unsent. */
+static void test_order_frames(struct fixture *f)
+{
+	int fd = bind_receiver(f);
+	struct relay_frame got;
+
+	CHECK(relay_reserve(f->r, "conv-1", 1764000000123) == RELAY_SENT);
+	CHECK(relay_publish_at(f->r, "conv-1", 1764000000123, f->event) == RELAY_SENT);
+	CHECK(relay_release(f->r, "conv-1", 1764000000124) == RELAY_SENT);
+	CHECK(relay_close_conversation(f->r, "conv-1") == RELAY_SENT);
+	CHECK(relay_reserve(f->r, "conv-1", 0) == RELAY_ERROR);
+	CHECK(relay_release(f->r, "conv-1", RELAY_SEQ_MAX + 1) == RELAY_ERROR);
+	CHECK(relay_publish_at(f->r, "conv-1", -1, f->event) == RELAY_ERROR);
+	CHECK(relay_close_conversation(f->r, "../x") == RELAY_ERROR);
+	next_frame(fd, &got);
+	CHECK(got.kind == RELAY_FRAME_RESERVE && got.seq == 1764000000123);
+	relay_frame_free(&got);
+	next_frame(fd, &got);
+	CHECK(got.kind == RELAY_FRAME_EVENT && got.seq == 1764000000123 && got.event != NULL);
+	relay_frame_free(&got);
+	next_frame(fd, &got);
+	CHECK(got.kind == RELAY_FRAME_RELEASE && got.seq == 1764000000124);
+	relay_frame_free(&got);
+	next_frame(fd, &got);
+	CHECK(got.kind == RELAY_FRAME_CLOSE && got.conversation_id != NULL &&
+	    strcmp(got.conversation_id, "conv-1") == 0);
+	relay_frame_free(&got);
+	next_frame(fd, &got);
+	CHECK(got.root == NULL); /* nothing else was sent */
+	close(fd);
+	unlink(f->sock);
+}
+
 static void test_busy_and_big(struct fixture *f)
 {
 	int fd = bind_receiver(f), i, busy = 0;
@@ -134,6 +179,7 @@ int main(void)
 	f.event = make_event(100);
 	test_absent(&f);
 	test_delivered(&f);
+	test_order_frames(&f);
 	test_busy_and_big(&f);
 	CHECK(relay_open(&(struct relay *){ NULL }, NULL) == ERR_CONFIG);
 	relay_close(f.r);

@@ -1,6 +1,7 @@
 /*
  * test_relay_frame: the frames between the programs and the relay: what
- * parses (events for everyone or for one user, close frames) and what is
+ * parses (events for everyone or for one user, with a seq or without;
+ * close frames of a user or a conversation; reserve and release) and what is
  * refused, and that the encoders' output parses back to the same frame.
  */
 #include <stdlib.h>
@@ -25,6 +26,30 @@ static const struct {
 	{ __LINE__, 0, "an event for one user",
 	  "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{\"type\":\"offer\",\"toUserId\":\"" U1 "\"}}" },
 	{ __LINE__, 0, "a close frame", "{\"v\":1,\"close\":{\"userId\":\"" U1 "\"}}" },
+	{ __LINE__, 0, "a close frame for a conversation",
+	  "{\"v\":1,\"close\":{\"conversationId\":\"c-1\"}}" },
+	{ __LINE__, ERR_INVAL, "a close frame for both a user and a conversation",
+	  "{\"v\":1,\"close\":{\"conversationId\":\"c-1\",\"userId\":\"" U1 "\"}}" },
+	{ __LINE__, ERR_INVAL, "a close frame for a bad conversation id",
+	  "{\"v\":1,\"close\":{\"conversationId\":\"../x\"}}" },
+	{ __LINE__, 0, "an event with its seq",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"seq\":1764590000000,\"event\":{\"type\":\"new-message\"}}" },
+	{ __LINE__, ERR_INVAL, "an event with a seq of 0",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"seq\":0,\"event\":{\"type\":\"new-message\"}}" },
+	{ __LINE__, ERR_INVAL, "an event with a fractional seq",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"seq\":1.5,\"event\":{\"type\":\"new-message\"}}" },
+	{ __LINE__, ERR_INVAL, "an event with a seq as a string",
+	  "{\"v\":1,\"conversationId\":\"c-1\",\"seq\":\"7\",\"event\":{\"type\":\"new-message\"}}" },
+	{ __LINE__, 0, "a reserve frame", "{\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, 0, "a release frame", "{\"v\":1,\"release\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, 0, "the largest seq",
+	  "{\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":999999999999999}}" },
+	{ __LINE__, ERR_INVAL, "a seq past RELAY_SEQ_MAX",
+	  "{\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":1000000000000000}}" },
+	{ __LINE__, ERR_INVAL, "a negative seq", "{\"v\":1,\"release\":{\"conversationId\":\"c-1\",\"seq\":-7}}" },
+	{ __LINE__, ERR_INVAL, "a reserve without a seq", "{\"v\":1,\"reserve\":{\"conversationId\":\"c-1\"}}" },
+	{ __LINE__, ERR_INVAL, "a reserve without a conversation", "{\"v\":1,\"reserve\":{\"seq\":7}}" },
+	{ __LINE__, ERR_INVAL, "a release that is no object", "{\"v\":1,\"release\":7}" },
 	{ __LINE__, ERR_INVAL, "another version",
 	  "{\"v\":2,\"conversationId\":\"c-1\",\"event\":{\"type\":\"typing\"}}" },
 	{ __LINE__, ERR_INVAL, "no version", "{\"conversationId\":\"c-1\",\"event\":{\"type\":\"x\"}}" },
@@ -60,7 +85,7 @@ static void test_round_trip(void)
 
 	cJSON_AddStringToObject(ev, "type", "answer");
 	cJSON_AddStringToObject(ev, "toUserId", U1);
-	text = relay_frame_event("room-7", ev);
+	text = relay_frame_event("room-7", 0, ev);
 	CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
 	CHECK(f.kind == RELAY_FRAME_EVENT && strcmp(f.conversation_id, "room-7") == 0);
 	CHECK(f.to_user_id != NULL && strcmp(f.to_user_id, U1) == 0);
@@ -71,6 +96,25 @@ static void test_round_trip(void)
 	CHECK(f.kind == RELAY_FRAME_CLOSE && strcmp(f.user_id, U1) == 0);
 	relay_frame_free(&f);
 	free(text);
+	text = relay_frame_close_conversation("room-7");
+	CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
+	CHECK(f.kind == RELAY_FRAME_CLOSE && f.user_id == NULL &&
+	    strcmp(f.conversation_id, "room-7") == 0);
+	relay_frame_free(&f);
+	free(text);
+	text = relay_frame_event("room-7", 1764590000123, ev);
+	CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
+	CHECK(f.kind == RELAY_FRAME_EVENT && f.seq == 1764590000123);
+	relay_frame_free(&f);
+	free(text);
+	for (int k = RELAY_FRAME_RESERVE; k <= RELAY_FRAME_RELEASE; k++) {
+		text = relay_frame_seq((enum relay_frame_kind)k, "room-7", RELAY_SEQ_MAX);
+		CHECK(text != NULL && relay_frame_parse(text, strlen(text), &f) == 0);
+		CHECK((int)f.kind == k && f.seq == RELAY_SEQ_MAX &&
+		    strcmp(f.conversation_id, "room-7") == 0);
+		relay_frame_free(&f);
+		free(text);
+	}
 	cJSON_Delete(ev);
 }
 

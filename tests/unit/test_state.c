@@ -309,6 +309,39 @@ static void test_clock(struct state *st)
 	CHECK(state_next_message_ms(st, "u", now, &ms) == 0 && ms == now);
 }
 
+struct holder {
+	struct state *other; /* another process's view, not waiting */
+	int64_t ms;
+	int other_rc;
+};
+
+static void held(void *ctx, const char *conversation_id, int64_t ms)
+{
+	struct holder *h = ctx;
+	int64_t later;
+
+	h->ms = ms;
+	h->other_rc = state_next_message_ms(h->other, conversation_id, now, &later);
+}
+
+/* held sees the millisecond the call gives, while no other connection
+ * can take the next one. */
+static void test_clock_held(struct state *st)
+{
+	struct holder h = { NULL, 0, 0 };
+	int64_t ms = 0;
+
+	if (test_state_open(&h.other, dir) < 0) {
+		CHECK(!"a second state opens");
+		return;
+	}
+	state_no_wait(h.other);
+	CHECK(state_hold_message_ms(st, "h", now, held, &h, &ms) == 0 && ms == now && h.ms == ms);
+	CHECK(h.other_rc == ERR_DB);
+	CHECK(state_next_message_ms(h.other, "h", now, &ms) == 0 && ms == now + 1);
+	state_close(h.other);
+}
+
 /* ---- arguments every backend is spared ---- */
 
 static void test_arguments(struct state *st)
@@ -451,6 +484,7 @@ int main(void)
 		test_conversations(st);
 		test_index(st);
 		test_clock(st);
+		test_clock_held(st);
 		test_arguments(st);
 	}
 	state_close(st);
