@@ -46,7 +46,7 @@ static int join(struct request *r)
 {
 	const struct join_form *f = r->form_values;
 	const struct session_join in = {
-		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user"
+		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user", NULL, NULL
 	};
 	char token[SESSION_TOKEN_LEN + 1];
 	struct conversation c;

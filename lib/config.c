@@ -11,6 +11,10 @@
 #include "errors.h"
 #include "numparse.h"
 
+/* CHATS3_TEMPLATES_DEFAULT is where make install puts templates/
+ * (Makefile.am); ./chats3 serve and the tests set CHATS3_TEMPLATES_DIR
+ * to the source tree's. */
+
 enum kind { K_STR, K_LONG, K_STORAGE, K_STATE };
 
 struct key {
@@ -42,6 +46,7 @@ static const struct key keys[] = {
 	{ "AWS_SESSION_TOKEN", K_STR, OFF(session_token), 0, 0, NULL, 1 },
 	{ "CHATS3_ADMIN_TOKEN", K_STR, OFF(admin_token), 0, 0, NULL, 1 },
 	{ "CHATS3_INTEGRATORS_FILE", K_STR, OFF(integrators_file), 0, 0, NULL, 0 },
+	{ "CHATS3_TEMPLATES_DIR", K_STR, OFF(templates_dir), 0, 0, CHATS3_TEMPLATES_DEFAULT, 0 },
 	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
 	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
 	{ "CHATS3_MAX_REQUESTS", K_LONG, OFF(max_requests), 0, LONG_MAX, "0", 0 },
