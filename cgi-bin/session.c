@@ -79,11 +79,13 @@ static int session(struct request *r)
 static int leave(struct request *r)
 {
 	const char *t = auth_token(r);
+	/* cleared as it was set: an embed session's cookie may be partitioned */
+	enum http_cookie_kind kind = r->session->origin[0] ? HTTP_COOKIE_EMBED : HTTP_COOKIE_DIRECT;
 	cJSON *data;
 	int rc;
 
 	if ((rc = session_leave(r->app, t, strlen(t), r->id)) < 0 ||
-	    (rc = auth_set_cookie(r, NULL, 0)) < 0)
+	    (rc = auth_set_cookie_for(r, NULL, 0, kind)) < 0)
 		return rc;
 	data = cJSON_CreateObject();
 	if (data == NULL || cJSON_AddBoolToObject(data, "left", 1) == NULL) {

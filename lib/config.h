@@ -51,6 +51,11 @@ int config_load(struct config *c, char err[CONFIG_ERR_LEN]);
 int config_load_from(struct config *c, const char *(*get)(const char *),
     char err[CONFIG_ERR_LEN]);
 
+/* Writes the sentence of fmt into err and returns ERR_CONFIG: how a
+ * check of a setting (here, or of a file a setting names) fails. */
+int config_error(char err[CONFIG_ERR_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Frees the strings c owns (secrets are wiped first). */
 void config_free(struct config *c);
 

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +10,6 @@
 #include "http_origin.h"
 #include "integrators.h"
 #include "json.h"
-
-static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return ERR_CONFIG;
-}
 
 static int id_valid(const char *s)
 {
@@ -48,13 +34,13 @@ static int read_origins(const cJSON *list, struct integrator *it, size_t i,
 	int n = cJSON_GetArraySize(list);
 
 	if (!cJSON_IsArray(list) || n == 0)
-		return fail(err, "entry %zu (%s): allowedOrigins must be a non-empty array of origins",
+		return config_error(err, "entry %zu (%s): allowedOrigins must be a non-empty array of origins",
 		    i, it->id);
 	if ((it->origins = calloc((size_t)n, sizeof *it->origins)) == NULL)
 		return ERR_NOMEM;
 	cJSON_ArrayForEach(o, list) {
 		if (!cJSON_IsString(o) || !http_origin_valid(o->valuestring, strlen(o->valuestring)))
-			return fail(err, "entry %zu (%s): allowedOrigins[%zu] is not an origin "
+			return config_error(err, "entry %zu (%s): allowedOrigins[%zu] is not an origin "
 			    "such as https://www.example.com or http://localhost:3000 "
 			    "(lowercase, no path, no trailing slash)", i, it->id, it->n_origins);
 		if ((it->origins[it->n_origins++] = strdup(o->valuestring)) == NULL)
@@ -70,17 +56,17 @@ static int read_entry(const cJSON *e, struct integrators *out, size_t i,
 	const char *id = member(e, "id"), *secret = member(e, "secret");
 
 	if (!cJSON_IsObject(e))
-		return fail(err, "entry %zu: expected an object {\"id\",\"secret\",\"allowedOrigins\"}", i);
+		return config_error(err, "entry %zu: expected an object {\"id\",\"secret\",\"allowedOrigins\"}", i);
 	if (id == NULL || !id_valid(id))
-		return fail(err, "entry %zu: id must be 1-%d of A-Z a-z 0-9 . _ -", i, INTEGRATOR_ID_MAX);
+		return config_error(err, "entry %zu: id must be 1-%d of A-Z a-z 0-9 . _ -", i, INTEGRATOR_ID_MAX);
 	if (integrators_find(out, id) != NULL)
-		return fail(err, "entry %zu: id %s appears twice", i, id);
+		return config_error(err, "entry %zu: id %s appears twice", i, id);
 	if ((it->id = strdup(id)) == NULL)
 		return ERR_NOMEM;
 	out->n++;
 	if (secret == NULL || strlen(secret) < INTEGRATOR_SECRET_MIN ||
 	    strlen(secret) > INTEGRATOR_SECRET_MAX)
-		return fail(err, "entry %zu (%s): secret must be a string of %d to %d bytes", i, id,
+		return config_error(err, "entry %zu (%s): secret must be a string of %d to %d bytes", i, id,
 		    INTEGRATOR_SECRET_MIN, INTEGRATOR_SECRET_MAX);
 	it->secret_len = strlen(secret);
 	if ((it->secret = strdup(secret)) == NULL)
@@ -98,7 +84,7 @@ int integrators_parse(const char *text, size_t n, struct integrators *out,
 	memset(out, 0, sizeof *out);
 	if (json_parse(text, n, &doc) < 0 || !cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
-		return fail(err, "expected a JSON array of {\"id\",\"secret\",\"allowedOrigins\"}");
+		return config_error(err, "expected a JSON array of {\"id\",\"secret\",\"allowedOrigins\"}");
 	}
 	rc = (out->items = calloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *out->items)) ?
 	    0 : ERR_NOMEM;
@@ -120,7 +106,7 @@ static int slurp(const char *path, char **text, size_t *n, char err[CONFIG_ERR_L
 
 	*text = NULL;
 	if (f == NULL)
-		return fail(err, "cannot open %.128s: %s", path, strerror(errno));
+		return config_error(err, "cannot open %.128s: %s", path, strerror(errno));
 	if ((buf = malloc(INTEGRATORS_FILE_MAX + 1)) == NULL) {
 		fclose(f);
 		return ERR_NOMEM;
@@ -129,7 +115,7 @@ static int slurp(const char *path, char **text, size_t *n, char err[CONFIG_ERR_L
 	if (ferror(f) || *n > INTEGRATORS_FILE_MAX) {
 		fclose(f);
 		free(buf);
-		return fail(err, "%.128s: unreadable or larger than %d bytes", path,
+		return config_error(err, "%.128s: unreadable or larger than %d bytes", path,
 		    INTEGRATORS_FILE_MAX);
 	}
 	fclose(f);

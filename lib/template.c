@@ -344,22 +344,79 @@ static int slurp(const char *path, char **text, size_t *n)
 	return rc;
 }
 
+/* The bytes of dir/name into *text (caller frees). */
+static int read_named(const char *dir, const char *name, char **text, size_t *n)
+{
+	char path[4096];
+
+	if (!name_ok(name) || snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		return ERR_ARG;
+	return slurp(path, text, n);
+}
+
+/* The part named at p ("{{>", up to end) appended to out; its length
+ * into *len. A part includes no other. */
+static int include(const char *dir, const char *p, const char *end, struct buf *out,
+    size_t *len)
+{
+	char name[TEMPLATE_NAME_MAX + 8], *text = NULL;
+	size_t i = 3, k, n = 0;
+	int rc;
+
+	while (p + i < end && p[i] == ' ')
+		i++;
+	for (k = 0; p + i < end && k < TEMPLATE_NAME_MAX && (isalnum((unsigned char)p[i]) ||
+	    p[i] == '_' || p[i] == '-'); k++)
+		name[k] = p[i++];
+	while (p + i < end && p[i] == ' ')
+		i++;
+	if (k == 0 || p + i + 1 >= end || p[i] != '}' || p[i + 1] != '}')
+		return ERR_INVAL;
+	memcpy(name + k, ".html", 6);
+	*len = i + 2;
+	if ((rc = read_named(dir, name, &text, &n)) < 0)
+		return rc == ERR_NOTFOUND || rc == ERR_ARG ? ERR_INVAL : rc;
+	rc = memmem(text, n, "{{>", 3) != NULL ? ERR_INVAL : buf_append(out, text, n);
+	free(text);
+	return rc;
+}
+
+/* text[0..n) with every "{{> part}}" replaced by dir/part.html into out. */
+static int expand(const char *dir, const char *text, size_t n, struct buf *out)
+{
+	const char *p = text, *end = text + n, *at;
+	size_t len;
+	int rc;
+
+	while ((at = memmem(p, (size_t)(end - p), "{{>", 3)) != NULL) {
+		if ((rc = buf_append(out, p, (size_t)(at - p))) < 0 ||
+		    (rc = include(dir, at, end, out, &len)) < 0)
+			return rc;
+		p = at + len;
+	}
+	return buf_append(out, p, (size_t)(end - p));
+}
+
 int template_load(const char *dir, const char *name, struct template **out,
     char err[TEMPLATE_ERR_LEN])
 {
-	char path[4096], why[TEMPLATE_ERR_LEN];
+	char why[TEMPLATE_ERR_LEN] = "an include names no part of the directory";
 	char *text = NULL;
+	struct buf all;
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
 	err[0] = '\0';
-	if (!name_ok(name) || snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-		return ERR_ARG;
-	if ((rc = slurp(path, &text, &n)) < 0)
+	if ((rc = read_named(dir, name, &text, &n)) < 0)
 		return rc;
-	if ((rc = template_parse(text, n, out, why)) == ERR_INVAL)
+	buf_init(&all, TEMPLATE_MAX);
+	if ((rc = expand(dir, text, n, &all)) == 0)
+		rc = template_parse(all.data ? all.data : "", all.len, out, why);
+	if (rc == ERR_INVAL || rc == ERR_TOOBIG)
 		snprintf(err, TEMPLATE_ERR_LEN, "%.32s: %.90s", name, why);
+	rc = rc == ERR_TOOBIG ? ERR_INVAL : rc;
+	buf_free(&all);
 	free(text);
 	return rc;
 }

@@ -47,8 +47,11 @@ int template_parse(const char *text, size_t n, struct template **out,
     char err[TEMPLATE_ERR_LEN]);
 
 /* Reads and parses dir/name (name: letters, digits, '-', '_' and one
- * ".html"). ERR_NOTFOUND when there is no such file, ERR_IO, or as
- * template_parse (err then names the file). */
+ * ".html"). Each "{{> part}}" in it is first replaced by the bytes of
+ * dir/part.html (which includes no other part): the pages' shared head.
+ * ERR_NOTFOUND when there is no such file, ERR_IO, or as template_parse
+ * (err then names the file; ERR_INVAL too for an include of no part, and
+ * lines count in the text with its parts in). */
 int template_load(const char *dir, const char *name, struct template **out,
     char err[TEMPLATE_ERR_LEN]);
 

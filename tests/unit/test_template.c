@@ -2,7 +2,7 @@
  * test_template: each placeholder escaped for where it stands (text,
  * attribute, URL start and rest, script string), templates with a
  * placeholder where none may be refused with their line, missing vars,
- * the output cap, and loading from a directory.
+ * the output cap, and loading from a directory with its parts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,22 +111,45 @@ static void test_errors(void)
 	template_free(NULL);
 }
 
-static void test_load(void)
+static int write_file(const char *dir, const char *name, const char *text)
 {
-	char dir[TMPDIR_MAX], path[TMPDIR_MAX + 32], err[TEMPLATE_ERR_LEN];
-	struct template *t;
+	char path[TMPDIR_MAX + 32];
 	FILE *f;
 
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void test_load(void)
+{
+	char dir[TMPDIR_MAX], err[TEMPLATE_ERR_LEN];
+	struct template *t;
+	struct buf out;
+
 	CHECK(tmpdir_make(dir, "test_template") == 0);
-	snprintf(path, sizeof path, "%s/page.html", dir);
-	CHECK((f = fopen(path, "w")) != NULL && fputs("<p>{{name}}</p>", f) >= 0 && fclose(f) == 0);
-	snprintf(path, sizeof path, "%s/broken.html", dir);
-	CHECK((f = fopen(path, "w")) != NULL && fputs("<b {{name}}>", f) >= 0 && fclose(f) == 0);
+	CHECK(write_file(dir, "page.html", "<p>{{name}}</p>") == 0);
+	CHECK(write_file(dir, "broken.html", "<b {{name}}>") == 0);
 	CHECK(template_load(dir, "page.html", &t, err) == 0 && t != NULL);
 	template_free(t);
 	CHECK(template_load(dir, "absent.html", &t, err) == ERR_NOTFOUND && t == NULL);
 	CHECK(template_load(dir, "broken.html", &t, err) == ERR_INVAL);
 	CHECK_STR(__LINE__, err, "broken.html: line 1: a placeholder where none may be");
+	CHECK(write_file(dir, "_part.html", "<p>{{name}}</p>") == 0);
+	CHECK(write_file(dir, "inc.html", "{{> _part}}<b>{{ name }}</b>{{>_part }}") == 0);
+	CHECK(write_file(dir, "nested.html", "{{> inc}}") == 0);
+	CHECK(write_file(dir, "nopart.html", "{{> absent}}") == 0);
+	CHECK(template_load(dir, "inc.html", &t, err) == 0);
+	buf_init(&out, 0);
+	CHECK(template_render(t, vars, NVARS, &out) == 0);
+	CHECK_STR(__LINE__, out.data, "<p>Zoë</p><b>Zoë</b><p>Zoë</p>");
+	buf_free(&out);
+	template_free(t);
+	CHECK(template_load(dir, "nested.html", &t, err) == ERR_INVAL && t == NULL);
+	CHECK(template_load(dir, "nopart.html", &t, err) == ERR_INVAL);
+	CHECK_STR(__LINE__, err, "nopart.html: an include names no part of the directory");
 	CHECK(template_load(dir, "../page.html", &t, err) == ERR_ARG);
 	CHECK(template_load(dir, "page.txt", &t, err) == ERR_ARG);
 	tmpdir_remove(dir);
