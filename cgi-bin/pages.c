@@ -6,7 +6,10 @@
  *   GET /room/<conversationId>     the room's page shell (issue 17 fills
  *                                  it in), frameable only by the origin of
  *                                  a ticket's session; without a session
- *                                  of that conversation: 302 to /join
+ *                                  of that conversation: 302 to /join,
+ *                                  but a frame without any (its cookie
+ *                                  blocked) gets the shell, whose script
+ *                                  has the session from the fragment
  */
 #include <stddef.h>
 #include <string.h>
@@ -25,7 +28,6 @@
 #include "server.h"
 #include "session_embed.h"
 #include "storage_keys.h"
-#include "template.h"
 #include "ticket.h"
 
 /* 302 to path + escaped id + tail (id and tail may be NULL). */
@@ -70,25 +72,28 @@ static int embed(struct request *r)
 	return rc;
 }
 
+/* 1 when r loads a frame's document (Sec-Fetch-Dest). */
+static int in_frame(const struct request *r)
+{
+	const char *dest = request_header(r, "sec-fetch-dest");
+
+	return dest != NULL && (strcmp(dest, "iframe") == 0 || strcmp(dest, "frame") == 0);
+}
+
 static int room(struct request *r)
 {
-	const char *id = r->captures[0], *origin;
-	struct page_policy policy = { 0 };
+	const char *id = r->captures[0];
 	int rc = auth_session(r);
 
 	if (rc < 0)
 		return rc;
 	if (!keys_valid_conversation_id(id))
 		return redirect(r, "/join", NULL, NULL);
-	if (rc == 401 || strcmp(r->session->conversation_id, id) != 0)
-		return redirect(r, "/join?conversationId=", id, NULL);
-	origin = r->session->origin;
-	policy.frame_ancestors = &origin;
-	policy.n_frame_ancestors = origin[0] ? 1 : 0;
-	const struct template_var vars[] = {
-		{ "conversationId", id }, { "displayName", r->session->display_name },
-	};
-	return page_send(r, 200, "room.html", vars, sizeof vars / sizeof vars[0], &policy);
+	if (rc == 0 && strcmp(r->session->conversation_id, id) == 0)
+		return page_room(r, id, r->session);
+	if (rc == 401 && in_frame(r))
+		return page_room(r, id, NULL);
+	return redirect(r, "/join?conversationId=", id, NULL);
 }
 
 static const struct route routes[] = {

@@ -149,12 +149,35 @@ const struct integrator *integrators_find(const struct integrators *list, const 
 	return NULL;
 }
 
-int integrators_allows(const struct integrator *it, const char *origin)
+/* 1 when o is among list[0..n). */
+static int listed(const char *const *list, size_t n, const char *o)
 {
-	for (size_t i = 0; i < it->n_origins; i++)
-		if (strcmp(it->origins[i], origin) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], o) == 0)
 			return 1;
 	return 0;
+}
+
+int integrators_allows(const struct integrator *it, const char *origin)
+{
+	return listed((const char *const *)it->origins, it->n_origins, origin);
+}
+
+int integrators_origins(const struct integrators *list, const char **out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < list->n; i++)
+		for (size_t j = 0; j < list->items[i].n_origins; j++) {
+			const char *o = list->items[i].origins[j];
+
+			if (listed(out, n, o))
+				continue;
+			if (n == cap)
+				return ERR_TOOBIG;
+			out[n++] = o;
+		}
+	return (int)n;
 }
 
 void integrators_free(struct integrators *list)

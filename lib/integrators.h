@@ -54,6 +54,10 @@ const struct integrator *integrators_find(const struct integrators *list, const 
 /* 1 when origin is one of it's allowedOrigins (byte for byte), else 0. */
 int integrators_allows(const struct integrator *it, const char *origin);
 
+/* Every allowed origin of list, each once, into out[0..cap): their number
+ * (pointers into list), or ERR_TOOBIG when there are more than cap. */
+int integrators_origins(const struct integrators *list, const char **out, size_t cap);
+
 /* Wipes the secrets and frees what list holds; list is left empty. */
 void integrators_free(struct integrators *list);
 

@@ -8,6 +8,7 @@
 #include "page.h"
 #include "request.h"
 #include "response.h"
+#include "session_store.h"
 #include "template.h"
 #include "ticket.h"
 
@@ -39,6 +40,27 @@ int page_send(struct request *r, int status, const char *name,
 	template_free(t);
 	buf_free(&html);
 	return rc;
+}
+
+int page_room(struct request *r, const char *conversation_id, const struct session *s)
+{
+	const char *origins[PAGE_MAX_ANCESTORS];
+	struct page_policy policy = { 0 };
+	int n;
+
+	if (s != NULL && s->origin[0] != '\0')
+		origins[0] = s->origin;
+	n = s != NULL ? s->origin[0] != '\0' :
+	    integrators_origins(&r->app->integrators, origins, PAGE_MAX_ANCESTORS);
+	if (n < 0)
+		return broken(r, "room.html", ERR_CONFIG, "more integrator origins than fit");
+	policy.frame_ancestors = origins;
+	policy.n_frame_ancestors = (size_t)n;
+	const struct template_var vars[] = {
+		{ "conversationId", conversation_id },
+		{ "displayName", s != NULL ? s->display_name : "" },
+	};
+	return page_send(r, 200, "room.html", vars, sizeof vars / sizeof vars[0], &policy);
 }
 
 /* What a failed join means for the developer: title and advice. */

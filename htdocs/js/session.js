@@ -5,7 +5,10 @@
  * keeps it in sessionStorage (this frame's, so a reload keeps it), removes
  * it from the address bar and history (history.replaceState), and gives it
  * to the page's requests as the x-session-id header and as sessionId= on
- * the EventSource URL, which cannot carry a header.
+ * the EventSource URL, which cannot carry a header. A frame whose browser
+ * denies it storage too (third-party storage blocked) keeps the fragment:
+ * it is then the one place the id survives a reload, and a frame shows no
+ * address bar.
  *
  *   Chats3Session.id()                 the session id, or null
  *   Chats3Session.fetch(url, options)  fetch with x-session-id
@@ -18,12 +21,14 @@
 	var FRAGMENT = /(^#|&)session=([0-9a-f]{64})(?=&|$)/;
 	var kept = null;
 
+	/* true when sessionStorage took id */
 	function store(id) {
 		kept = id;
 		try {
 			window.sessionStorage.setItem(KEY, id);
+			return true;
 		} catch (e) {
-			/* storage refused (a sandboxed frame): the id lives in this page only */
+			return false;
 		}
 	}
 
@@ -33,7 +38,9 @@
 		if (!m) {
 			return;
 		}
-		store(m[2]);
+		if (!store(m[2])) {
+			return;
+		}
 		rest = window.location.hash.replace(FRAGMENT, "$1").replace(/^#&/, "#").replace(/&$/, "");
 		window.history.replaceState(window.history.state, "",
 			window.location.pathname + window.location.search + (rest === "#" ? "" : rest));

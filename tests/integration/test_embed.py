@@ -9,6 +9,8 @@ sites are refused (CSRF), the SameSite=None embed cookie included."""
 import datetime
 import json
 import re
+import subprocess
+import tempfile
 import threading
 import unittest
 from urllib.parse import quote
@@ -255,6 +257,31 @@ class EmbedTest(unittest.TestCase):
                                  "/join?conversationId=" + path.rsplit("/", 1)[1])
         r = self.srv.request("GET", "/room/" + quote("a b", safe=""))
         self.assertEqual((r.status, r.getheader("Location")), (302, "/join"))
+
+    def test_a_frame_without_its_cookie_gets_the_shell_for_the_integrators(self):
+        # third-party cookies blocked: the frame's navigation to the room
+        # carries no session; the shell's script has it from the fragment
+        _, conv, sid = self.enter(ticket_doc(self.conv()))
+        r = self.srv.request("GET", "/room/" + conv, headers={"Sec-Fetch-Dest": "iframe"})
+        self.assertEqual(r.status, 200, r.body)
+        csp = headers_named(r, "Content-Security-Policy")
+        self.assertEqual(len(csp), 1, r.getheaders())
+        self.assertIn("frame-ancestors %s https://www.acme.example https://other.example"
+                      % ORIGIN, csp[0])
+        self.assertIn('<script src="/js/session.js"></script>', r.body.decode())
+        r = self.srv.request("GET", "/room/" + conv, headers={"Sec-Fetch-Dest": "document"})
+        self.assertEqual(r.status, 302, r.body)
+
+    def test_session_script_is_served_and_parses(self):
+        r = self.srv.request("GET", "/js/session.js")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.getheader("Content-Type").startswith("text/javascript"))
+        self.assertIn(b"x-session-id", r.body)
+        with tempfile.NamedTemporaryFile(suffix=".js") as f:
+            f.write(r.body)
+            f.flush()
+            out = subprocess.run(["node", "--check", f.name], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
 
     # -- CSRF ----------------------------------------------------------------------
     def test_cross_site_writes_are_403_with_the_embed_cookie(self):

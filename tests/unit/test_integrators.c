@@ -71,10 +71,11 @@ static void test_parse(void)
 static void test_lookup(void)
 {
 	static const char two[] = "[" ENTRY("acme", "[\"https://acme.example\",\"http://localhost:3000\"]")
-	    "," ENTRY("beta", "[\"https://beta.example\"]") "]";
+	    "," ENTRY("beta", "[\"https://beta.example\",\"http://localhost:3000\"]") "]";
 	char err[CONFIG_ERR_LEN];
 	struct integrators list;
 	const struct integrator *it;
+	const char *all[3];
 
 	CHECK(integrators_parse(two, strlen(two), &list, err) == 0 && list.n == 2);
 	CHECK((it = integrators_find(&list, "beta")) != NULL && strcmp(it->secret, SECRET) == 0 &&
@@ -84,8 +85,14 @@ static void test_lookup(void)
 	CHECK(integrators_allows(it, "http://localhost:3000") == 1);
 	CHECK(integrators_allows(it, "https://beta.example") == 0);
 	CHECK(integrators_allows(it, "https://acme.example/") == 0);
+	CHECK(integrators_origins(&list, all, 3) == 3); /* each once */
+	CHECK_STR(__LINE__, all[0], "https://acme.example");
+	CHECK_STR(__LINE__, all[1], "http://localhost:3000");
+	CHECK_STR(__LINE__, all[2], "https://beta.example");
+	CHECK(integrators_origins(&list, all, 2) == ERR_TOOBIG);
 	integrators_free(&list);
 	integrators_free(&list);
+	CHECK(integrators_origins(&list, all, 3) == 0);
 }
 
 static void test_load(void)
