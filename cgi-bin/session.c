@@ -46,7 +46,7 @@ static int join(struct request *r)
 {
 	const struct join_form *f = r->form_values;
 	const struct session_join in = {
-		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user"
+		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user", NULL, NULL
 	};
 	char token[SESSION_TOKEN_LEN + 1];
 	struct conversation c;
@@ -79,11 +79,13 @@ static int session(struct request *r)
 static int leave(struct request *r)
 {
 	const char *t = auth_token(r);
+	/* cleared as it was set: an embed session's cookie may be partitioned */
+	enum http_cookie_kind kind = r->session->origin[0] ? HTTP_COOKIE_EMBED : HTTP_COOKIE_DIRECT;
 	cJSON *data;
 	int rc;
 
 	if ((rc = session_leave(r->app, t, strlen(t), r->id)) < 0 ||
-	    (rc = auth_set_cookie(r, NULL, 0)) < 0)
+	    (rc = auth_set_cookie_for(r, NULL, 0, kind)) < 0)
 		return rc;
 	data = cJSON_CreateObject();
 	if (data == NULL || cJSON_AddBoolToObject(data, "left", 1) == NULL) {

@@ -9,8 +9,14 @@
 
 int app_init(struct app *app, char err[CONFIG_ERR_LEN])
 {
+	int rc;
+
 	memset(app, 0, sizeof *app);
-	return config_load(&app->cfg, err);
+	if ((rc = config_load(&app->cfg, err)) < 0 || app->cfg.integrators_file == NULL)
+		return rc;
+	if ((rc = integrators_load(app->cfg.integrators_file, &app->integrators, err)) < 0)
+		config_free(&app->cfg);
+	return rc;
 }
 
 int app_state(struct app *app, struct state **out)
@@ -51,5 +57,6 @@ void app_free(struct app *app)
 	app->state = NULL;
 	storage_close(app->storage);
 	app->storage = NULL;
+	integrators_free(&app->integrators);
 	config_free(&app->cfg);
 }

@@ -1,12 +1,14 @@
 /*
  * app: what one program process holds across requests: its configuration,
- * its lazily opened state (lib/state.h), storage and relay client. Owned by
+ * the integrators it was given (CHATS3_INTEGRATORS_FILE, read and checked
+ * at start), its lazily opened state (lib/state.h), storage and relay client. Owned by
  * server.c for the life of the process; requests borrow them.
  */
 #ifndef CHATS3_APP_H
 #define CHATS3_APP_H
 
 #include "config.h"
+#include "integrators.h"
 
 struct relay;
 struct state;
@@ -14,12 +16,14 @@ struct storage;
 
 struct app {
 	struct config cfg;
+	struct integrators integrators; /* empty without CHATS3_INTEGRATORS_FILE */
 	struct state *state;     /* NULL until app_state opens it */
 	struct storage *storage; /* NULL until app_storage opens it */
 	struct relay *relay;     /* NULL until app_relay opens it */
 };
 
-/* Loads the configuration. ERR_CONFIG with a sentence in err. */
+/* Loads the configuration and the integrators file it names. ERR_CONFIG
+ * with a sentence in err. */
 int app_init(struct app *app, char err[CONFIG_ERR_LEN]);
 
 /* The state (sessions, rate limits, the conversation cache, ...), opened

@@ -11,6 +11,10 @@
 #include "errors.h"
 #include "numparse.h"
 
+/* CHATS3_TEMPLATES_DEFAULT is where make install puts templates/
+ * (Makefile.am); ./chats3 serve and the tests set CHATS3_TEMPLATES_DIR
+ * to the source tree's. */
+
 enum kind { K_STR, K_LONG, K_STORAGE, K_STATE };
 
 struct key {
@@ -42,6 +46,7 @@ static const struct key keys[] = {
 	{ "AWS_SESSION_TOKEN", K_STR, OFF(session_token), 0, 0, NULL, 1 },
 	{ "CHATS3_ADMIN_TOKEN", K_STR, OFF(admin_token), 0, 0, NULL, 1 },
 	{ "CHATS3_INTEGRATORS_FILE", K_STR, OFF(integrators_file), 0, 0, NULL, 0 },
+	{ "CHATS3_TEMPLATES_DIR", K_STR, OFF(templates_dir), 0, 0, CHATS3_TEMPLATES_DEFAULT, 0 },
 	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
 	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
 	{ "CHATS3_MAX_REQUESTS", K_LONG, OFF(max_requests), 0, LONG_MAX, "0", 0 },
@@ -65,10 +70,7 @@ struct file_values {
 	char *v[NKEYS];
 };
 
-static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int fail(char err[CONFIG_ERR_LEN], const char *fmt, ...)
+int config_error(char err[CONFIG_ERR_LEN], const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,7 +87,7 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 	long n;
 
 	if (strlen(v) > MAX_VALUE)
-		return fail(err, "%s: value longer than %d bytes", k->name, MAX_VALUE);
+		return config_error(err, "%s: value longer than %d bytes", k->name, MAX_VALUE);
 	switch (k->kind) {
 	case K_STR:
 		if ((*(char **)base = strdup(v)) == NULL)
@@ -93,7 +95,7 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 		return 0;
 	case K_LONG:
 		if (numparse_long(v, strlen(v), k->min, k->max, &n) < 0)
-			return fail(err, "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
+			return config_error(err, "%s: expected a whole number from %ld to %ld, got \"%.64s\"",
 			    k->name, k->min, k->max, v);
 		*(long *)base = n;
 		return 0;
@@ -103,11 +105,11 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 		else if (strcmp(v, "s3") == 0)
 			*(enum storage_kind *)base = STORAGE_S3;
 		else
-			return fail(err, "%s: expected \"fs\" or \"s3\", got \"%.64s\"", k->name, v);
+			return config_error(err, "%s: expected \"fs\" or \"s3\", got \"%.64s\"", k->name, v);
 		return 0;
 	case K_STATE: /* "redis" joins with its backend (docs/state.md) */
 		if (strcmp(v, "sqlite") != 0)
-			return fail(err, "%s: expected \"sqlite\", got \"%.64s\"", k->name, v);
+			return config_error(err, "%s: expected \"sqlite\", got \"%.64s\"", k->name, v);
 		*(enum state_kind *)base = STATE_SQLITE;
 		return 0;
 	}
@@ -144,12 +146,12 @@ static int read_line(struct file_values *fv, char *line, const char *path,
 	if (*name == '\0' || *name == '#')
 		return 0;
 	if ((eq = strchr(name, '=')) == NULL)
-		return fail(err, "%.128s line %d: expected KEY = value", path, lineno);
+		return config_error(err, "%.128s line %d: expected KEY = value", path, lineno);
 	*eq = '\0';
 	name = trim(name);
 	value = trim(eq + 1);
 	if ((idx = key_index(name)) < 0)
-		return fail(err, "%.128s line %d: unknown key %.64s", path, lineno, name);
+		return config_error(err, "%.128s line %d: unknown key %.64s", path, lineno, name);
 	free(fv->v[idx]);
 	if ((fv->v[idx] = strdup(value)) == NULL)
 		return ERR_NOMEM;
@@ -163,16 +165,16 @@ static int read_file(struct file_values *fv, const char *path, char err[CONFIG_E
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return fail(err, "CHATS3_CONFIG_FILE: cannot open %.128s: %s", path, strerror(errno));
+		return config_error(err, "CHATS3_CONFIG_FILE: cannot open %.128s: %s", path, strerror(errno));
 	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f))
-			rc = fail(err, "%.128s line %d: longer than %d bytes", path, lineno, MAX_FILE_LINE);
+			rc = config_error(err, "%.128s line %d: longer than %d bytes", path, lineno, MAX_FILE_LINE);
 		else
 			rc = read_line(fv, line, path, lineno, err);
 	}
 	if (rc == 0 && ferror(f))
-		rc = fail(err, "%.128s: read error", path);
+		rc = config_error(err, "%.128s: read error", path);
 	fclose(f);
 	return rc;
 }
@@ -180,7 +182,7 @@ static int read_file(struct file_values *fv, const char *path, char err[CONFIG_E
 static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
 {
 	if (c->storage == STORAGE_S3 && c->s3_bucket == NULL)
-		return fail(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
+		return config_error(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct config {
 	char *session_token;     /* AWS_SESSION_TOKEN */
 	char *admin_token;       /* CHATS3_ADMIN_TOKEN */
 	char *integrators_file;  /* CHATS3_INTEGRATORS_FILE */
+	char *templates_dir;     /* CHATS3_TEMPLATES_DIR: the pages' HTML templates */
 	long max_upload_bytes;   /* CHATS3_MAX_UPLOAD_BYTES */
 	long max_body_bytes;     /* CHATS3_MAX_BODY_BYTES: JSON bodies */
 	long max_requests;       /* CHATS3_MAX_REQUESTS: recycle after N, 0 never */
@@ -50,6 +51,11 @@ int config_load(struct config *c, char err[CONFIG_ERR_LEN]);
 /* Same, with an explicit environment lookup (for tests). */
 int config_load_from(struct config *c, const char *(*get)(const char *),
     char err[CONFIG_ERR_LEN]);
+
+/* Writes the sentence of fmt into err and returns ERR_CONFIG: how a
+ * check of a setting (here, or of a file a setting names) fails. */
+int config_error(char err[CONFIG_ERR_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Frees the strings c owns (secrets are wiped first). */
 void config_free(struct config *c);

@@ -1,7 +1,8 @@
 /*
  * dispatch: answers one request from a route table. Finds the route (404),
- * checks the method (405 with Allow), applies the route's flags (415, 413,
- * 400 for JSON bodies), runs the handler and turns its error into the
+ * checks the method (405 with Allow), refuses a state-changing request
+ * from another site's page (403, http_origin_cross_site), applies the
+ * route's flags (415, 413, 400 for JSON bodies), runs the handler and turns its error into the
  * envelope. Writes the access log line.
  *
  * An error document (the web server's own 4xx/5xx handed over with

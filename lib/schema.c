@@ -60,6 +60,9 @@ const struct db_migration schema_migrations[] = {
 	  "CREATE INDEX nonces_expiry ON nonces (expires_at);"
 	  "CREATE TABLE message_clock (conversation_id TEXT PRIMARY KEY,"
 	  " last_ms INTEGER NOT NULL) WITHOUT ROWID;" },
+	/* 6: the origin of the page that embeds a session made from a ticket
+	 * (flow 2), for its room's frame-ancestors; NULL for a direct join. */
+	{ "ALTER TABLE sessions ADD COLUMN origin TEXT;" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

@@ -26,6 +26,8 @@ static int wanted(const struct session_join *in, const struct conversation *c,
     struct session *out)
 {
 	const char *url = in->avatar_url ? in->avatar_url : "";
+	const char *user = in->user_id ? in->user_id : "";
+	const char *origin = in->origin ? in->origin : "";
 
 	memset(out, 0, sizeof *out);
 	if (snprintf(out->conversation_id, sizeof out->conversation_id, "%s", c->id) >=
@@ -34,7 +36,9 @@ static int wanted(const struct session_join *in, const struct conversation *c,
 	    (int)sizeof out->display_name ||
 	    snprintf(out->avatar_url, sizeof out->avatar_url, "%s", url) >=
 	    (int)sizeof out->avatar_url ||
-	    snprintf(out->role, sizeof out->role, "%s", in->role) >= (int)sizeof out->role)
+	    snprintf(out->role, sizeof out->role, "%s", in->role) >= (int)sizeof out->role ||
+	    snprintf(out->user_id, sizeof out->user_id, "%s", user) >= (int)sizeof out->user_id ||
+	    snprintf(out->origin, sizeof out->origin, "%s", origin) >= (int)sizeof out->origin)
 		return ERR_ARG;
 	return 0;
 }

@@ -27,6 +27,8 @@ struct session_join {
 	const char *display_name; /* checked by the caller (v_display_name) */
 	const char *avatar_url;   /* NULL: none */
 	const char *role;         /* "user" or "admin" */
+	const char *user_id;      /* NULL: a new one; else a ticket's (a UUID) */
+	const char *origin;       /* NULL: a direct join; else the embedding page's */
 };
 
 /* Creates the session of in: 0 with token, *s and *c filled;

@@ -28,7 +28,7 @@ static int mint(struct state *st, const struct session *in,
 	out->created_at = out->last_active_at = clock_now_ms();
 	out->expires_at = out->created_at + state_session_ttl_ms(st);
 	if ((rc = ids_token_hex(token, SESSION_TOKEN_LEN + 1, SESSION_TOKEN_LEN / 2)) < 0 ||
-	    (rc = ids_uuid4(out->user_id)) < 0)
+	    (in->user_id[0] == '\0' && (rc = ids_uuid4(out->user_id)) < 0))
 		return rc;
 	return ids_sha256(token, SESSION_TOKEN_LEN, hash);
 }

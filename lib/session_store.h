@@ -30,6 +30,7 @@ struct state;
 #define SESSION_URL_MAX 2048     /* bytes of an avatar URL */
 #define SESSION_CONV_MAX 64      /* bytes of a conversation id */
 #define SESSION_TOUCH_MS 60000   /* lastActiveAt is written at most this often */
+#define SESSION_ORIGIN_MAX 300   /* bytes of an origin (HTTP_ORIGIN_MAX) */
 
 struct session {
 	char user_id[UUID_STRLEN + 1];
@@ -37,6 +38,8 @@ struct session {
 	char avatar_url[SESSION_URL_MAX + 1]; /* "" for none */
 	char role[8];                         /* "user" or "admin" */
 	char conversation_id[SESSION_CONV_MAX + 1];
+	char origin[SESSION_ORIGIN_MAX + 1];  /* the embedding page's, from a
+	                                         ticket; "" for a direct join */
 	int64_t created_at;                   /* epoch ms */
 	int64_t last_active_at;
 	int64_t expires_at;
@@ -46,9 +49,9 @@ struct session {
  * return stops the walk and is returned. */
 typedef int (*session_each_fn)(void *ctx, const struct session *s);
 
-/* Creates a session for in's display_name, avatar_url, role and
- * conversation_id; fills out (a new user id, times) and token (a new
- * secret, NUL-terminated). ERR_CONFLICT when a live session of that
+/* Creates a session for in's display_name, avatar_url, role,
+ * conversation_id, origin and user_id ("": a new one); fills out (the
+ * user id, times) and token (a new secret, NUL-terminated). ERR_CONFLICT when a live session of that
  * conversation has the same case-folded name; ERR_INVAL; ERR_DB; ERR_IO. */
 int session_store_create(struct state *st, const struct session *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *out);

@@ -8,7 +8,7 @@
  * takes several, so it is atomic across processes. Expired rows are
  * removed in bounded batches by the op that next writes their table.
  *
- *   sessions        sessions (v2): keyed by token_hash; the UNIQUE index
+ *   sessions        sessions (v2, origin v6): keyed by token_hash; the UNIQUE index
  *                   (conversation_id, name_key) makes one of two racing
  *                   creates under one name fail
  *   nonces          nonces (v5)
@@ -174,7 +174,7 @@ static int transaction(struct state *st, int (*body)(struct state *, const void 
 /* ---- sessions ---- */
 
 #define COLUMNS "user_id, display_name, avatar_url, role, conversation_id, " \
-	"created_at, last_active_at, expires_at"
+	"created_at, last_active_at, expires_at, origin"
 
 /* Reads the COLUMNS of the current row, starting at column first. */
 static void read_session(sqlite3_stmt *q, int first, struct session *s)
@@ -187,6 +187,7 @@ static void read_session(sqlite3_stmt *q, int first, struct session *s)
 	s->created_at = sqlite3_column_int64(q, first + 5);
 	s->last_active_at = sqlite3_column_int64(q, first + 6);
 	s->expires_at = sqlite3_column_int64(q, first + 7);
+	text(q, first + 8, s->origin, sizeof s->origin);
 }
 
 /* A statement whose ?1 is a token hash, bound; NULL on ERR_DB. */
@@ -217,7 +218,7 @@ static int sweep_and_insert(struct state *st, const void *arg)
 	static const char same[] = "DELETE FROM sessions WHERE conversation_id = ?1 "
 	    "AND name_key = ?2 AND expires_at <= ?3";
 	static const char insert[] = "INSERT INTO sessions (token_hash, name_key, " COLUMNS
-	    ") VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	    ") VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?7)";
 	const struct new_session *n = arg;
 	const struct session *s = n->s;
 	sqlite3_stmt *q;
@@ -228,9 +229,10 @@ static int sweep_and_insert(struct state *st, const void *arg)
 	    INTS(s->created_at)))) < 0)
 		return rc;
 	q = bound(st, insert, TEXTS(n->name_key, s->user_id, s->display_name,
-	    s->avatar_url[0] ? s->avatar_url : NULL, s->role, s->conversation_id),
+	    s->avatar_url[0] ? s->avatar_url : NULL, s->role, s->conversation_id,
+	    s->origin[0] ? s->origin : NULL),
 	    INTS(s->created_at, s->last_active_at, s->expires_at));
-	if (q != NULL && sqlite3_bind_blob(q, 10, n->hash, STATE_HASH_LEN, SQLITE_STATIC) !=
+	if (q != NULL && sqlite3_bind_blob(q, 11, n->hash, STATE_HASH_LEN, SQLITE_STATIC) !=
 	    SQLITE_OK) {
 		db_done(q);
 		q = NULL;

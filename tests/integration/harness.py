@@ -190,6 +190,7 @@ class WebServer:
         path = os.path.join(self.dir, "chats3.conf")
         with open(path, "w") as f:
             f.write("CHATS3_DATA_DIR = %s\n" % data_dir)
+            f.write("CHATS3_TEMPLATES_DIR = %s\n" % os.path.join(ROOT, "templates"))
             for k, v in self.settings.items():
                 f.write("%s = %s\n" % (k, v))
         return path
