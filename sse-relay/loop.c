@@ -69,8 +69,8 @@ int loop_watch(struct loop *l, int fd, int mask, loop_file_fn *fn, void *ctx)
 	}
 	w = &l->watches[fd];
 	op = mask == 0 ? EPOLL_CTL_DEL : w->mask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-	if ((mask != 0 || w->mask != 0) && epoll_ctl(l->epfd, op, fd, &ev) < 0)
-		return -1;
+	if (mask != w->mask && epoll_ctl(l->epfd, op, fd, &ev) < 0)
+		return -1; /* the same mask again costs no system call */
 	*w = (struct watch){ mask, mask ? fn : NULL, mask ? ctx : NULL };
 	return 0;
 }

@@ -24,7 +24,8 @@ typedef void loop_tick_fn(struct loop *l, void *ctx);
 int loop_new(struct loop **out, int setsize);
 
 /* Watches fd for mask (replacing what was watched; 0 stops watching), with
- * fn(ctx) to call. 0 or -1 (errno: ERANGE past the set size). */
+ * fn(ctx) to call; epoll hears of it only when the mask changes. 0 or -1
+ * (errno: ERANGE past the set size). */
 int loop_watch(struct loop *l, int fd, int mask, loop_file_fn *fn, void *ctx);
 
 /* The mask fd is watched for (0: not watched). */
