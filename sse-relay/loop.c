@@ -24,7 +24,7 @@ struct loop {
 	int epfd, setsize, stop, ntimers;
 	struct watch *watches;
 	struct timer timers[LOOP_TIMERS];
-	loop_tick_fn *before_sleep;
+	loop_hook_fn *before_sleep;
 	void *before_ctx;
 	struct epoll_event fired[LOOP_BATCH];
 };
@@ -90,7 +90,7 @@ int loop_every(struct loop *l, int64_t every_ms, loop_tick_fn *fn, void *ctx)
 	return 0;
 }
 
-void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx)
+void loop_before_sleep(struct loop *l, loop_hook_fn *fn, void *ctx)
 {
 	l->before_sleep = fn;
 	l->before_ctx = ctx;
@@ -142,12 +142,11 @@ static void dispatch(struct loop *l, const struct epoll_event *e)
 
 int loop_run(struct loop *l)
 {
-	int n;
+	int n, more;
 
 	while (!l->stop) {
-		if (l->before_sleep != NULL)
-			l->before_sleep(l, l->before_ctx);
-		n = epoll_wait(l->epfd, l->fired, LOOP_BATCH, wait_ms(l));
+		more = l->before_sleep != NULL && l->before_sleep(l, l->before_ctx);
+		n = epoll_wait(l->epfd, l->fired, LOOP_BATCH, more ? 0 : wait_ms(l));
 		if (n < 0 && errno != EINTR)
 			return -1;
 		for (int i = 0; i < n && !l->stop; i++)

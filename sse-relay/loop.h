@@ -19,6 +19,9 @@ struct loop;
  * hang-up counts as both). */
 typedef void loop_file_fn(struct loop *l, int fd, int mask, void *ctx);
 typedef void loop_tick_fn(struct loop *l, void *ctx);
+/* The before-sleep hook: nonzero when it stopped with work left, so the
+ * loop only polls (takes what is ready without waiting) and calls it again. */
+typedef int loop_hook_fn(struct loop *l, void *ctx);
 
 /* A loop for fds below setsize. 0 or -1 (errno). */
 int loop_new(struct loop **out, int setsize);
@@ -35,7 +38,7 @@ int loop_mask(const struct loop *l, int fd);
 int loop_every(struct loop *l, int64_t every_ms, loop_tick_fn *fn, void *ctx);
 
 /* Calls fn(ctx) before each wait. */
-void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx);
+void loop_before_sleep(struct loop *l, loop_hook_fn *fn, void *ctx);
 
 /* Runs until loop_stop: 0, or -1 when epoll fails. */
 int loop_run(struct loop *l);
