@@ -218,16 +218,19 @@ void conn_accept_ready(struct loop *l, int lfd, int mask, void *ctx)
 	backoff_accept(l, h, lfd, errno);
 }
 
-void conn_flush_pending(struct loop *l, void *ctx)
+int conn_flush_pending(struct loop *l, void *ctx)
 {
 	struct hub *h = ctx;
 	struct fanout_sub *s;
 
 	(void)l;
-	while ((s = fanout_next_pending(h->fanout)) != NULL) {
+	for (int i = 0; i < CONN_FLUSH_SLICE; i++) {
+		if ((s = fanout_next_pending(h->fanout)) == NULL)
+			return 0;
 		fanout_done(h->fanout, s);
 		writable(conn_of(s));
 	}
+	return fanout_next_pending(h->fanout) != NULL;
 }
 
 void conn_close_all(struct hub *h)

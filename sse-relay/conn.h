@@ -17,9 +17,14 @@ struct loop;
 /* A listener's read callback: accepts what is waiting. ctx is the hub. */
 void conn_accept_ready(struct loop *l, int fd, int mask, void *ctx);
 
-/* The loop's before-sleep hook: writes the pending streams, closes the
- * doomed ones (after every fan-out of this pass). ctx is the hub. */
-void conn_flush_pending(struct loop *l, void *ctx);
+#define CONN_FLUSH_SLICE 8 /* streams written before the loop looks at its sockets again */
+
+/* The loop's before-sleep hook: writes the pending streams, oldest first,
+ * and closes the doomed ones (after every fan-out of this pass), at most
+ * CONN_FLUSH_SLICE of them: 1 when some are left (the loop takes what is
+ * ready, such as the programs' next frames, and calls it again), else 0.
+ * ctx is the hub. */
+int conn_flush_pending(struct loop *l, void *ctx);
 
 #define CONN_HEAD_MS 10000 /* a request head must have come by then */
 

@@ -24,7 +24,7 @@ struct topic {
 struct fanout {
 	struct topic **buckets;
 	size_t nbuckets, ntopics, nstreams;
-	struct fanout_sub *all, *pending;
+	struct fanout_sub *all, *pending, *pending_tail; /* pending: oldest first */
 	size_t queue_bytes;
 	int64_t replay_ms;
 	uint64_t next_id;
@@ -152,18 +152,27 @@ static void drop(struct fanout_sub **head, struct fanout_sub *s, enum fanout_lis
 	s->link[l].next = s->link[l].prev = NULL;
 }
 
+/* Puts s at the end of the pending list: written after those before it. */
 static void make_pending(struct fanout *f, struct fanout_sub *s)
 {
 	if (s->pending)
 		return;
 	s->pending = 1;
-	push(&f->pending, s, FANOUT_PENDING);
+	s->link[FANOUT_PENDING].next = NULL;
+	s->link[FANOUT_PENDING].prev = f->pending_tail;
+	if (f->pending_tail != NULL)
+		f->pending_tail->link[FANOUT_PENDING].next = s;
+	else
+		f->pending = s;
+	f->pending_tail = s;
 }
 
 void fanout_done(struct fanout *f, struct fanout_sub *s)
 {
 	if (!s->pending)
 		return;
+	if (f->pending_tail == s)
+		f->pending_tail = s->link[FANOUT_PENDING].prev;
 	drop(&f->pending, s, FANOUT_PENDING);
 	s->pending = 0;
 }

@@ -81,7 +81,7 @@ void fanout_heartbeat(struct fanout *f);
 /* Drops ring entries older than replay_ms at now, and topics left empty. */
 void fanout_prune(struct fanout *f, int64_t now);
 
-/* The first pending stream, or NULL; fanout_done takes one off the list. */
+/* The oldest pending stream, or NULL; fanout_done takes one off the list. */
 struct fanout_sub *fanout_next_pending(struct fanout *f);
 void fanout_done(struct fanout *f, struct fanout_sub *s);
 

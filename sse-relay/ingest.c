@@ -7,7 +7,7 @@
 #include "log.h"
 #include "relay_frame.h"
 
-#define INGEST_BATCH 1024 /* frames read per wake-up, so streams get their turn */
+#define INGEST_BATCH 4096 /* frames read per wake-up, so streams get their turn */
 
 static void take(struct hub *h, const char *p, size_t n)
 {
@@ -21,19 +21,43 @@ static void take(struct hub *h, const char *p, size_t n)
 	relay_frame_free(&f);
 }
 
+/* Frames taken per recvmmsg: one system call for up to INGEST_VEC of them. */
+#define INGEST_VEC 32
+
+struct batch {
+	struct mmsghdr msg[INGEST_VEC];
+	struct iovec iov[INGEST_VEC];
+	char frame[INGEST_VEC][RELAY_FRAME_MAX + 1]; /* one byte more: too long shows */
+};
+
+/* Up to INGEST_VEC waiting frames into b: how many, or -1 (errno: EAGAIN
+ * when none is waiting). */
+static int receive(int fd, struct batch *b)
+{
+	int n;
+
+	for (int i = 0; i < INGEST_VEC; i++) {
+		b->iov[i] = (struct iovec){ b->frame[i], sizeof b->frame[i] };
+		b->msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &b->iov[i], .msg_iovlen = 1 } };
+	}
+	do
+		n = recvmmsg(fd, b->msg, INGEST_VEC, MSG_DONTWAIT, NULL);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 void ingest_ready(struct loop *l, int fd, int mask, void *ctx)
 {
-	static char frame[RELAY_FRAME_MAX + 1];
-	ssize_t n;
+	static struct batch b;
+	int n, taken = 0;
 
 	(void)l;
 	(void)mask;
-	for (int i = 0; i < INGEST_BATCH; i++) {
-		n = recv(fd, frame, sizeof frame, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return; /* EAGAIN: all read */
-		take(ctx, frame, (size_t)n);
-	}
+	do {
+		n = receive(fd, &b);
+		for (int i = 0; i < n; i++)
+			take(ctx, b.frame[i], b.msg[i].msg_hdr.msg_flags & MSG_TRUNC ?
+			    sizeof b.frame[i] : b.msg[i].msg_len);
+		taken += n;
+	} while (n > 0 && taken < INGEST_BATCH); /* short batches too: senders refill the queue */
 }

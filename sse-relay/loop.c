@@ -24,7 +24,7 @@ struct loop {
 	int epfd, setsize, stop, ntimers;
 	struct watch *watches;
 	struct timer timers[LOOP_TIMERS];
-	loop_tick_fn *before_sleep;
+	loop_hook_fn *before_sleep;
 	void *before_ctx;
 	struct epoll_event fired[LOOP_BATCH];
 };
@@ -69,8 +69,8 @@ int loop_watch(struct loop *l, int fd, int mask, loop_file_fn *fn, void *ctx)
 	}
 	w = &l->watches[fd];
 	op = mask == 0 ? EPOLL_CTL_DEL : w->mask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-	if ((mask != 0 || w->mask != 0) && epoll_ctl(l->epfd, op, fd, &ev) < 0)
-		return -1;
+	if (mask != w->mask && epoll_ctl(l->epfd, op, fd, &ev) < 0)
+		return -1; /* the same mask again costs no system call */
 	*w = (struct watch){ mask, mask ? fn : NULL, mask ? ctx : NULL };
 	return 0;
 }
@@ -100,7 +100,7 @@ int loop_after(struct loop *l, int64_t after_ms, loop_tick_fn *fn, void *ctx)
 	return 0;
 }
 
-void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx)
+void loop_before_sleep(struct loop *l, loop_hook_fn *fn, void *ctx)
 {
 	l->before_sleep = fn;
 	l->before_ctx = ctx;
@@ -155,12 +155,11 @@ static void dispatch(struct loop *l, const struct epoll_event *e)
 
 int loop_run(struct loop *l)
 {
-	int n;
+	int n, more;
 
 	while (!l->stop) {
-		if (l->before_sleep != NULL)
-			l->before_sleep(l, l->before_ctx);
-		n = epoll_wait(l->epfd, l->fired, LOOP_BATCH, wait_ms(l));
+		more = l->before_sleep != NULL && l->before_sleep(l, l->before_ctx);
+		n = epoll_wait(l->epfd, l->fired, LOOP_BATCH, more ? 0 : wait_ms(l));
 		if (n < 0 && errno != EINTR)
 			return -1;
 		for (int i = 0; i < n && !l->stop; i++)

@@ -19,12 +19,16 @@ struct loop;
  * hang-up counts as both). */
 typedef void loop_file_fn(struct loop *l, int fd, int mask, void *ctx);
 typedef void loop_tick_fn(struct loop *l, void *ctx);
+/* The before-sleep hook: nonzero when it stopped with work left, so the
+ * loop only polls (takes what is ready without waiting) and calls it again. */
+typedef int loop_hook_fn(struct loop *l, void *ctx);
 
 /* A loop for fds below setsize. 0 or -1 (errno). */
 int loop_new(struct loop **out, int setsize);
 
 /* Watches fd for mask (replacing what was watched; 0 stops watching), with
- * fn(ctx) to call. 0 or -1 (errno: ERANGE past the set size). */
+ * fn(ctx) to call; epoll hears of it only when the mask changes. 0 or -1
+ * (errno: ERANGE past the set size). */
 int loop_watch(struct loop *l, int fd, int mask, loop_file_fn *fn, void *ctx);
 
 /* The mask fd is watched for (0: not watched). */
@@ -38,7 +42,7 @@ int loop_every(struct loop *l, int64_t every_ms, loop_tick_fn *fn, void *ctx);
 int loop_after(struct loop *l, int64_t after_ms, loop_tick_fn *fn, void *ctx);
 
 /* Calls fn(ctx) before each wait. */
-void loop_before_sleep(struct loop *l, loop_tick_fn *fn, void *ctx);
+void loop_before_sleep(struct loop *l, loop_hook_fn *fn, void *ctx);
 
 /* Runs until loop_stop: 0, or -1 when epoll fails. */
 int loop_run(struct loop *l);

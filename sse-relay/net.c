@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,17 @@ int net_tcp_listen(const char *host_port, char err[NET_ERR_LEN])
 	return fd;
 }
 
+/* An event goes out when it is queued, not when the peer's delayed ACK
+ * lets Nagle's algorithm send it. A Unix socket has no Nagle: it says
+ * EOPNOTSUPP, which is fine. 0 or -1. */
+static int no_delay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ||
+	    errno == EOPNOTSUPP ? 0 : -1;
+}
+
 int net_accept(int lfd)
 {
 	int fd;
@@ -80,5 +92,9 @@ int net_accept(int lfd)
 	do
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	if (fd >= 0 && no_delay(fd) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }

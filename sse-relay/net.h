@@ -18,7 +18,8 @@ int net_unix_listen(const char *path, int type, char err[NET_ERR_LEN]);
 /* Listens on "HOST:PORT" (a numeric IPv4 address). The fd or -1. */
 int net_tcp_listen(const char *host_port, char err[NET_ERR_LEN]);
 
-/* The next connection on lfd, or -1 (errno: EAGAIN when none is waiting). */
+/* The next connection on lfd (TCP: with TCP_NODELAY), or -1 (errno:
+ * EAGAIN when none is waiting). */
 int net_accept(int lfd);
 
 #endif
