@@ -37,7 +37,7 @@ static const struct vfield fields[] = {
 	{ "t", v_text, 1, 1, 64, offsetof(struct values, text), 0 },
 	{ "d", v_display_name, 1, 0, 0, offsetof(struct values, text), 0 },
 	{ "c", v_conversation_id, 1, 0, 0, offsetof(struct values, text), 0 },
-	{ "u", v_url, 1, 0, 2048, offsetof(struct values, text), 0 },
+	{ "u", v_avatar_url, 1, 0, 2048, offsetof(struct values, text), 0 },
 	{ "b", v_message_body, 1, 1, 4000, offsetof(struct values, text), 0 },
 	{ "i", v_iso_time, 1, 1, 64, offsetof(struct values, text), 0 },
 	{ "o", v_one_of, 1, 1, 16, offsetof(struct values, text), words },
