@@ -33,7 +33,7 @@ static const struct vfield join_fields[] = {
 	{ "conversationId", v_conversation_id, 1, 0, 0, offsetof(struct join_form, conversation_id), 0 },
 	{ "joinCode", v_text, 1, 1, 16, offsetof(struct join_form, join_code), 0 },
 	{ "displayName", v_display_name, 1, 0, 0, offsetof(struct join_form, display_name), 0 },
-	{ "avatarUrl", v_url, 0, 0, SESSION_URL_MAX, offsetof(struct join_form, avatar_url), 0 },
+	{ "avatarUrl", v_avatar_url, 0, 0, SESSION_URL_MAX, offsetof(struct join_form, avatar_url), 0 },
 };
 
 static const struct vform join_form = {

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "presence.h"
 #include "session_flow.h"
+#include "session_name.h"
 
 /* The conversation in may enter, into *c. */
 static int open_for(struct app *app, const struct session_join *in, struct conversation *c)
@@ -21,7 +22,8 @@ static int open_for(struct app *app, const struct session_join *in, struct conve
 	return c->closed ? ERR_CLOSED : 0;
 }
 
-/* A struct session of in's fields for session_store_create. */
+/* A struct session of in's fields for session_store_create, once they
+ * pass session_name's rules (whoever checked them before). */
 static int wanted(const struct session_join *in, const struct conversation *c,
     struct session *out)
 {
@@ -30,6 +32,9 @@ static int wanted(const struct session_join *in, const struct conversation *c,
 	const char *origin = in->origin ? in->origin : "";
 
 	memset(out, 0, sizeof *out);
+	if (session_name_problem(in->display_name) != NULL ||
+	    (url[0] && session_avatar_problem(url, SESSION_URL_MAX) != NULL))
+		return ERR_INVAL;
 	if (snprintf(out->conversation_id, sizeof out->conversation_id, "%s", c->id) >=
 	    (int)sizeof out->conversation_id ||
 	    snprintf(out->display_name, sizeof out->display_name, "%s", in->display_name) >=

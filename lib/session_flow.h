@@ -25,14 +25,16 @@ struct session_join {
 	const char *conversation_id;
 	const char *join_code;    /* NULL: no code is asked (a verified ticket) */
 	const char *display_name; /* checked by the caller (v_display_name) */
-	const char *avatar_url;   /* NULL: none */
+	const char *avatar_url;   /* NULL: none; checked (v_avatar_url) */
 	const char *role;         /* "user" or "admin" */
 	const char *user_id;      /* NULL: a new one; else a ticket's (a UUID) */
 	const char *origin;       /* NULL: a direct join; else the embedding page's */
 };
 
 /* Creates the session of in: 0 with token, *s and *c filled;
- * ERR_NO_ENTRY (unknown conversation or wrong code, alike), ERR_CLOSED,
+ * ERR_INVAL for a name or avatar URL that session_name refuses (the
+ * caller's validation should have said why), ERR_NO_ENTRY (unknown
+ * conversation or wrong code, alike), ERR_CLOSED,
  * ERR_NAME_TAKEN, state and storage errors. */
 int session_join(struct app *app, const struct session_join *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c);

@@ -8,9 +8,9 @@
 #include "errors.h"
 #include "escape.h"
 #include "ids.h"
+#include "session_name.h"
 #include "session_store.h"
 #include "state.h"
-#include "utf8.h"
 
 static int is_token(const char *t, size_t n)
 {
@@ -36,12 +36,12 @@ static int mint(struct state *st, const struct session *in,
 int session_store_create(struct state *st, const struct session *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *out)
 {
-	char name_key[SESSION_NAME_MAX + 1];
+	char name_key[SESSION_NAME_KEY_MAX + 1];
 	unsigned char hash[STATE_HASH_LEN];
 	int rc;
 
-	if (utf8_casefold(in->display_name, strlen(in->display_name), name_key,
-	    sizeof name_key) < 0)
+	if (strlen(in->display_name) > SESSION_NAME_MAX ||
+	    session_name_key(in->display_name, name_key, sizeof name_key) < 0)
 		return ERR_INVAL;
 	if ((rc = mint(st, in, token, hash, out)) < 0 ||
 	    (rc = state_session_create(st, out, hash, name_key)) < 0)

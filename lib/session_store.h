@@ -7,7 +7,8 @@
  * SHA-256 alone. A session lives the state's session TTL after its last
  * activity (sliding); lastActiveAt is written at most once a minute, so
  * most lookups only read. Display names are unique per conversation among
- * live sessions, compared case-folded (utf8_casefold): the state refuses a
+ * live sessions, compared by their key (session_name_key: full case
+ * folding, invisible characters dropped): the state refuses a
  * second live holder of a name, so two racing joins under one name give
  * one success and one ERR_CONFLICT.
  *
@@ -21,12 +22,14 @@
 #include <stdint.h>
 
 #include "ids.h"
+#include "utf8.h"
 
 struct cJSON;
 struct state;
 
 #define SESSION_TOKEN_LEN 64     /* hex digits of a token */
 #define SESSION_NAME_MAX 256     /* bytes of a 64-character display name */
+#define SESSION_NAME_KEY_MAX (UTF8_FOLD_GROWTH * SESSION_NAME_MAX) /* bytes of its key */
 #define SESSION_URL_MAX 2048     /* bytes of an avatar URL */
 #define SESSION_CONV_MAX 64      /* bytes of a conversation id */
 #define SESSION_TOUCH_MS 60000   /* lastActiveAt is written at most this often */

@@ -72,7 +72,7 @@ static int session_ok(const struct session *s)
 int state_session_create(struct state *st, const struct session *s,
     const unsigned char hash[STATE_HASH_LEN], const char *name_key)
 {
-	if (!session_ok(s) || hash == NULL || !bounded(name_key, SESSION_NAME_MAX))
+	if (!session_ok(s) || hash == NULL || !bounded(name_key, SESSION_NAME_KEY_MAX))
 		return ERR_INVAL;
 	return st->ops->session_create(st, s, hash, name_key);
 }

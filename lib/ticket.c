@@ -53,7 +53,7 @@ static const struct vfield fields[] = {
 	{ "conversationId", v_conversation_id, 1, 0, 0, AT(conversation_id), NULL },
 	{ "userId", v_matching, 1, 36, 36, AT(user_id), &user_id_rule },
 	{ "displayName", v_display_name, 1, 0, 0, AT(display_name), NULL },
-	{ "avatarUrl", v_url, 0, 0, SESSION_URL_MAX, AT(avatar_url), NULL },
+	{ "avatarUrl", v_avatar_url, 0, 0, SESSION_URL_MAX, AT(avatar_url), NULL },
 	{ "role", v_one_of, 1, 0, 0, AT(role), roles },
 	{ "origin", v_matching, 1, 1, HTTP_ORIGIN_MAX, AT(origin), &origin_rule },
 	{ "issuedAt", v_iso_time, 1, 0, 0, AT(issued_at), NULL },

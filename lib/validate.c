@@ -8,6 +8,7 @@
 #include "kv.h"
 #include "numparse.h"
 #include "response.h"
+#include "session_name.h"
 #include "storage_keys.h"
 #include "utf8.h"
 #include "validate.h"
@@ -94,7 +95,9 @@ const char *v_text(const struct vvalue *v, const struct vfield *f, void *out)
 
 const char *v_display_name(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	return text_bounded(v, f, out, 1, 64);
+	const char *why = text_bounded(v, f, out, 1, 64);
+
+	return why != NULL ? why : session_name_problem(*text_slot(f, out));
 }
 
 const char *v_conversation_id(const struct vvalue *v, const struct vfield *f, void *out)
@@ -108,20 +111,12 @@ const char *v_conversation_id(const struct vvalue *v, const struct vfield *f, vo
 	return "must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit";
 }
 
-const char *v_url(const struct vvalue *v, const struct vfield *f, void *out)
+const char *v_avatar_url(const struct vvalue *v, const struct vfield *f, void *out)
 {
-	const char *why = text_bounded(v, f, out, 1, f->max ? f->max : URL_MAX_BYTES);
-	const char *s;
+	size_t max = f->max > 0 ? (size_t)f->max : URL_MAX_BYTES;
+	const char *why = text_bounded(v, f, out, 1, (long)max);
 
-	if (why != NULL)
-		return why;
-	s = *text_slot(f, out);
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return "must be a URL of printable ASCII characters";
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return "must be an http or https URL";
-	return NULL;
+	return why != NULL ? why : session_avatar_problem(*text_slot(f, out), max);
 }
 
 /* Copies p[0..n) (valid UTF-8) without its control characters other than

@@ -14,8 +14,8 @@
  * the same validators; the value's kind says whether a JSON body typed it
  * as a string or a number. It stores a typed value into the caller's
  * struct, or returns a reason (a static sentence). Validators compose:
- * v_display_name is v_text with its bounds, and v_text is validate_text on
- * the value's bytes.
+ * v_display_name is v_text with its bounds and session_name's rules, and
+ * v_text is validate_text on the value's bytes.
  *
  * Strings stored by validators are copies the caller owns; validate_free()
  * releases every string a table stored.
@@ -85,14 +85,17 @@ const char *validate_text(const char *p, size_t n, long min, long max,
  * bounds; stores a copy. */
 const char *v_text(const struct vvalue *v, const struct vfield *f, void *out);
 
-/* v_text, 1..64 characters: the contract's displayName. */
+/* v_text, 1..64 characters, that session_name_problem accepts (no format
+ * or bidi characters, not blank, not reserved): the contract's
+ * displayName. */
 const char *v_display_name(const struct vvalue *v, const struct vfield *f, void *out);
 
 /* Text matching ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$. */
 const char *v_conversation_id(const struct vvalue *v, const struct vfield *f, void *out);
 
-/* An http(s) URL of printable ASCII, at most f->max bytes. */
-const char *v_url(const struct vvalue *v, const struct vfield *f, void *out);
+/* An absolute https URL that session_avatar_problem accepts, at most
+ * f->max bytes (0: 2048): an avatarUrl. */
+const char *v_avatar_url(const struct vvalue *v, const struct vfield *f, void *out);
 
 /* A chat message's body: valid UTF-8 whose control characters other than
  * \n and \t are removed; then not only spaces, \n and \t, and at most

@@ -157,7 +157,7 @@ class Session(WithAdminServer):
         failure(self, r, 401)
 
     def test_participants_lists_the_conversation_only(self):
-        self.joined("Erin", avatarUrl="http://example.com/e.png")
+        self.joined("Erin", avatarUrl="https://example.com/e.png")
         _, me = self.joined("Frank")
         other = new_conversation(self.srv)
         self.assertEqual(join(self.srv, other, "Grace").status, 201)
@@ -166,7 +166,7 @@ class Session(WithAdminServer):
         self.assertEqual(r.status, 200, r.body)
         people = envelope(r)["data"]["participants"]
         self.assertEqual([p["displayName"] for p in people], ["Erin", "Frank"])
-        self.assertEqual(people[0]["avatarUrl"], "http://example.com/e.png")
+        self.assertEqual(people[0]["avatarUrl"], "https://example.com/e.png")
         self.assertIsNone(people[1]["avatarUrl"])
         for p in people:
             self.assertNotIn("sessionId", p)

@@ -1,7 +1,7 @@
 /*
  * test_utf8: RFC 3629 validation: overlongs, surrogates, code points past
- * U+10FFFF, truncated and stray bytes; the code point of a sequence; case
- * folding of display names.
+ * U+10FFFF, truncated and stray bytes; the code point of a sequence and
+ * back; full Unicode case folding; the character classes names need.
  */
 #include "check.h"
 #include "utf8.h"
@@ -64,11 +64,30 @@ static const struct {
 	{ __LINE__, "Alice", "alice" },
 	{ __LINE__, "ALICE-42_x", "alice-42_x" },
 	{ __LINE__, "\xc3\x89LODIE", "\xc3\xa9lodie" },           /* Élodie */
-	{ __LINE__, "\xc3\x97\xc3\x9f", "\xc3\x97\xc3\x9f" },   /* ×ß kept */
+	{ __LINE__, "\xc3\x97\xc3\x9f", "\xc3\x97ss" },           /* × kept, ß -> ss */
 	{ __LINE__, "\xce\xa3\xce\x91", "\xcf\x83\xce\xb1" },   /* ΣΑ -> σα */
 	{ __LINE__, "\xd0\x81\xd0\x96", "\xd1\x91\xd0\xb6" },   /* ЁЖ -> ёж */
 	{ __LINE__, "\xf0\x9f\x98\x80" "A", "\xf0\x9f\x98\x80" "a" }, /* emoji kept */
 	{ __LINE__, "bad\xff", NULL },
+	{ __LINE__, "Stra\xc3\x9f" "e", "strasse" },                 /* Straße */
+	{ __LINE__, "STRASSE", "strasse" },
+	{ __LINE__, "\xe1\xba\x9e", "ss" },                          /* U+1E9E capital sharp s */
+	{ __LINE__, "I", "i" },                                      /* no Turkic folding (T) */
+	{ __LINE__, "\xc4\xb0", "i\xcc\x87" },                       /* U+0130 -> i U+0307 */
+	{ __LINE__, "\xc4\xb1", "\xc4\xb1" },                         /* U+0131 dotless i kept */
+	{ __LINE__, "\xc3\x9f", "ss" },
+	{ __LINE__, "\xef\xac\x83", "ffi" },                          /* U+FB03 ligature */
+	{ __LINE__, "\xce\x90", "\xce\xb9\xcc\x88\xcc\x81" },           /* U+0390, 2 bytes -> 6 */
+	{ __LINE__, "\xcf\x82", "\xcf\x83" },                         /* final sigma */
+	{ __LINE__, "\xc2\xb5", "\xce\xbc" },                         /* micro sign -> mu */
+	{ __LINE__, "\xc4\x80\xc4\x81\xc4\x82", "\xc4\x81\xc4\x81\xc4\x83" }, /* ĀāĂ: a run of stride 2 */
+	{ __LINE__, "\xe1\x8f\xb8", "\xe1\x8f\xb0" },                 /* Cherokee U+13F8 -> U+13F0 */
+	{ __LINE__, "\xea\xad\xb0", "\xe1\x8e\xa0" },                 /* Cherokee U+AB70 -> U+13A0 */
+	{ __LINE__, "\xf0\x90\x90\x80", "\xf0\x90\x90\xa8" },         /* Deseret U+10400 -> U+10428 */
+	{ __LINE__, "\xf0\x9e\xa4\x80", "\xf0\x9e\xa4\xa2" },         /* Adlam U+1E900 -> U+1E922 */
+	{ __LINE__, "\xe2\x84\xaa", "k" },                            /* Kelvin sign */
+	{ __LINE__, "\xe2\x80\xae", "\xe2\x80\xae" },                 /* U+202E has no case */
+	{ __LINE__, "", "" },
 };
 
 static void test_casefold(void)
@@ -84,6 +103,63 @@ static void test_casefold(void)
 			CHECK_STR(folds[i].line, rc == 0 ? out : NULL, folds[i].want);
 	}
 	CHECK(utf8_casefold("abc", 3, out, 3) == -1);
+	CHECK(utf8_casefold("abc", 3, out, 4) == 0);
+	CHECK(utf8_casefold("\xce\x90", 2, out, 6) == -1);            /* 6 bytes and the NUL */
+	CHECK(utf8_casefold("\xce\x90", 2, out, 7) == 0);
+}
+
+/* The character classes of display names' rules. */
+static const struct {
+	int line;
+	unsigned long cp;
+	int format, ignorable, space;
+} classes[] = {
+	{ __LINE__, 'A', 0, 0, 0 },
+	{ __LINE__, ' ', 0, 0, 1 },
+	{ __LINE__, 0xa0, 0, 0, 1 },      /* no-break space */
+	{ __LINE__, 0x3000, 0, 0, 1 },    /* ideographic space */
+	{ __LINE__, 0xad, 1, 1, 0 },      /* soft hyphen */
+	{ __LINE__, 0x200b, 1, 1, 0 },    /* zero width space */
+	{ __LINE__, 0x200f, 1, 1, 0 },    /* right-to-left mark */
+	{ __LINE__, 0x2028, 1, 0, 0 },    /* line separator (Zl) */
+	{ __LINE__, 0x202a, 1, 1, 0 },
+	{ __LINE__, 0x202e, 1, 1, 0 },    /* right-to-left override */
+	{ __LINE__, 0x2060, 1, 1, 0 },
+	{ __LINE__, 0x2064, 1, 1, 0 },
+	{ __LINE__, 0x2066, 1, 1, 0 },
+	{ __LINE__, 0x2069, 1, 1, 0 },    /* pop directional isolate */
+	{ __LINE__, 0xfeff, 1, 1, 0 },    /* byte order mark */
+	{ __LINE__, 0xe0041, 1, 1, 0 },   /* tag latin capital a */
+	{ __LINE__, 0xfe0f, 0, 1, 0 },    /* variation selector 16 */
+	{ __LINE__, 0x3164, 0, 1, 0 },    /* hangul filler */
+	{ __LINE__, 0x1f600, 0, 0, 0 },
+	{ __LINE__, 0x10ffff, 0, 0, 0 },
+};
+
+static void test_classes(void)
+{
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		CHECK_AT(classes[i].line, utf8_is_format(classes[i].cp) == classes[i].format &&
+		    utf8_is_ignorable(classes[i].cp) == classes[i].ignorable &&
+		    utf8_is_space(classes[i].cp) == classes[i].space);
+}
+
+/* utf8_encode is utf8_decode's inverse on every scalar value. */
+static void test_encode(void)
+{
+	int all = 1;
+
+	for (unsigned long cp = 0; cp <= 0x10ffff; cp++) {
+		char b[4];
+		unsigned long back;
+		size_t n;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = utf8_encode(cp, b);
+		all &= utf8_decode(b, n, &back) == n && back == cp;
+	}
+	CHECK(all);
 }
 
 /* The code point of the sequence that starts a string. */
@@ -119,5 +195,7 @@ int main(void)
 		CHECK_AT(cases[i].line, utf8_count(cases[i].s, cases[i].n) == cases[i].count);
 	test_decode();
 	test_casefold();
+	test_classes();
+	test_encode();
 	return check_done("test_utf8");
 }

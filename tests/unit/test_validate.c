@@ -69,7 +69,7 @@ struct join_form {
 static const struct vfield fields[] = {
 	{ "conversationId", v_conversation_id, 1, 0, 0, offsetof(struct join_form, conversation_id), 0 },
 	{ "displayName", v_display_name, 1, 0, 0, offsetof(struct join_form, display_name), 0 },
-	{ "avatarUrl", v_url, 0, 0, 0, offsetof(struct join_form, avatar_url), 0 },
+	{ "avatarUrl", v_avatar_url, 0, 0, 0, offsetof(struct join_form, avatar_url), 0 },
 	{ "limit", v_integer, 0, 1, 200, offsetof(struct join_form, limit), 0 },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
