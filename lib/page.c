@@ -42,10 +42,21 @@ int page_send(struct request *r, int status, const char *name,
 	return rc;
 }
 
+int page_join(struct request *r, const char *conversation_id, const char *join_code,
+    const char *display_name)
+{
+	const struct template_var vars[] = {
+		{ "conversationId", conversation_id ? conversation_id : "" },
+		{ "joinCode", join_code ? join_code : "" },
+		{ "displayName", display_name ? display_name : "" },
+	};
+	return page_send(r, 200, "join.html", vars, sizeof vars / sizeof vars[0], NULL);
+}
+
 int page_room(struct request *r, const char *conversation_id, const struct session *s)
 {
 	const char *origins[PAGE_MAX_ANCESTORS];
-	struct page_policy policy = { 0 };
+	struct page_policy policy = { .img_src = PAGE_IMG_SRC };
 	int n;
 
 	if (s != NULL && s->origin[0] != '\0')
