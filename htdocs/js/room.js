@@ -31,6 +31,7 @@
 	var TYPING_SHOWN_MS = 6000;
 	var NEAR_TOP_PX = 120;
 	var NEAR_BOTTOM_PX = 60;
+	var ONLINE_MS = 5 * 60 * 1000; /* active this recently: online until an event says more */
 
 	var $ = function (id) {
 		return document.getElementById(id);
@@ -465,7 +466,8 @@
 			people = new Map();
 			r.data.participants.forEach(function (p) {
 				var before = was.get(p.userId);
-				people.set(p.userId, { person: p, online: before ? before.online : p.userId === me.userId });
+				people.set(p.userId, { person: p, online: before ? before.online :
+					p.userId === me.userId || Date.now() - Date.parse(p.lastActiveAt) < ONLINE_MS });
 			});
 			showPeople();
 		}, function () {
