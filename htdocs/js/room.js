@@ -31,6 +31,7 @@
 	var TYPING_SHOWN_MS = 6000;
 	var NEAR_TOP_PX = 120;
 	var NEAR_BOTTOM_PX = 60;
+	var CLOSED_NOTICE = "Conversation closed"; /* the system message of a close (lib/admin_ops.h) */
 	var ONLINE_MS = 5 * 60 * 1000; /* active this recently: online until an event says more */
 
 	var $ = function (id) {
@@ -193,7 +194,9 @@
 		if (shown.has(m.messageId) || adopt(m)) {
 			return;
 		}
-		if (m.type === "system") {
+		if (m.type === "system" && m.body === CLOSED_NOTICE) {
+			closed();
+		} else if (m.type === "system") {
 			refreshStatus();
 		}
 		li = V.message(m, mine(m));
@@ -413,8 +416,15 @@
 		}
 	}
 
+	/* the composer as high as its lines, up to its CSS max-height */
+	function fit() {
+		input.style.height = "auto";
+		input.style.height = input.scrollHeight + 2 + "px";
+	}
+
 	function typing() {
 		var now = Date.now();
+		fit();
 		if (!input.value.trim()) {
 			return stopTyping();
 		}
@@ -651,6 +661,7 @@
 				return;
 			}
 			input.value = "";
+			fit();
 			stopTyping();
 			clearDivider();
 			dividerShown = false;

@@ -239,6 +239,9 @@ const scenarios = {
     check("all pages", await count());
     check("the oldest first", await frame.evaluate(() =>
       document.querySelector("#messages li.msg .body").textContent));
+    await frame.click("#leave");
+    await carol.waitForURL(/\/join\?/, { timeout: DEADLINE_MS });
+    check("after leaving", carol.url().replace(cfg.base, ""));
   },
 
   async relay(browser) {
@@ -256,6 +259,9 @@ const scenarios = {
     check("the stream is back", await typingShown(room(dave), "Eve is typing…"));
     await eve.say("by the stream");
     check("a message by the stream", (await message(room(dave), "by the stream")).sender);
+    await ask("close");
+    check("the closed banner", await shown(dave, "#banner"));
+    check("the composer", await room(dave).isDisabled("#message-input"));
   },
 
   async embed(browser) {

@@ -42,12 +42,16 @@ class ChatInChromium(unittest.TestCase):
         cls.base = "http://127.0.0.1:%d" % cls.srv.port
         start_demo(cls, cls.base, cls.integrator, port)
 
-    def conversation(self):
-        r = post_json(self.srv, "/api/v1/admin/conversations",
-                      {"conversationId": "browser-" + self._testMethodName[5:40]},
+    def conversation(self, cid):
+        r = post_json(self.srv, "/api/v1/admin/conversations", {"conversationId": cid},
                       {"Authorization": "Bearer " + ADMIN})
         self.assertEqual(r.status, 201, r.body)
         return envelope(r)["data"]["conversation"]
+
+    def close(self, conv):
+        r = post_json(self.srv, "/api/v1/admin/conversations/%s/close" % conv["conversationId"],
+                      {}, {"Authorization": "Bearer " + ADMIN})
+        self.assertEqual(r.status, 200, r.body)
 
     def say_as(self, conv, name, bodies):
         r = post_json(self.srv, "/api/v1/join", {"conversationId": conv["conversationId"],
@@ -90,7 +94,7 @@ class ChatInChromium(unittest.TestCase):
         return checks
 
     def test_two_people_chat_through_the_join_form(self):
-        got = self.drive("chat", self.conversation())
+        got = self.drive("chat", self.conversation("team-chat"))
         self.assertIn("join code", got["a wrong code"].lower())
         self.assertIn("already in use", got["a name taken"])
         bob_sees = got["bob sees alice"]
@@ -110,23 +114,28 @@ class ChatInChromium(unittest.TestCase):
         self.assertEqual(got["history after a reload"], ["Alice", "Alice"])
 
     def test_scrolling_up_loads_older_messages(self):
-        conv = self.conversation()
+        conv = self.conversation("long-history")
         self.say_as(conv, "Writer", ["m%03d" % i for i in range(120)])
         got = self.drive("history", conv)
         self.assertEqual(got["first page"], 50)
         self.assertEqual(got["all pages"], 120)
         self.assertEqual(got["the oldest first"], "m000")
+        self.assertEqual(got["after leaving"], "/join?conversationId=long-history")
 
-    def test_messages_arrive_by_polling_while_the_relay_is_stopped(self):
-        got = self.drive("relay", self.conversation(), {
-            "stop-relay": self.srv.stop_relay, "start-relay": self.srv.start_relay})
+    def test_polling_while_the_relay_is_stopped_then_the_stream_and_a_close(self):
+        conv = self.conversation("relay-restart")
+        got = self.drive("relay", conv, {
+            "stop-relay": self.srv.stop_relay, "start-relay": self.srv.start_relay,
+            "close": lambda: self.close(conv)})
         self.assertIn("checking for new messages", got["state while polling"])
         self.assertEqual(got["a message by polling"], "Eve")
         self.assertEqual(got["the stream is back"], "Eve is typing…")
         self.assertEqual(got["a message by the stream"], "Eve")
+        self.assertIn("closed", got["the closed banner"])
+        self.assertTrue(got["the composer"])
 
     def test_an_embedded_room_without_cookies_still_chats(self):
-        got = self.drive("embed", self.conversation())
+        got = self.drive("embed", self.conversation("embedded-room"))
         self.assertEqual((got["the frame's own message"]["own"],
                           got["the frame's own message"]["sender"]), (True, "You"))
         self.assertEqual(got["a message into the frame"], "Outside")

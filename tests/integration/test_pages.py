@@ -8,16 +8,12 @@ import re
 import unittest
 from urllib.parse import quote
 
-import harness
 from harness import envelope
 from embed_tickets import ORIGIN, embed_server, signed_path, ticket_doc
+from test_embed import headers_named
 from test_session import ADMIN, join, new_conversation
 
 SCRIPT = re.compile(rb"<script([^>]*)>(.*?)</script>", re.S)
-
-
-def headers_named(resp, name):
-    return [v for k, v in resp.getheaders() if k.lower() == name.lower()]
 
 
 class PagesTest(unittest.TestCase):
