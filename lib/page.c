@@ -53,24 +53,29 @@ int page_join(struct request *r, const char *conversation_id, const char *join_c
 	return page_send(r, 200, "join.html", vars, sizeof vars / sizeof vars[0], NULL);
 }
 
+/* The origins that may frame the room of s into out: s's own (none for a
+ * direct session), or every integrator's when s is NULL. Their number. */
+static int ancestors(const struct request *r, const struct session *s, const char **out)
+{
+	if (s == NULL)
+		return integrators_origins(&r->app->integrators, out, PAGE_MAX_ANCESTORS);
+	out[0] = s->origin;
+	return s->origin[0] != '\0';
+}
+
 int page_room(struct request *r, const char *conversation_id, const struct session *s)
 {
 	const char *origins[PAGE_MAX_ANCESTORS];
-	struct page_policy policy = { .img_src = PAGE_IMG_SRC };
-	int n;
-
-	if (s != NULL && s->origin[0] != '\0')
-		origins[0] = s->origin;
-	n = s != NULL ? s->origin[0] != '\0' :
-	    integrators_origins(&r->app->integrators, origins, PAGE_MAX_ANCESTORS);
-	if (n < 0)
-		return broken(r, "room.html", ERR_CONFIG, "more integrator origins than fit");
-	policy.frame_ancestors = origins;
-	policy.n_frame_ancestors = (size_t)n;
 	const struct template_var vars[] = {
 		{ "conversationId", conversation_id },
 		{ "displayName", s != NULL ? s->display_name : "" },
 	};
+	struct page_policy policy = { .img_src = PAGE_IMG_SRC, .frame_ancestors = origins };
+	int n = ancestors(r, s, origins);
+
+	if (n < 0)
+		return broken(r, "room.html", ERR_CONFIG, "more integrator origins than fit");
+	policy.n_frame_ancestors = (size_t)n;
 	return page_send(r, 200, "room.html", vars, sizeof vars / sizeof vars[0], &policy);
 }
 
@@ -87,14 +92,17 @@ static void join_fault(int err, const char **title, const char **advice)
 
 int page_embed_error(struct request *r, int fault, const char *detail)
 {
-	const char *title = ticket_fault_title(fault), *advice = ticket_fault_advice(fault);
-	int status = ticket_fault_status(fault), after = 0;
 	char code[8], secs[16];
+	struct template_var vars[] = {
+		{ "status", code }, { "title", ticket_fault_title(fault) },
+		{ "advice", ticket_fault_advice(fault) }, { "detail", detail ? detail : "" },
+	};
+	int status = ticket_fault_status(fault), after = 0;
 
 	if (fault < 0) {
 		status = err_http_status(fault);
 		after = err_retry_after(fault);
-		join_fault(fault, &title, &advice);
+		join_fault(fault, &vars[1].value, &vars[2].value);
 		if (status >= 500)
 			log_error(r->id, "embed: %s", err_str(fault));
 	}
@@ -102,9 +110,5 @@ int page_embed_error(struct request *r, int fault, const char *detail)
 	snprintf(secs, sizeof secs, "%d", after);
 	if (after > 0 && request_add_header(r, "Retry-After", secs) < 0)
 		return ERR_NOMEM;
-	const struct template_var vars[] = {
-		{ "status", code }, { "title", title }, { "advice", advice },
-		{ "detail", detail ? detail : "" },
-	};
 	return page_send(r, status, "embed-error.html", vars, sizeof vars / sizeof vars[0], NULL);
 }

@@ -119,7 +119,8 @@ static void answer(struct app *app, char **env, struct io io,
 	request_free(&r);
 }
 
-static int run_fastcgi(struct app *app, const struct route *routes, size_t n)
+/* parent: the web server that started this process (its pid at start). */
+static int run_fastcgi(struct app *app, const struct route *routes, size_t n, pid_t parent)
 {
 	FCGX_Request fr;
 	struct io io = { fcgi_read, fcgi_write, &fr };
@@ -133,6 +134,11 @@ static int run_fastcgi(struct app *app, const struct route *routes, size_t n)
 	 * blocked in accept for good: the end of the parent ends it too. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		log_error(NULL, "cannot follow the web server's exit: %s", strerror(errno));
+	/* One that ended while this process started sends no signal: end now. */
+	if (getppid() != parent) {
+		FCGX_Free(&fr, 1);
+		return 0;
+	}
 	while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
 		in_request = 1;
 		answer(app, fr.envp, io, routes, n);
@@ -147,6 +153,7 @@ static int run_fastcgi(struct app *app, const struct route *routes, size_t n)
 
 int server_main(int argc, char **argv, const struct route *routes, size_t n)
 {
+	pid_t parent = getppid();
 	char err[CONFIG_ERR_LEN];
 	struct app app;
 	long cgi_consumed = 0;
@@ -169,7 +176,7 @@ int server_main(int argc, char **argv, const struct route *routes, size_t n)
 		answer(&app, environ, cgi, routes, n);
 		cgi_drain(cgi_consumed);
 	} else {
-		status = run_fastcgi(&app, routes, n);
+		status = run_fastcgi(&app, routes, n, parent);
 	}
 	app_free(&app);
 	return status;

@@ -8,7 +8,9 @@ sites are refused (CSRF), the SameSite=None embed cookie included."""
 
 import datetime
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -327,3 +329,22 @@ class EmbedTest(unittest.TestCase):
         r = self.srv.request("GET", "/api/v1/health", headers={"Origin": "https://evil.example",
                                                                "Sec-Fetch-Site": "cross-site"})
         self.assertEqual(r.status, 200, r.body)
+
+
+class MissingTemplates(unittest.TestCase):
+    """CHATS3_TEMPLATES_DIR without the templates: the pages are our fault."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = tempfile.mkdtemp(prefix="chats3-it-templates-")
+        os.chmod(d, 0o755)
+        cls.addClassCleanup(shutil.rmtree, d, True)
+        cls.srv = embed_server(cls, {"CHATS3_TEMPLATES_DIR": d})
+
+    def test_a_page_without_its_template_is_500_and_logged(self):
+        r = self.srv.request("GET", "/embed")
+        self.assertEqual(r.status, 500, r.body)
+        self.assertTrue(r.getheader("Content-Type").startswith("text/html"))
+        self.assertIn(b"Internal server error", r.body)
+        harness.wait_for(lambda: "page embed-error.html: ERR_NOTFOUND" in self.srv.log_text(),
+                         10, "the log line naming the template")
