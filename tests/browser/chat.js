@@ -286,12 +286,23 @@ const scenarios = {
     const outside = await apiUser("Outside");
     await outside.say("to the embed");
     check("a message into the frame", (await message(frame, "to the embed")).sender);
+    await page.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html),
+      cfg.badge.html);
+    await page.addScriptTag({ content: cfg.badge.script });
     await setHidden(frame, true);
     await outside.say("while the frame is hidden");
     await page.waitForFunction(() => window.__fromChats3.some((m) => m.data.type === "unread" &&
       m.data.count === 1), null, { timeout: DEADLINE_MS });
     check("posted to the parent", await page.evaluate(() => window.__fromChats3));
+    const badge = () => page.evaluate(() => {
+      const b = document.getElementById("chat-badge");
+      return b.hidden ? null : b.textContent;
+    });
+    check("the badge", await badge());
     await setHidden(frame, false);
+    await page.waitForFunction(() => document.getElementById("chat-badge").hidden, null,
+      { timeout: DEADLINE_MS });
+    check("the badge once seen", await badge());
     await shoot(page, "embed", "light", "phone");
   },
 };

@@ -10,6 +10,7 @@ and tells its parent page. Screenshots go to tests/artifacts/."""
 
 import json
 import os
+import re
 import subprocess
 import threading
 import unittest
@@ -61,11 +62,20 @@ class ChatInChromium(unittest.TestCase):
             r = post_json(self.srv, "/api/v1/messages", {"body": body}, {"x-session-id": sid})
             self.assertEqual(r.status, 201, r.body)
 
+    def badge(self):
+        """docs/integrators.md's badge example for this server: its markup and script."""
+        with open(os.path.join(harness.ROOT, "docs", "integrators.md")) as f:
+            code = re.search(r"<!-- browser example: badge -->\n```html\n(.*?)```", f.read(),
+                             re.S).group(1)
+        code = code.replace('"https://chat.example.com"', json.dumps(self.base))
+        markup, script = code.split("<script>")
+        return {"html": markup, "script": script.split("</script>")[0]}
+
     def drive(self, scenario, conv, steps=None):
         """Runs chat.js scenario; answers its asks from steps; returns its checks."""
         cfg = {"base": self.base, "conversationId": conv["conversationId"],
                "joinCode": conv["joinCode"], "artifacts": ARTIFACTS,
-               "integrator": self.integrator}
+               "integrator": self.integrator, "badge": self.badge()}
         proc = subprocess.Popen(["node", os.path.join(HERE, "chat.js"), scenario, json.dumps(cfg)],
                                 cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -143,6 +153,7 @@ class ChatInChromium(unittest.TestCase):
         self.assertTrue(all(m["origin"] == self.base for m in posted), posted)
         self.assertEqual(posted[0]["data"], {"source": "chats3", "type": "ready"})
         self.assertIn({"source": "chats3", "type": "unread", "count": 1}, [m["data"] for m in posted])
+        self.assertEqual((got["the badge"], got["the badge once seen"]), ("1", None))
 
 
 if __name__ == "__main__":
