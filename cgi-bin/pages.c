@@ -1,5 +1,9 @@
 /*
  * pages: the HTML pages.
+ *   GET /join?conversationId=&joinCode=&displayName=
+ *                                  the join form, prefilled from the query
+ *                                  (code= is taken for joinCode too); its
+ *                                  script posts to /api/v1/join
  *   GET /embed?ticket=&signature=  flow 2: a session from a signed ticket,
  *                                  302 to /room/<id>#session=<id>, or an
  *                                  error page (400, 401, 403, 409, 410)
@@ -72,6 +76,16 @@ static int embed(struct request *r)
 	return rc;
 }
 
+static int join(struct request *r)
+{
+	const char *code = request_query(r, "joinCode", NULL);
+
+	if (code == NULL)
+		code = request_query(r, "code", NULL);
+	return page_join(r, request_query(r, "conversationId", NULL), code,
+	    request_query(r, "displayName", NULL));
+}
+
 /* 1 when r loads a frame's document (Sec-Fetch-Dest). */
 static int in_frame(const struct request *r)
 {
@@ -98,6 +112,7 @@ static int room(struct request *r)
 
 static const struct route routes[] = {
 	{ "GET", "/embed", embed, 0, BODY_NONE, 0, NULL, NULL, RATE_JOIN },
+	{ "GET", "/join", join, 0, BODY_NONE, 0, NULL, NULL, RATE_NONE },
 	{ "GET", "/room/*", room, 0, BODY_NONE, 0, NULL, NULL, RATE_NONE },
 };
 

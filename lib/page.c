@@ -42,6 +42,17 @@ int page_send(struct request *r, int status, const char *name,
 	return rc;
 }
 
+int page_join(struct request *r, const char *conversation_id, const char *join_code,
+    const char *display_name)
+{
+	const struct template_var vars[] = {
+		{ "conversationId", conversation_id ? conversation_id : "" },
+		{ "joinCode", join_code ? join_code : "" },
+		{ "displayName", display_name ? display_name : "" },
+	};
+	return page_send(r, 200, "join.html", vars, sizeof vars / sizeof vars[0], NULL);
+}
+
 /* The origins that may frame the room of s into out: s's own (none for a
  * direct session), or every integrator's when s is NULL. Their number. */
 static int ancestors(const struct request *r, const struct session *s, const char **out)
@@ -59,7 +70,7 @@ int page_room(struct request *r, const char *conversation_id, const struct sessi
 		{ "conversationId", conversation_id },
 		{ "displayName", s != NULL ? s->display_name : "" },
 	};
-	struct page_policy policy = { .frame_ancestors = origins };
+	struct page_policy policy = { .img_src = PAGE_IMG_SRC, .frame_ancestors = origins };
 	int n = ancestors(r, s, origins);
 
 	if (n < 0)

@@ -21,12 +21,18 @@ struct template_var;
 
 #define PAGE_MAX (1024 * 1024) /* bytes of a rendered page */
 #define PAGE_MAX_ANCESTORS 32  /* origins a page's frame-ancestors names */
+#define PAGE_IMG_SRC "'self' https:" /* participants' avatars: https: URLs */
 
 /* Sends the template name filled with vars[0..n) as the page of status
  * under policy (NULL: not frameable). 0, ERR_IO when the client is gone,
  * or a negative enum err after answering 500. */
 int page_send(struct request *r, int status, const char *name,
     const struct template_var *vars, size_t n, const struct page_policy *policy);
+
+/* The join form, its fields prefilled with conversation_id, join_code and
+ * display_name (each may be NULL: empty); not frameable. */
+int page_join(struct request *r, const char *conversation_id, const char *join_code,
+    const char *display_name);
 
 /* The room page of conversation_id (the shell issue 17 fills in) for
  * session s, frameable by s's origin alone ('none' for a direct session);

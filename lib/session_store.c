@@ -144,7 +144,8 @@ cJSON *session_store_json(const struct session *s, const char *token)
 	    cJSON_AddStringToObject(o, "role", s->role) &&
 	    cJSON_AddStringToObject(o, "conversationId", s->conversation_id) &&
 	    add_time(o, "createdAt", s->created_at) &&
-	    add_time(o, "lastActiveAt", s->last_active_at);
+	    add_time(o, "lastActiveAt", s->last_active_at) &&
+	    (s->origin[0] == '\0' || cJSON_AddStringToObject(o, "origin", s->origin) != NULL);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;

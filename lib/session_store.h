@@ -85,7 +85,8 @@ int session_store_count(struct state *st, const char *conversation_id,
 
 /* {sessionId (only when token is not NULL), userId, displayName,
  * avatarUrl (null for none), role, conversationId, createdAt,
- * lastActiveAt}: a new object the caller owns, or NULL on ENOMEM. */
+ * lastActiveAt, and origin for a session from /embed: the embedding
+ * page's, where the room posts its unread count}: a new object the caller owns, or NULL on ENOMEM. */
 struct cJSON *session_store_json(const struct session *s, const char *token);
 
 /* Appends session_store_json(s, NULL) of each live session of

@@ -1,0 +1,192 @@
+/*
+ * room-view.js: how the room shows things, built with the DOM alone: user
+ * data goes in as textContent or through checked attributes, never as
+ * HTML. Links in a message's text become <a> only for http(s) URLs, with
+ * rel="noopener noreferrer nofollow".
+ *
+ *   Chats3View.message(m, mine)      <li> of a message of the API
+ *   Chats3View.settle(li, m)         li now shows the stored message m
+ *   Chats3View.person(p, me, online) <li> of a participant
+ *   Chats3View.typingText(names)     "Bob is typing…" or ""
+ *   Chats3View.divider()             the "New messages" divider
+ */
+(function () {
+	"use strict";
+	var URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+	var TRAILING = /[.,;:!?'")\]]+$/;
+
+	function el(tag, className, text) {
+		var e = document.createElement(tag);
+		if (className) {
+			e.className = className;
+		}
+		if (text !== undefined) {
+			e.textContent = text;
+		}
+		return e;
+	}
+
+	/* an http(s) URL's normalized href, or null */
+	function safeHref(text) {
+		try {
+			var u = new URL(text);
+			return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+		} catch (e) {
+			return null;
+		}
+	}
+
+	function link(text, href) {
+		var a = el("a", "", text);
+		a.href = href;
+		a.target = "_blank";
+		a.rel = "noopener noreferrer nofollow";
+		return a;
+	}
+
+	/* text as nodes, its http(s) URLs as links */
+	function linkified(text) {
+		var frag = document.createDocumentFragment();
+		var at = 0;
+		text.replace(URL_RE, function (found, offset) {
+			var url = found.replace(TRAILING, "");
+			var href = safeHref(url);
+			if (!href) {
+				return found;
+			}
+			frag.appendChild(document.createTextNode(text.slice(at, offset)));
+			frag.appendChild(link(url, href));
+			at = offset + url.length;
+			return found;
+		});
+		frag.appendChild(document.createTextNode(text.slice(at)));
+		return frag;
+	}
+
+	function hue(s) {
+		var h = 0;
+		for (var i = 0; i < s.length; i++) {
+			h = (h * 31 + s.charCodeAt(i)) % 360;
+		}
+		return h;
+	}
+
+	function initials(name) {
+		var words = name.trim().split(/\s+/).filter(Boolean);
+		var first = Array.from(words[0] || "?")[0];
+		var last = words.length > 1 ? Array.from(words[words.length - 1])[0] : "";
+		return (first + last).toUpperCase();
+	}
+
+	function initialsAvatar(name, key) {
+		var a = el("span", "avatar", initials(name));
+		a.style.setProperty("--avatar-hue", String(hue(key || name)));
+		a.setAttribute("aria-hidden", "true");
+		return a;
+	}
+
+	/* the avatar image when url is https:, else the name's initials */
+	function avatar(name, url, key) {
+		var img;
+		if (typeof url !== "string" || !/^https:\/\//i.test(url) || !safeHref(url)) {
+			return initialsAvatar(name, key);
+		}
+		img = el("img", "avatar");
+		img.alt = "";
+		img.referrerPolicy = "no-referrer";
+		img.addEventListener("error", function () {
+			img.replaceWith(initialsAvatar(name, key));
+		});
+		img.src = url;
+		return img;
+	}
+
+	function time(iso) {
+		var d = new Date(iso);
+		var t = el("time", "time", isNaN(d) ? "" :
+			d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+		if (!isNaN(d)) {
+			t.dateTime = d.toISOString();
+			t.title = d.toLocaleString();
+		}
+		return t;
+	}
+
+	function systemMessage(m) {
+		var li = el("li", "msg msg-system");
+		var p = el("p", "body");
+		p.appendChild(linkified(m.body || ""));
+		li.appendChild(p);
+		li.appendChild(time(m.serverReceivedAt));
+		return li;
+	}
+
+	function message(m, mine) {
+		var li, main, head, body;
+		if (m.type === "system") {
+			li = systemMessage(m);
+		} else {
+			li = el("li", "msg" + (mine ? " msg-own" : ""));
+			main = el("div", "msg-main");
+			head = el("p", "msg-head");
+			head.appendChild(el("span", "sender", mine ? "You" : m.senderDisplayName));
+			head.appendChild(time(m.serverReceivedAt || m.clientTimestamp));
+			body = el("p", "body");
+			body.appendChild(linkified(m.body || ""));
+			main.appendChild(head);
+			main.appendChild(body);
+			main.appendChild(el("p", "msg-state"));
+			li.appendChild(avatar(m.senderDisplayName || "?", m.senderAvatarUrl, m.senderUserId));
+			li.appendChild(main);
+		}
+		if (m.messageId) {
+			li.dataset.messageId = m.messageId;
+		}
+		return li;
+	}
+
+	function settle(li, m) {
+		var t = li.querySelector("time");
+		li.dataset.messageId = m.messageId;
+		li.classList.remove("msg-pending", "msg-failed");
+		li.querySelector(".msg-state").textContent = "";
+		t.replaceWith(time(m.serverReceivedAt));
+	}
+
+	function person(p, me, online) {
+		var li = el("li", "person" + (online ? " online" : ""));
+		var name = el("span", "person-name", p.displayName + (me ? " (you)" : ""));
+		li.appendChild(avatar(p.displayName, p.avatarUrl, p.userId));
+		li.appendChild(name);
+		li.appendChild(el("span", "presence", online ? "online" : "away"));
+		li.dataset.userId = p.userId;
+		return li;
+	}
+
+	function typingText(names) {
+		if (names.length === 0) {
+			return "";
+		}
+		if (names.length === 1) {
+			return names[0] + " is typing…";
+		}
+		if (names.length === 2) {
+			return names[0] + " and " + names[1] + " are typing…";
+		}
+		return "Several people are typing…";
+	}
+
+	function divider() {
+		var li = el("li", "unread-divider", "New messages");
+		li.setAttribute("role", "separator");
+		return li;
+	}
+
+	window.Chats3View = {
+		message: message,
+		settle: settle,
+		person: person,
+		typingText: typingText,
+		divider: divider
+	};
+}());

@@ -1,0 +1,326 @@
+// tests/browser/chat.js SCENARIO CONFIG_JSON: drives the web client in
+// Debian's chromium (playwright-core, never a downloaded browser) through
+// one scenario and prints, one JSON object a line, what a user sees:
+// {"check": name, "got": ...} for the test to compare, {"ask": step} when
+// the test must act (it answers with one line on stdin), and {"done": true}
+// at the end. Every wait has a deadline; none is a fixed sleep.
+//
+// CONFIG: {base, conversationId, joinCode, artifacts, integrator?}
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const readline = require("readline");
+const { chromium } = require("playwright-core");
+
+const [scenario, configJson] = process.argv.slice(2);
+const cfg = JSON.parse(configJson);
+const DEADLINE_MS = 20000;
+const answers = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 720 } };
+
+function report(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+function check(name, got) {
+  report({ check: name, got });
+}
+
+async function ask(step) {
+  report({ ask: step });
+  const line = await answers.next();
+  if (line.done || line.value.trim() !== "ok") {
+    throw new Error("the test did not do " + step + ": " + line.value);
+  }
+}
+
+// A second participant through the API alone (Node's fetch: no Origin).
+async function apiUser(name) {
+  const r = await fetch(cfg.base + "/api/v1/join", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ conversationId: cfg.conversationId, joinCode: cfg.joinCode,
+      displayName: name }),
+  });
+  const doc = await r.json();
+  if (r.status !== 201) {
+    throw new Error("join " + name + ": " + r.status + " " + JSON.stringify(doc));
+  }
+  const sid = doc.data.session.sessionId;
+  const call = async (p, body) => {
+    const res = await fetch(cfg.base + p, { method: "POST",
+      headers: { "Content-Type": "application/json", "x-session-id": sid },
+      body: JSON.stringify(body) });
+    if (!res.ok) {
+      throw new Error(p + ": " + res.status + " " + (await res.text()));
+    }
+  };
+  return {
+    say: (body) => call("/api/v1/messages", { body }),
+    typing: (on) => call("/api/v1/signaling", { type: "typing", data: { typing: on } }),
+  };
+}
+
+async function newPage(browser, size) {
+  const context = await browser.newContext({ viewport: SIZES[size || "desktop"] });
+  return context.newPage();
+}
+
+function room(page) {
+  return page.mainFrame();
+}
+
+async function live(frame) {
+  await frame.waitForSelector('#conn[data-state="live"]', { timeout: DEADLINE_MS });
+}
+
+// the text of selector once it has some
+async function shown(page, selector) {
+  const h = await page.waitForFunction((s) => document.querySelector(s).textContent || null,
+    selector, { timeout: DEADLINE_MS });
+  return h.jsonValue();
+}
+
+async function joinThroughTheForm(page, name, entering = true) {
+  await page.goto(cfg.base + "/join?conversationId=" + encodeURIComponent(cfg.conversationId) +
+    "&code=" + encodeURIComponent(cfg.joinCode));
+  await page.fill("#displayName", name);
+  await page.press("#displayName", "Enter");
+  if (!entering) {
+    return;
+  }
+  await page.waitForURL(cfg.base + "/room/" + cfg.conversationId, { timeout: DEADLINE_MS });
+  await live(room(page));
+}
+
+// waits for the message whose body is text; returns what the user sees of it
+async function message(frame, text) {
+  const handle = await frame.waitForFunction((t) => {
+    const li = Array.from(document.querySelectorAll("#messages li.msg"))
+      .find((e) => e.querySelector(".body").textContent === t);
+    if (!li || !li.dataset.messageId) {
+      return null;
+    }
+    const sender = li.querySelector(".sender");
+    return {
+      sender: sender ? sender.textContent : null,
+      own: li.classList.contains("msg-own"),
+      system: li.classList.contains("msg-system"),
+      pending: li.classList.contains("msg-pending"),
+      time: li.querySelector("time").getAttribute("datetime") !== null,
+      links: Array.from(li.querySelectorAll(".body a")).map((a) => ({ href: a.href, rel: a.rel,
+        text: a.textContent })),
+      afterDivider: !!(li.previousElementSibling &&
+        li.previousElementSibling.classList.contains("unread-divider")),
+    };
+  }, text, { timeout: DEADLINE_MS });
+  return handle.jsonValue();
+}
+
+async function typingShown(frame, text) {
+  await frame.waitForFunction((t) => document.getElementById("typing").textContent === t, text,
+    { timeout: DEADLINE_MS });
+  return text;
+}
+
+async function send(frame, text) {
+  await frame.click("#message-input");
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) {
+      await frame.press("#message-input", "Shift+Enter");
+    }
+    await frame.type("#message-input", lines[i]);
+  }
+  await frame.press("#message-input", "Enter");
+}
+
+// the page as if its tab were hidden (or shown again): what visibilitychange tells
+async function setHidden(frame, hidden) {
+  await frame.evaluate((h) => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+    Object.defineProperty(document, "visibilityState", { configurable: true,
+      get: () => (h ? "hidden" : "visible") });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+async function shoot(page, name, scheme, size) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.setViewportSize(SIZES[size]);
+  fs.mkdirSync(cfg.artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(cfg.artifacts, `${name}-${scheme}-${size}.png`) });
+}
+
+async function screenshots(page, name) {
+  for (const scheme of ["light", "dark"]) {
+    for (const size of ["desktop", "phone"]) {
+      await shoot(page, name, scheme, size);
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize(SIZES.desktop);
+}
+
+const XSS_NAME = "Mal<img src=x onerror=window.__xss=1>";
+const XSS_BODY = '<script>window.__xss=2</script><img src=x onerror="window.__xss=3"> ' +
+  "see https://example.com/a?b=1. not javascript:window.__xss=4";
+
+const scenarios = {
+  async chat(browser) {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    await alice.goto(cfg.base + "/join?conversationId=" + cfg.conversationId + "&code=" + cfg.joinCode);
+    await screenshots(alice, "join");
+    await alice.fill("#joinCode", "wrong");
+    await alice.fill("#displayName", "Alice");
+    await alice.click("#join-button");
+    check("a wrong code", await shown(alice, "#form-error"));
+    await joinThroughTheForm(alice, "Alice");
+    await joinThroughTheForm(bob, "alice", false);
+    check("a name taken", await shown(bob, "#displayName-error"));
+    await joinThroughTheForm(bob, "Bob");
+
+    await send(room(alice), "Hello Bob");
+    check("bob sees alice", await message(room(bob), "Hello Bob"));
+    check("alice sees her own", await message(room(alice), "Hello Bob"));
+    await send(room(bob), "Hi Alice\nsecond line");
+    check("alice sees bob's two lines", await message(room(alice), "Hi Alice\nsecond line"));
+
+    await room(alice).type("#message-input", "I am typ");
+    check("bob sees alice typing", await typingShown(room(bob), "Alice is typing…"));
+    await room(alice).type("#message-input", "ing");
+    await room(alice).press("#message-input", "Enter");
+    await message(room(bob), "I am typing");
+    check("typing gone after the send", await typingShown(room(bob), ""));
+
+    const mal = await apiUser(XSS_NAME);
+    await mal.say(XSS_BODY);
+    check("alice sees the payload", await message(room(alice), XSS_BODY));
+    check("bob sees the payload", await message(room(bob), XSS_BODY));
+
+    await setHidden(room(bob), true);
+    await send(room(alice), "while you were away");
+    await room(bob).waitForFunction(() => document.title.startsWith("(1) "), null,
+      { timeout: DEADLINE_MS });
+    check("bob's title while hidden", await bob.title());
+    check("the divider", (await message(room(bob), "while you were away")).afterDivider);
+    await setHidden(room(bob), false);
+    await room(bob).waitForFunction(() => !document.title.startsWith("("), null,
+      { timeout: DEADLINE_MS });
+    check("bob's title when back", await bob.title());
+
+    await bob.reload();
+    await live(room(bob));
+    check("history after a reload", [await message(room(bob), "Hello Bob"),
+      await message(room(bob), "while you were away")].map((m) => m.sender));
+    check("scripts that ran", await Promise.all([alice, bob].map((p) => p.evaluate(() =>
+      window.__xss === undefined ? null : window.__xss))));
+    await screenshots(bob, "room");
+  },
+
+  async history(browser) {
+    const carol = await newPage(browser);
+    await joinThroughTheForm(carol, "Carol");
+    const frame = room(carol);
+    await message(frame, "m119");
+    const count = () => frame.evaluate(() => document.querySelectorAll("#messages li.msg").length);
+    check("first page", await count());
+    const deadline = Date.now() + DEADLINE_MS;
+    while (!(await frame.evaluate(() => /starts here/.test(document.getElementById("history")
+      .textContent)))) {
+      if (Date.now() > deadline) {
+        throw new Error("older messages never all came: " + (await count()));
+      }
+      await frame.evaluate(() => { document.getElementById("scroller").scrollTop = 0; });
+      await frame.waitForFunction(() => !/Loading/.test(document.getElementById("history")
+        .textContent), null, { timeout: DEADLINE_MS });
+    }
+    check("all pages", await count());
+    check("the oldest first", await frame.evaluate(() =>
+      document.querySelector("#messages li.msg .body").textContent));
+    await frame.click("#leave");
+    await carol.waitForURL(/\/join\?/, { timeout: DEADLINE_MS });
+    check("after leaving", carol.url().replace(cfg.base, ""));
+  },
+
+  async relay(browser) {
+    const dave = await newPage(browser);
+    await joinThroughTheForm(dave, "Dave");
+    const eve = await apiUser("Eve");
+    await ask("stop-relay");
+    await room(dave).waitForSelector('#conn[data-state="polling"]', { timeout: DEADLINE_MS });
+    check("state while polling", await room(dave).textContent("#conn-text"));
+    await eve.say("by polling");
+    check("a message by polling", (await message(room(dave), "by polling")).sender);
+    await ask("start-relay");
+    await live(room(dave));
+    await eve.typing(true);
+    check("the stream is back", await typingShown(room(dave), "Eve is typing…"));
+    await eve.say("by the stream");
+    check("a message by the stream", (await message(room(dave), "by the stream")).sender);
+    await ask("close");
+    check("the closed banner", await shown(dave, "#banner"));
+    check("the composer", await room(dave).isDisabled("#message-input"));
+  },
+
+  async embed(browser) {
+    const page = await newPage(browser);
+    await page.addInitScript(() => {
+      window.__fromChats3 = [];
+      window.addEventListener("message", (e) => window.__fromChats3.push({ origin: e.origin,
+        data: e.data }));
+    });
+    await page.goto(cfg.integrator + "/?name=Frame%20User&room=" + cfg.conversationId);
+    const deadline = Date.now() + DEADLINE_MS;
+    let frame;
+    while (!(frame = page.frames().find((f) => f.url().startsWith(cfg.base + "/room/")))) {
+      if (Date.now() > deadline) {
+        throw new Error("no room frame");
+      }
+      await page.waitForTimeout(50);
+    }
+    await live(frame);
+    await send(frame, "from the embed");
+    check("the frame's own message", await message(frame, "from the embed"));
+    const outside = await apiUser("Outside");
+    await outside.say("to the embed");
+    check("a message into the frame", (await message(frame, "to the embed")).sender);
+    await page.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html),
+      cfg.badge.html);
+    await page.addScriptTag({ content: cfg.badge.script });
+    await setHidden(frame, true);
+    await outside.say("while the frame is hidden");
+    await page.waitForFunction(() => window.__fromChats3.some((m) => m.data.type === "unread" &&
+      m.data.count === 1), null, { timeout: DEADLINE_MS });
+    check("posted to the parent", await page.evaluate(() => window.__fromChats3));
+    const badge = () => page.evaluate(() => {
+      const b = document.getElementById("chat-badge");
+      return b.hidden ? null : b.textContent;
+    });
+    check("the badge", await badge());
+    await setHidden(frame, false);
+    await page.waitForFunction(() => document.getElementById("chat-badge").hidden, null,
+      { timeout: DEADLINE_MS });
+    check("the badge once seen", await badge());
+    await shoot(page, "embed", "light", "phone");
+  },
+};
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
+  });
+  try {
+    await scenarios[scenario](browser);
+    report({ done: true });
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
