@@ -51,8 +51,12 @@ struct multipart_part {
 	const char *content_type; /* NULL when absent */
 };
 
-/* What the parser calls. A negative return from a callback stops the
- * parser: multipart_feed and multipart_finish then return that code. */
+/* What the parser calls: on_begin, on_data for each piece of content,
+ * then on_end once the delimiter after the content is complete. A part the
+ * body cuts short (or that fails) gets no on_end, and only multipart_finish
+ * returning 0 says the whole body was well formed: a caller that stores a
+ * part waits for both. A negative return from a callback stops the parser:
+ * multipart_feed and multipart_finish then return that code. */
 struct multipart_handler {
 	int (*on_begin)(void *ctx, const struct multipart_part *part);
 	int (*on_data)(void *ctx, const char *p, size_t n); /* the part's content, in pieces, n > 0 */

@@ -2,13 +2,14 @@
 
 #include "utf8.h"
 
-size_t utf8_seq_len(const char *p, size_t n)
+size_t utf8_decode(const char *p, size_t n, unsigned long *out)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	unsigned char c = s[0];
 	size_t len, i;
 	unsigned long cp;
 
+	*out = c;
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
@@ -29,7 +30,15 @@ size_t utf8_seq_len(const char *p, size_t n)
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
+	*out = cp;
 	return len;
+}
+
+size_t utf8_seq_len(const char *p, size_t n)
+{
+	unsigned long cp;
+
+	return utf8_decode(p, n, &cp);
 }
 
 long utf8_count(const char *s, size_t n)

@@ -12,6 +12,10 @@
  * 0 when the bytes there are not one. */
 size_t utf8_seq_len(const char *s, size_t n);
 
+/* utf8_seq_len, and the code point of that sequence into *cp (when it is
+ * not one: the first byte's value). */
+size_t utf8_decode(const char *s, size_t n, unsigned long *cp);
+
 /* Number of characters in s[0..n), or -1 when it is not valid UTF-8. */
 long utf8_count(const char *s, size_t n);
 

@@ -6,7 +6,10 @@
  * chunks the second byte gives must call back the same (begin, content,
  * end, in order, content never in empty pieces) and end the same; the
  * content never holds more bytes than the body. A boundary that
- * multipart_boundary finds is one multipart_open takes.
+ * multipart_boundary finds is one multipart_open takes. The body and each
+ * part's filename go through filename_display, whose result is a short
+ * valid UTF-8 name without separators, controls or outer blanks that
+ * stays the same when sanitized again.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +17,9 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "filename.h"
 #include "multipart.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +31,20 @@ static void must(int cond)
 {
 	if (!cond)
 		abort();
+}
+
+static void check_filename(const char *raw, size_t n)
+{
+	char out[FILENAME_DISPLAY_MAX + 1], again[FILENAME_DISPLAY_MAX + 1];
+	size_t len;
+
+	must(filename_display(raw, n, out, sizeof out) == 0);
+	len = strlen(out);
+	must(len >= 1 && len <= FILENAME_DISPLAY_MAX && utf8_count(out, len) >= 0);
+	must(out[0] != ' ' && out[len - 1] != ' ' && strpbrk(out, "/\\\x7f") == NULL);
+	for (size_t i = 0; i < len; i++)
+		must((unsigned char)out[i] >= 0x20);
+	must(filename_display(out, len, again, sizeof again) == 0 && strcmp(again, out) == 0);
 }
 
 /* The callbacks, written down exactly: content bytes 'B', 'E' and '\\'
@@ -43,8 +62,10 @@ static int on_begin(void *ctx, const struct multipart_part *part)
 	must(!r->in_part && part->name != NULL);
 	r->in_part = 1;
 	must(buf_putc(&r->log, 'B') == 0 && buf_append(&r->log, part->name, strlen(part->name) + 1) == 0);
-	if (part->filename)
+	if (part->filename) {
 		must(buf_append(&r->log, part->filename, strlen(part->filename) + 1) == 0);
+		check_filename(part->filename, strlen(part->filename));
+	}
 	else
 		must(buf_putc(&r->log, '\x01') == 0);
 	if (part->content_type)
@@ -159,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_parts = 1 + (data[0] >> 2) % 4;
 	lim.max_header_bytes = data[0] & 0x80 ? 64 : 1024;
 	check_boundary(body, n);
+	check_filename(body, n);
 	parse(boundary, &lim, body, n, whole, 0, &first);
 	parse(boundary, &lim, body, n, bytes, 0, &again);
 	must(again.log.len == first.log.len && memcmp(again.log.data, first.log.data, first.log.len) == 0);

@@ -1,6 +1,7 @@
 /*
  * test_utf8: RFC 3629 validation: overlongs, surrogates, code points past
- * U+10FFFF, truncated and stray bytes; case folding of display names.
+ * U+10FFFF, truncated and stray bytes; the code point of a sequence; case
+ * folding of display names.
  */
 #include "check.h"
 #include "utf8.h"
@@ -85,10 +86,38 @@ static void test_casefold(void)
 	CHECK(utf8_casefold("abc", 3, out, 3) == -1);
 }
 
+/* The code point of the sequence that starts a string. */
+static const struct {
+	int line;
+	size_t len;
+	unsigned long cp;
+	const char *s;
+	size_t n;
+} decodes[] = {
+	{ __LINE__, 1, 0x41, S("AB") },
+	{ __LINE__, 1, 0, S("\0") },
+	{ __LINE__, 2, 0x85, S("\xc2\x85") },
+	{ __LINE__, 3, 0x202e, S("\xe2\x80\xae") },
+	{ __LINE__, 4, 0x10ffff, S("\xf4\x8f\xbf\xbf") },
+	{ __LINE__, 0, 0xe2, S("\xe2\x80") },
+	{ __LINE__, 0, 0xc0, S("\xc0\x80") },
+	{ __LINE__, 0, 0xff, S("\xff") },
+};
+
+static void test_decode(void)
+{
+	unsigned long cp;
+
+	for (size_t i = 0; i < sizeof decodes / sizeof decodes[0]; i++)
+		CHECK_AT(decodes[i].line, utf8_decode(decodes[i].s, decodes[i].n, &cp) == decodes[i].len &&
+		    cp == decodes[i].cp);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		CHECK_AT(cases[i].line, utf8_count(cases[i].s, cases[i].n) == cases[i].count);
+	test_decode();
 	test_casefold();
 	return check_done("test_utf8");
 }
