@@ -17,13 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filename.h"
 #include "ids.h"
 #include "message_store.h"
 
 struct cJSON;
 struct storage;
 
-#define ATTACHMENT_FILENAME_MAX 255  /* bytes of a display name */
+#define ATTACHMENT_FILENAME_MAX FILENAME_DISPLAY_MAX /* bytes of a display name */
 #define ATTACHMENT_SNIFF_BYTES 12    /* first bytes that decide the type */
 #define ATTACHMENT_TYPE_MAX 32
 #define ATTACHMENT_URL_PREFIX "/api/v1/attachments/"
