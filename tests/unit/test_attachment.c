@@ -18,17 +18,6 @@
 #include "storage_keys.h"
 #include "tmpdir.h"
 
-static char dir[TMPDIR_MAX];
-
-static const char *get_env(const char *name)
-{
-	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
-		return dir;
-	if (strcmp(name, "CHATS3_STORAGE") == 0)
-		return "fs";
-	return NULL;
-}
-
 static const struct {
 	int line;
 	const char *head;
@@ -123,13 +112,13 @@ int main(void)
 	char err[CONFIG_ERR_LEN];
 	struct app app = { .state = NULL };
 
-	if (tmpdir_make(dir, "test_attachment") < 0)
+	if (tmpdir_make(tmpdir_data, "test_attachment") < 0)
 		return 1;
-	CHECK(config_load_from(&app.cfg, get_env, err) == 0);
+	CHECK(config_load_from(&app.cfg, tmpdir_env, err) == 0);
 	test_sniff();
 	test_json();
 	test_store(&app);
 	app_free(&app);
-	CHECK(tmpdir_remove(dir) == 0);
+	CHECK(tmpdir_remove(tmpdir_data) == 0);
 	return check_done("test_attachment");
 }
