@@ -27,34 +27,37 @@
 
 #define INVALID_UPLOAD "Invalid upload"
 
-/* Sends u's file under the key the upload names. */
-static int send_upload(struct request *r, struct attachment_upload *u)
+/* Sends u's file under the key the upload names into *data; NULL, or
+ * the key's reason for being refused with *field naming it. */
+static const char *send_upload(struct request *r, struct attachment_upload *u, int *rc,
+    cJSON **data, int *replayed, const char **field)
 {
 	char *key = NULL;
-	const char *field, *why = message_send_key(u->has_key ? u->client_message_id : NULL,
-	    request_header(r, "idempotency-key"), &key, &field);
-	cJSON *data = NULL;
-	int rc, replayed;
+	const char *why = message_send_key(u->has_key ? u->client_message_id : NULL,
+	    request_header(r, "idempotency-key"), &key, field);
 
-	if (why != NULL)
-		rc = emit_invalid(r, INVALID_UPLOAD, field, why);
-	else if ((rc = attachment_upload_send(r, u, key, &data, &replayed)) == 0)
-		rc = response_ok(r, replayed ? 200 : 201, data);
+	if (why == NULL)
+		*rc = attachment_upload_send(r, u, key, data, replayed);
 	free(key);
-	return rc;
+	return why;
 }
 
 static int upload(struct request *r)
 {
 	struct attachment_upload u;
-	int rc = attachment_upload_read(r, &u);
+	const char *field = NULL, *why = NULL;
+	cJSON *data = NULL;
+	int replayed = 0, rc, read = attachment_upload_read(r, &u);
 
-	if (rc == 0)
-		rc = send_upload(r, &u);
-	else if (rc == ERR_INVAL || rc == ERR_TOOBIG)
-		rc = emit_error(r, err_http_status(rc), u.why, NULL);
-	attachment_upload_free(&u);
-	return rc;
+	rc = read;
+	if (read == 0)
+		why = send_upload(r, &u, &rc, &data, &replayed, &field);
+	attachment_upload_free(&u); /* before answering: no spool file outlives its answer */
+	if (why != NULL)
+		return emit_invalid(r, INVALID_UPLOAD, field, why);
+	if (read == ERR_INVAL || read == ERR_TOOBIG)
+		return emit_error(r, err_http_status(read), u.why, NULL);
+	return rc == 0 ? response_ok(r, replayed ? 200 : 201, data) : rc;
 }
 
 /* The caller's conversation's attachment of the path's id into a. */

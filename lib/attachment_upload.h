@@ -59,7 +59,7 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u);
 int attachment_upload_send(struct request *r, struct attachment_upload *u, const char *key,
     struct cJSON **out, int *replayed);
 
-/* Closes the spooled file. */
+/* Closes the spooled file (u's other fields stay readable). */
 void attachment_upload_free(struct attachment_upload *u);
 
 #endif

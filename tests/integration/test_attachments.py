@@ -72,9 +72,27 @@ def stored_attachments(srv, conv):
     return sorted(keys)
 
 
+def program_pids(srv):
+    """The attachments program's processes (FastCGI: long-lived)."""
+    marker = os.path.join(srv.dir, "bin", "attachments").encode()
+    return sorted(p for p in harness.installation_pids(srv.dir)
+                  if harness.proc_file(p, "cmdline").split(b"\0")[0] == marker)
+
+
 def spool_files(srv):
-    """Files of the data directory an upload may have left behind."""
-    return [n for n in os.listdir(srv.data_dir) if n.startswith(".upload")]
+    """Files of the data directory an upload may have left behind: names,
+    and spool files a program still holds open (unlinked ones included)."""
+    left = [n for n in os.listdir(srv.data_dir) if n.startswith(".upload")]
+    for pid in program_pids(srv):
+        fd_dir = "/proc/%d/fd" % pid
+        for fd in os.listdir(fd_dir) if os.path.isdir(fd_dir) else ():
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith(srv.data_dir) and "(deleted)" in target:
+                left.append("%d: %s" % (pid, target))
+    return left
 
 
 class Attachments(WithAdminServer):
@@ -314,11 +332,6 @@ class DefaultLimit(WithAdminServer):
                              headers={"Content-Type": "application/json"})
         failure(self, r, 413)
 
-    def program_pids(self):
-        marker = os.path.join(self.srv.dir, "bin", "attachments").encode()
-        return sorted(p for p in harness.installation_pids(self.srv.dir)
-                      if harness.proc_file(p, "cmdline").split(b"\0")[0] == marker)
-
     def test_a_10_mib_file_up_and_down_in_constant_memory(self):
         conv = new_conversation(self.srv)
         me = joined(self, self.srv, conv, "Alice")
@@ -328,7 +341,7 @@ class DefaultLimit(WithAdminServer):
             url = envelope(warm)["data"]["attachment"]["url"]
             self.assertEqual(get(self.srv, me, url).status, 200)
         data = os.urandom(self.SIZE)
-        pids = self.program_pids()
+        pids = program_pids(self.srv)
         before = {p: vm_hwm_kib(p) for p in pids}
         r = post_upload(self.srv, me, upload_body(data))
         self.assertEqual(r.status, 201, r.body)
@@ -337,6 +350,6 @@ class DefaultLimit(WithAdminServer):
         if harness.CONFIG["mode"] != "fastcgi":
             return
         self.assertTrue(pids, "attachments programs to measure")
-        self.assertEqual(self.program_pids(), pids, "the same programs served both")
+        self.assertEqual(program_pids(self.srv), pids, "the same programs served both")
         growth = {p: vm_hwm_kib(p) - before[p] for p in pids}
         self.assertLess(max(growth.values()), 2048, growth)
