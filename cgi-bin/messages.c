@@ -47,28 +47,9 @@ static const struct vform send_form = {
 	INVALID_MESSAGE, NULL
 };
 
-/* The Idempotency-Key header, checked as clientMessageId is. */
-static const struct vfield key_header = {
-	"Idempotency-Key", v_text, 0, 1, IDEMPOTENCY_KEY_MAX, 0, 0
-};
-
-/* The send's key into *key (a copy the caller frees; NULL for none):
- * clientMessageId, else the Idempotency-Key header. NULL, or the
- * header's reason for being refused. */
-static const char *send_key(struct request *r, const struct send_form *f, char **key)
-{
-	const char *h = request_header(r, "idempotency-key");
-	const struct vvalue v = { h, h ? strlen(h) : 0, V_TEXT, 0 };
-
-	*key = NULL;
-	if (f->client_message_id != NULL)
-		return (*key = strdup(f->client_message_id)) ? NULL : "could not be stored";
-	return h ? v_text(&v, &key_header, key) : NULL;
-}
-
 static int send_as(struct request *r, const struct send_form *f, const char *key)
 {
-	const struct message_send o = { key, 1, r->id };
+	const struct message_send o = { key, 1, r->id, NULL, NULL };
 	struct message m;
 	cJSON *sent = NULL, *data;
 	int rc, replayed;
@@ -85,8 +66,9 @@ static int send(struct request *r)
 {
 	const struct send_form *f = r->form_values;
 	char *key = NULL;
-	const char *why = send_key(r, f, &key);
-	int rc = why ? emit_invalid(r, INVALID_MESSAGE, key_header.name, why) : send_as(r, f, key);
+	const char *field, *why = message_send_key(f->client_message_id,
+	    request_header(r, "idempotency-key"), &key, &field);
+	int rc = why ? emit_invalid(r, INVALID_MESSAGE, field, why) : send_as(r, f, key);
 
 	free(key);
 	return rc;

@@ -149,7 +149,7 @@ static size_t body_cap(const struct request *r, const struct route *rt)
 	if (rt->max_body)
 		return rt->max_body;
 	if (rt->body == BODY_MULTIPART)
-		return (size_t)r->app->cfg.max_upload_bytes;
+		return (size_t)r->app->cfg.max_upload_bytes + ROUTE_MULTIPART_ENVELOPE;
 	return (size_t)r->app->cfg.max_body_bytes;
 }
 

@@ -12,9 +12,27 @@
 #include "message_post.h"
 #include "message_send.h"
 #include "session_store.h"
+#include "validate.h"
 
 #define WAIT_POLL_MS 10
 #define CLAIM_TRIES 3
+
+static const struct vfield key_fields[] = {
+	{ "clientMessageId", v_text, 0, 1, IDEMPOTENCY_KEY_MAX, 0, 0 },
+	{ "Idempotency-Key", v_text, 0, 1, IDEMPOTENCY_KEY_MAX, 0, 0 },
+};
+
+const char *message_send_key(const char *client_message_id, const char *header, char **key,
+    const char **field)
+{
+	const struct vfield *f = &key_fields[client_message_id == NULL];
+	const char *text = client_message_id != NULL ? client_message_id : header;
+	const struct vvalue v = { text, text ? strlen(text) : 0, V_TEXT, 0 };
+
+	*key = NULL;
+	*field = f->name;
+	return text != NULL ? f->fn(&v, f, key) : NULL;
+}
 
 int message_draft(struct message *m, const struct session *s, const char *body,
     const char *client_timestamp)
@@ -64,13 +82,21 @@ static int await_owner(struct state *st, const char *user_id, const char *key, c
 	return *out ? 0 : ERR_NOMEM;
 }
 
+/* Stores what m refers to, then m itself. */
+static int post(struct app *app, struct message *m, const struct message_send *o, cJSON **out)
+{
+	int rc = o->prepare != NULL ? o->prepare(o->prepare_ctx) : 0;
+
+	return rc < 0 ? rc : message_post(app, m, o->request_id, out);
+}
+
 /* Stores m under the owned claim of key: records it, or drops the claim
  * when it was not stored. */
 static int store_claimed(struct app *app, struct state *st, struct message *m,
     const struct message_send *o, cJSON **out)
 {
 	char *text = NULL;
-	int rc = message_post(app, m, o->request_id, out);
+	int rc = post(app, m, o, out);
 
 	if (rc == 0 && (text = cJSON_PrintUnformatted(*out)) == NULL)
 		rc = ERR_NOMEM;
@@ -123,7 +149,7 @@ int message_send(struct app *app, struct message *m, const struct message_send *
 	if (o->open_only && c.closed)
 		return ERR_CLOSED;
 	if (o->key == NULL)
-		return message_post(app, m, o->request_id, out);
+		return post(app, m, o, out);
 	return send_keyed(app, m, o, out, replayed);
 }
 
@@ -131,7 +157,7 @@ int message_send_system(struct app *app, const char *conversation_id, const char
     const char *request_id, struct cJSON **out)
 {
 	struct message m = { .sender_role = MESSAGE_ROLE_SYSTEM, .type = MESSAGE_SYSTEM };
-	const struct message_send o = { NULL, 0, request_id };
+	const struct message_send o = { NULL, 0, request_id, NULL, NULL };
 	int rc = ERR_NOMEM, replayed;
 
 	*out = NULL;

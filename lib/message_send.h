@@ -30,7 +30,20 @@ struct message_send {
 	const char *key;        /* idempotency key, or NULL for none */
 	int open_only;          /* ERR_CLOSED when the conversation is closed */
 	const char *request_id; /* for log lines; may be NULL */
+	/* Runs just before the message is stored, under the key's claim (so
+	 * once per key): stores what the message refers to, an attachment's
+	 * objects. NULL: nothing. A negative enum err stops the send. */
+	int (*prepare)(void *ctx);
+	void *prepare_ctx;
 };
+
+/* The idempotency key of a send into *key (a copy the caller frees; NULL
+ * for none): client_message_id (the clientMessageId a client sent, or
+ * NULL), else header (the Idempotency-Key header's value, or NULL), each
+ * checked as text of 1..IDEMPOTENCY_KEY_MAX characters. NULL, or the
+ * reason the value is refused with *field naming where it came from. */
+const char *message_send_key(const char *client_message_id, const char *header, char **key,
+    const char **field);
 
 /* Fills m from the session s (conversation, sender) as a text message
  * with body and client_timestamp (NULL: none); both are copied. 0 or

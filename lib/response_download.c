@@ -31,7 +31,8 @@ static int prepare(const struct download *d, char date[HTTP_DATE_LEN + 1], struc
 	    (d->content_type != NULL && !response_value_ok(d->content_type)) ||
 	    (d->last_modified_ms != 0 && clock_http_date(d->last_modified_ms, date) < 0))
 		return ERR_INTERNAL;
-	if ((rc = buf_puts(disp, "attachment")) < 0 || d->filename == NULL)
+	if ((rc = buf_puts(disp, d->inline_ok ? "inline" : "attachment")) < 0 ||
+	    d->filename == NULL)
 		return rc;
 	if ((rc = buf_puts(disp, "; ")) < 0)
 		return rc;
@@ -118,7 +119,8 @@ static int answer_unsatisfiable(struct request *r, uint64_t length)
 
 /* Answers the request up to the body: 1 when the bytes of *part must
  * follow, 0 when the answer is complete, or a negative enum err. */
-static int begin(struct request *r, const struct download *d, struct http_range *part)
+int response_download_begin(struct request *r, const struct download *d,
+    struct http_range *part)
 {
 	static const struct response_head not_modified = { 304, NULL, NULL, DOWNLOAD_CACHE,
 		NULL, 0 };
@@ -146,7 +148,7 @@ done:
 int response_download(struct request *r, const struct download *d, const char *body)
 {
 	struct http_range part;
-	int rc = begin(r, d, &part);
+	int rc = response_download_begin(r, d, &part);
 
 	if (rc <= 0)
 		return rc;
@@ -161,7 +163,7 @@ int response_download_stream(struct request *r, const struct download *d,
 	uint64_t off, end;
 	size_t ask;
 	long got;
-	int rc = begin(r, d, &part);
+	int rc = response_download_begin(r, d, &part);
 
 	if (rc <= 0)
 		return rc;

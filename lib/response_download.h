@@ -5,8 +5,9 @@
  *
  *   200 (or 206 with Content-Range: bytes first-last/length), with
  *     Content-Length, Accept-Ranges: bytes, the caller's strong ETag,
- *     Last-Modified when known, Content-Disposition: attachment with the
- *     file name as RFC 6266 wants it (escape_disposition_filename),
+ *     Last-Modified when known, Content-Disposition: attachment (inline
+ *     when the caller says the type is safe to show) with the file name as
+ *     RFC 6266 wants it (escape_disposition_filename),
  *     Cache-Control: private, no-cache (a browser may keep the file but
  *     asks again before each use, so a session that ends loses it; the
  *     ETag makes asking again cheap) and Content-Security-Policy:
@@ -29,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct http_range;
 struct request;
 
 struct download {
@@ -37,6 +39,7 @@ struct download {
 	const char *etag;         /* a strong entity-tag, quotes included; NULL: none */
 	int64_t last_modified_ms; /* epoch milliseconds; 0: no Last-Modified */
 	uint64_t length;          /* bytes of the whole file */
+	int inline_ok;            /* Content-Disposition: inline, not attachment */
 };
 
 /* Reads up to n bytes of the file at offset into p: the count (> 0), 0
@@ -50,6 +53,13 @@ typedef long (*download_reader)(void *ctx, uint64_t offset, char *p, size_t n);
  * file name, a date out of range); ERR_NOMEM; ERR_IO when the client is
  * gone. */
 int response_download(struct request *r, const struct download *d, const char *body);
+
+/* Answers up to the body, for a caller that pushes the bytes itself with
+ * response_stream_write: 1 when the bytes *part (inclusive) of the file
+ * must follow, 0 when the answer is complete (304, 416, HEAD, an empty
+ * file), or a negative enum err as response_download. */
+int response_download_begin(struct request *r, const struct download *d,
+    struct http_range *part);
 
 /* The same, the bytes read through read(ctx, ...). A reader that fails or
  * ends before the promised length cuts the answer short, as the headers

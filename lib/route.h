@@ -27,6 +27,11 @@ enum route_body {
 	BODY_RAW,       /* any type, read whole into req->body */
 };
 
+/* Bytes a multipart body may hold beyond CHATS3_MAX_UPLOAD_BYTES, the
+ * limit of its file: boundaries, part headers (multipart.h's default caps:
+ * 16 parts of at most 8 KiB of headers), small fields. */
+#define ROUTE_MULTIPART_ENVELOPE 262144
+
 /* Which rate limit a request of the route counts against (429). */
 enum route_rate {
 	RATE_NONE,
@@ -46,7 +51,8 @@ struct route {
 	unsigned flags;
 	enum route_body body;
 	size_t max_body;     /* 0: CHATS3_MAX_BODY_BYTES (JSON, raw) or
-	                        CHATS3_MAX_UPLOAD_BYTES (multipart) */
+	                        CHATS3_MAX_UPLOAD_BYTES + ROUTE_MULTIPART_ENVELOPE
+	                        (multipart) */
 	const struct vform *query; /* checked into req->query_values, or NULL */
 	const struct vform *form;  /* the JSON body's members into req->form_values */
 	enum route_rate rate;

@@ -568,3 +568,54 @@ int s3xml_parse_list(const char *p, size_t n, struct storage_list *out)
 		storage_list_free(out);
 	return rc;
 }
+
+/* ---- one element's text ---- */
+
+struct text_reader {
+	const char *path;
+	char *out;
+	size_t cap;
+	int found;
+};
+
+static int text_start(void *ctx, const struct elem *e)
+{
+	const struct text_reader *t = ctx;
+	size_t root = strcspn(t->path, "/");
+
+	return e->depth == 1 && (strlen(e->path) != root || memcmp(e->path, t->path, root) != 0) ?
+	    ERR_INVAL : 0;
+}
+
+static int text_finish(void *ctx, const struct elem *e)
+{
+	struct text_reader *t = ctx;
+
+	if (strcmp(e->path, t->path) != 0 || t->found)
+		return 0;
+	if (!e->exact || e->len == 0 || e->len >= t->cap)
+		return ERR_INVAL;
+	for (size_t i = 0; i < e->len; i++)
+		if ((unsigned char)e->text[i] < 0x21 || (unsigned char)e->text[i] > 0x7e)
+			return ERR_INVAL;
+	memcpy(t->out, e->text, e->len + 1);
+	t->found = 1;
+	return 0;
+}
+
+int s3xml_parse_text(const char *p, size_t n, const char *path, char *out, size_t cap)
+{
+	struct text_reader t = { path, out, cap, 0 };
+	struct reader r = { .start = text_start, .finish = text_finish, .ctx = &t };
+	int rc;
+
+	if (cap == 0)
+		return ERR_INVAL;
+	out[0] = '\0';
+	rc = run(&r, p, n);
+	if (rc == 0 && !t.found)
+		rc = ERR_INVAL;
+	if (rc < 0)
+		out[0] = '\0';
+	return rc;
+}

@@ -1,8 +1,9 @@
 /*
- * s3xml: a small, bounded XML reader for exactly the two S3 answers the
- * S3 backend reads: an error (<Error><Code/><Message/></Error>) and a
+ * s3xml: a small, bounded XML reader for exactly the S3 answers the S3
+ * backend reads: an error (<Error><Code/><Message/></Error>), a
  * ListObjectsV2 page (<ListBucketResult> with <Contents><Key/>,
- * <CommonPrefixes><Prefix/>, <IsTruncated/>, <NextContinuationToken/>).
+ * <CommonPrefixes><Prefix/>, <IsTruncated/>, <NextContinuationToken/>),
+ * and one value of a multipart upload's answers (<UploadId>, <ETag>).
  *
  * It is not a general XML parser. It checks that the input is one
  * well-formed element tree of valid UTF-8 (tags nest and match, attributes
@@ -54,5 +55,12 @@ int s3xml_parse_error(const char *p, size_t n, struct s3xml_error *out);
  * entries); ERR_TOOBIG past S3XML_MAX_INPUT; ERR_NOMEM. On failure out
  * holds nothing (it is freed and zeroed). */
 int s3xml_parse_list(const char *p, size_t n, struct storage_list *out);
+
+/* Reads the text of the element path ("Root/Child", its first segment the
+ * document's root) from p[0..n) into out[cap]: 0; ERR_INVAL when the root
+ * is another, the element is missing, empty, not printable ASCII or does
+ * not fit; ERR_TOOBIG past S3XML_MAX_INPUT. For the one value of an
+ * answer (a multipart upload's UploadId). out is "" on failure. */
+int s3xml_parse_text(const char *p, size_t n, const char *path, char *out, size_t cap);
 
 #endif

@@ -63,6 +63,11 @@
 #define S3_MAX_SECRET 1024
 #define S3_MAX_TOKEN 8192
 #define S3_GET_PARALLEL 16     /* transfers of a get_many at once */
+#define S3_MULTIPART_THRESHOLD (8LL << 20) /* put_file above this: a multipart upload */
+#define S3_PART_SIZE (8LL << 20) /* bytes of a part (S3: 5 MiB to 5 GiB but the last) */
+#define S3_MAX_PARTS 10000     /* parts of an upload (S3's limit) */
+#define S3_UPLOAD_ID_MAX 1024  /* bytes of an upload id, NUL included */
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 
 struct s3 {
 	CURL *curl;
@@ -87,8 +92,9 @@ struct call {
 	const char *payload_hash;   /* hex SHA-256 of the body; NULL: empty */
 	const char *content_md5;    /* base64 MD5 of the body; PUT */
 	int create_only;
-	const char *data;           /* PUT from memory, ... */
-	int fd;                     /* ... or from this file when >= 0 */
+	const char *data;           /* PUT or POST from memory, ... */
+	int fd;                     /* ... or PUT from this file when >= 0, */
+	long long offset;           /* from this byte of it */
 	long long size;             /* bytes to send */
 	size_t body_limit;          /* bytes of a 2xx answer kept (list) */
 	const struct storage_sink *sink; /* get_stream: 2xx bytes go here */
@@ -408,17 +414,18 @@ static int digest_memory(const void *p, size_t n, struct digests *d)
 	return rc;
 }
 
-/* The first pass over the file: its digests, in S3_HASH_CHUNK reads. */
-static int digest_file(int fd, long long size, struct digests *d)
+/* The first pass over size bytes of the file from offset: their digests,
+ * in S3_HASH_CHUNK reads. */
+static int digest_file(int fd, long long offset, long long size, struct digests *d)
 {
 	struct hashing h = { NULL, NULL };
 	char *chunk = malloc(S3_HASH_CHUNK);
-	long long off = 0;
+	long long off = offset, end = offset + size;
 	size_t n;
 	int rc = chunk ? hashing_start(&h) : ERR_NOMEM;
 
-	while (rc == 0 && off < size) {
-		n = size - off < S3_HASH_CHUNK ? (size_t)(size - off) : S3_HASH_CHUNK;
+	while (rc == 0 && off < end) {
+		n = end - off < S3_HASH_CHUNK ? (size_t)(end - off) : S3_HASH_CHUNK;
 		if ((rc = fdio_pread_exact(fd, chunk, n, off) < 0 ? ERR_IO : 0) == 0)
 			rc = hashing_add(&h, chunk, n);
 		off += (long long)n;
@@ -554,7 +561,7 @@ static size_t on_read(char *p, size_t size, size_t nitems, void *ud)
 		return 0;
 	if (c->fd < 0) {
 		memcpy(p, c->data + c->sent, n);
-	} else if (fdio_pread_exact(c->fd, p, n, c->sent) < 0) {
+	} else if (fdio_pread_exact(c->fd, p, n, c->offset + c->sent) < 0) {
 		c->read_failed = 1;
 		return CURL_READFUNC_ABORT;
 	}
@@ -703,10 +710,11 @@ static int method_options(CURL *h, struct call *c)
 
 	if (strcmp(c->method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
-	} else if (strcmp(c->method, "PUT") == 0 && c->fd < 0) {
+	} else if (strcmp(c->method, "POST") == 0 ||
+	    (strcmp(c->method, "PUT") == 0 && c->fd < 0)) {
 		/* from memory: headers and body leave in one send */
-		SET(CURLOPT_CUSTOMREQUEST, "PUT");
-		SET(CURLOPT_POSTFIELDS, c->data);
+		SET(CURLOPT_CUSTOMREQUEST, c->method);
+		SET(CURLOPT_POSTFIELDS, c->data ? c->data : "");
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->size);
 	} else if (strcmp(c->method, "PUT") == 0) {
 		SET(CURLOPT_UPLOAD, 1L);
@@ -1009,6 +1017,161 @@ static int s3_put(struct storage *s, const char *key, const void *p, size_t n,
 	return put_call(s, &c, &d);
 }
 
+/* ---- multipart upload: put_file of a large file, part by part ---- */
+
+/* Part size of a file of size bytes: S3_PART_SIZE, or more when that
+ * would take over S3_MAX_PARTS parts. */
+static long long part_size(long long size)
+{
+	long long min = (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+
+	return min > S3_PART_SIZE ? min : S3_PART_SIZE;
+}
+
+/* The answer to the POST of a multipart upload, kept to read; an S3
+ * <Error> inside a 200 (CompleteMultipartUpload may send one) is a failure. */
+static int post_call(struct storage *s, struct call *c, const char *path, char *out,
+    size_t cap)
+{
+	struct s3xml_error x;
+	int rc;
+
+	c->body_limit = S3_ERROR_BODY_MAX;
+	if ((rc = perform(s, c)) == 0 && s3xml_parse_error(c->body.data, c->body.len, &x) == 0)
+		rc = storage_fail(s, retryable_answer(500, x.code) ? ERR_UNAVAILABLE : ERR_STORAGE,
+		    x.code, "POST %s: %s", c->key, x.message);
+	else if (rc == 0 && s3xml_parse_text(c->body.data, c->body.len, path, out, cap) < 0)
+		rc = storage_fail(s, ERR_STORAGE, "MalformedXML", "POST %s: no %s in the answer",
+		    c->key, path);
+	buf_free(&c->body);
+	return rc;
+}
+
+/* CreateMultipartUpload: the upload's id into id[S3_UPLOAD_ID_MAX]. */
+static int upload_create(struct storage *s, const char *key, const char *content_type,
+    char *id)
+{
+	static const struct sigv4_pair q[] = { { "uploads", "" } };
+	struct call c = new_call("POST", key);
+
+	c.query = q;
+	c.nquery = 1;
+	c.content_type = content_type ? content_type : "application/octet-stream";
+	return post_call(s, &c, "InitiateMultipartUploadResult/UploadId", id, S3_UPLOAD_ID_MAX);
+}
+
+/* UploadPart number n: size bytes of fd from offset; its ETag appended
+ * to the CompleteMultipartUpload document xml. */
+static int upload_part(struct storage *s, const char *key, const char *id, int n, int fd,
+    long long offset, long long size, struct buf *xml)
+{
+	char num[16];
+	const struct sigv4_pair q[] = { { "partNumber", num }, { "uploadId", id } };
+	struct call c = new_call("PUT", key);
+	struct digests d;
+	int rc;
+
+	snprintf(num, sizeof num, "%d", n);
+	if ((rc = digest_file(fd, offset, size, &d)) < 0)
+		return storage_fail(s, rc, "EIO", "PUT %s: part %d could not be read", key, n);
+	c.query = q;
+	c.nquery = 2;
+	c.fd = fd;
+	c.offset = offset;
+	c.size = size;
+	if ((rc = put_call(s, &c, &d)) < 0)
+		return rc;
+	if (c.meta.etag[0] == '\0' || strpbrk(c.meta.etag, "<>&") != NULL)
+		return storage_fail(s, ERR_STORAGE, "MalformedETag", "PUT %s: part %d has no ETag",
+		    key, n);
+	if (buf_puts(xml, "<Part><PartNumber>") < 0 || buf_puts(xml, num) < 0 ||
+	    buf_puts(xml, "</PartNumber><ETag>") < 0 || buf_puts(xml, c.meta.etag) < 0 ||
+	    buf_puts(xml, "</ETag></Part>") < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+/* CompleteMultipartUpload with the parts listed in xml. */
+static int upload_complete(struct storage *s, const char *key, const char *id,
+    const struct buf *xml, int create_only)
+{
+	const struct sigv4_pair q[] = { { "uploadId", id } };
+	struct call c = new_call("POST", key);
+	struct digests d;
+	char etag[128];
+	int rc;
+
+	if ((rc = digest_memory(xml->data, xml->len, &d)) < 0)
+		return storage_fail(s, rc, "DigestFailed", "POST %s: hashing failed", key);
+	c.query = q;
+	c.nquery = 1;
+	c.content_type = "application/xml";
+	c.data = xml->data;
+	c.size = (long long)xml->len;
+	c.payload_hash = d.sha256_hex;
+	c.content_md5 = d.md5_b64;
+	c.create_only = create_only;
+	return post_call(s, &c, "CompleteMultipartUploadResult/ETag", etag, sizeof etag);
+}
+
+/* AbortMultipartUpload, so that S3 keeps (and bills) no parts. */
+static void upload_abort(struct storage *s, const char *key, const char *id)
+{
+	const struct sigv4_pair q[] = { { "uploadId", id } };
+	struct call c = new_call("DELETE", key);
+	char code[sizeof s->code], message[sizeof s->message];
+
+	memcpy(code, s->code, sizeof code); /* the failure that made us abort */
+	memcpy(message, s->message, sizeof message);
+	c.query = q;
+	c.nquery = 1;
+	(void)perform(s, &c);
+	buf_free(&c.body);
+	memcpy(s->code, code, sizeof code);
+	memcpy(s->message, message, sizeof message);
+}
+
+static int s3_head(struct storage *s, const char *key, struct storage_meta *meta);
+
+/* A create-only multipart upload refuses a key taken before it starts
+ * (and AWS checks If-None-Match again when it completes). */
+static int key_free(struct storage *s, const char *key)
+{
+	struct storage_meta m;
+	int rc = s3_head(s, key, &m);
+
+	if (rc == 0)
+		return storage_fail(s, ERR_CONFLICT, "PreconditionFailed",
+		    "PUT %s: the key exists (create-only)", key);
+	if (rc == ERR_NOTFOUND)
+		clear_fail(s);
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+static int put_parts(struct storage *s, const char *key, int fd, long long size,
+    const char *content_type, unsigned flags)
+{
+	char id[S3_UPLOAD_ID_MAX];
+	long long step = part_size(size), off;
+	struct buf xml;
+	int rc, n = 1;
+
+	if ((flags & STORAGE_CREATE_ONLY) && (rc = key_free(s, key)) < 0)
+		return rc;
+	if ((rc = upload_create(s, key, content_type, id)) < 0)
+		return rc;
+	buf_init(&xml, 0);
+	rc = buf_puts(&xml, "<CompleteMultipartUpload xmlns=\"" S3_XMLNS "\">");
+	for (off = 0; rc == 0 && off < size; off += step, n++)
+		rc = upload_part(s, key, id, n, fd, off, size - off < step ? size - off : step, &xml);
+	if (rc == 0 && (rc = buf_puts(&xml, "</CompleteMultipartUpload>")) == 0)
+		rc = upload_complete(s, key, id, &xml, (flags & STORAGE_CREATE_ONLY) != 0);
+	if (rc < 0)
+		upload_abort(s, key, id);
+	buf_free(&xml);
+	return rc;
+}
+
 static int s3_put_file(struct storage *s, const char *key, int fd, long long size,
     const char *content_type, unsigned flags)
 {
@@ -1016,7 +1179,9 @@ static int s3_put_file(struct storage *s, const char *key, int fd, long long siz
 	struct digests d;
 	int rc;
 
-	if ((rc = digest_file(fd, size, &d)) < 0)
+	if (size > S3_MULTIPART_THRESHOLD)
+		return put_parts(s, key, fd, size, content_type, flags);
+	if ((rc = digest_file(fd, 0, size, &d)) < 0)
 		return storage_fail(s, rc, rc == ERR_IO ? "EIO" : "DigestFailed",
 		    "PUT %s: the file could not be read and hashed", key);
 	c.fd = fd;

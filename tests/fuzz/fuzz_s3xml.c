@@ -1,8 +1,9 @@
 /*
- * fuzz_s3xml: both S3 answer readers on arbitrary bytes (no NUL
+ * fuzz_s3xml: the S3 answer readers on arbitrary bytes (no NUL
  * terminator, so an over-read shows). Whatever they accept must keep
  * their promises: a non-empty printable code, keys within bounds, a token
- * only on a truncated page; whatever they refuse leaves nothing behind.
+ * only on a truncated page, an upload id of printable ASCII within its
+ * buffer; whatever they refuse leaves nothing behind.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,9 +60,22 @@ static void check_list(const char *p, size_t n)
 	free(l.next_continuation);
 }
 
+static void check_text(const char *p, size_t n)
+{
+	char out[64];
+	int rc = s3xml_parse_text(p, n, "InitiateMultipartUploadResult/UploadId", out, sizeof out);
+	size_t len = strnlen(out, sizeof out);
+
+	must(rc == 0 || rc == ERR_INVAL || rc == ERR_TOOBIG);
+	must(len < sizeof out && (rc == 0) == (len > 0));
+	for (size_t i = 0; i < len; i++)
+		must(out[i] > 0x20 && out[i] < 0x7f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_error((const char *)data, size);
 	check_list((const char *)data, size);
+	check_text((const char *)data, size);
 	return 0;
 }

@@ -251,8 +251,9 @@ class WebServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATS3_", "AWS_"))}
         env.update(CHATS3_DATA_DIR=self.data_dir, CHATS3_CONFIG_FILE=conf_file,
                    CHATS3_PORT=str(self.port), CHATS3_BIND="127.0.0.1", CHATS3_BIN_DIR=bin_dir)
-        if "CHATS3_MAX_UPLOAD_BYTES" in self.settings:  # sets the web server's body limit
-            env["CHATS3_MAX_UPLOAD_BYTES"] = str(self.settings["CHATS3_MAX_UPLOAD_BYTES"])
+        for key in ("CHATS3_MAX_UPLOAD_BYTES", "CHATS3_MAX_BODY_BYTES"):  # the web server's limits
+            if key in self.settings:
+                env[key] = str(self.settings[key])
         subprocess.run([os.path.join(ROOT, "chats3"), "render-config", self.server, self.mode,
                         conf_dir], env=env, check=True)
         self._fixture_conf(conf_dir, bin_dir, conf_file)

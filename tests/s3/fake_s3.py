@@ -6,7 +6,11 @@ Strict where s3rver is lax: every request must carry a valid AWS Signature
 Version 4 (checked here with hmac/hashlib against the key S3RVER/S3RVER,
 session token included when one is sent), x-amz-content-sha256 must be
 the SHA-256 of the body and Content-MD5 its MD5, and PUT honours
-If-None-Match: * (412 when the key exists), as S3 does.
+If-None-Match: * (412 when the key exists), as S3 does. Multipart uploads
+(CreateMultipartUpload, UploadPart, CompleteMultipartUpload with
+If-None-Match too, AbortMultipartUpload) as S3 checks them: parts but the
+last at least 5 MiB, the ETags listed in order, the object's ETag the MD5
+of the parts' MD5s and "-N".
 
 Failures on cue, chosen by the key's first segment:
   flaky/...     the first 2 requests for the key answer 503 SlowDown
@@ -28,6 +32,7 @@ Failures on cue, chosen by the key's first segment:
   conversations/deny-<rest>/messages/...
                 every message PUT of such a conversation answers 403
                 AccessDenied (a send that fails after taking its time)
+  partfail/...  a multipart upload's part 2 answers 403 AccessDenied
 
 Writes its port to DIR/port once it listens; GET /__stats answers JSON
 counters (requests per key and method, connections, signature failures);
@@ -39,6 +44,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -55,7 +61,10 @@ lock = threading.RLock()
 objects = {  # key -> (bytes, content type, md5 hex)
     "taken/x": (b"someone else's", "text/plain", hashlib.md5(b"someone else's").hexdigest()),
 }
-stats = {"requests": {}, "connections": 0, "bad_signatures": 0, "bad_hashes": 0}
+uploads = {}  # upload id -> (key, content type, {part number: bytes})
+stats = {"requests": {}, "connections": 0, "bad_signatures": 0, "bad_hashes": 0,
+         "open_uploads": 0}
+MIN_PART = 5 * 1024 * 1024
 held = set()  # hold1st conversations whose first message PUT came
 gates = {}  # hold1st conversation -> the event that lets its first message PUT go on
 
@@ -199,6 +208,9 @@ class Handler(BaseHTTPRequestHandler):
         if first == "taken" and self.command == "PUT" and n == 1:
             self.fail(503, "ServiceUnavailable", "Please try again.")
             return True
+        if first == "partfail" and self.command == "PUT" and "partNumber=2" in self.path:
+            self.fail(403, "AccessDenied", "Access Denied")
+            return True
         if first == "forbidden" or (self.command == "PUT" and
                                     key.startswith("conversations/deny-") and "/messages/" in key):
             self.fail(403, "AccessDenied", "Access Denied", self.command == "HEAD")
@@ -255,7 +267,62 @@ class Handler(BaseHTTPRequestHandler):
         if self.cue(key, count(self.command, key), body):
             return None
         self.hold_first(key)
+        q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        if "uploads" in q or "uploadId" in q:
+            return self.op_upload(key, q, headers, body)
         return getattr(self, "op_" + self.command)(key, headers, body)
+
+    # -- multipart uploads ------------------------------------------------------
+    def op_upload(self, key, q, headers, body):
+        if self.command == "POST" and "uploads" in q:
+            uid = hashlib.sha256(os.urandom(16)).hexdigest()
+            with lock:
+                uploads[uid] = (key, headers.get("content-type", "application/octet-stream"), {})
+                stats["open_uploads"] = len(uploads)
+            return self.answer(200, ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                                     '<InitiateMultipartUploadResult><Bucket>%s</Bucket>'
+                                     '<Key>%s</Key><UploadId>%s</UploadId>'
+                                     '</InitiateMultipartUploadResult>'
+                                     % (BUCKET, key, uid)).encode(),
+                               {"Content-Type": "application/xml"})
+        with lock:
+            upload = uploads.get(q.get("uploadId"))
+        if upload is None or upload[0] != key:
+            return self.fail(404, "NoSuchUpload", "The specified upload does not exist.")
+        if self.command == "PUT":
+            upload[2][int(q.get("partNumber", "0"))] = body
+            return self.answer(200, headers={"ETag": '"%s"' % hashlib.md5(body).hexdigest()})
+        if self.command == "DELETE":
+            with lock:
+                uploads.pop(q["uploadId"], None)
+                stats["open_uploads"] = len(uploads)
+            return self.answer(204)
+        return self.complete(key, q["uploadId"], upload, headers, body)
+
+    def complete(self, key, uid, upload, headers, body):
+        listed = [(int(n), e.decode().strip('"')) for n, e in re.findall(
+            rb"<Part><PartNumber>(\d+)</PartNumber><ETag>([^<]*)</ETag></Part>", body)]
+        parts = upload[2]
+        numbers = [n for n, _ in listed]
+        if not listed or numbers != sorted(set(numbers)) or any(
+                n not in parts or e != hashlib.md5(parts[n]).hexdigest() for n, e in listed):
+            return self.fail(400, "InvalidPart", "One or more of the specified parts was not found")
+        if any(len(parts[n]) < MIN_PART for n in numbers[:-1]):
+            return self.fail(400, "EntityTooSmall", "Your proposed upload is smaller than allowed")
+        data = b"".join(parts[n] for n in numbers)
+        etag = "%s-%d" % (hashlib.md5(b"".join(hashlib.md5(parts[n]).digest()
+                                               for n in numbers)).hexdigest(), len(numbers))
+        with lock:
+            if headers.get("if-none-match") == "*" and key in objects:
+                return self.fail(412, "PreconditionFailed",
+                                 "At least one of the pre-conditions you specified did not hold")
+            objects[key] = (data, upload[1], etag)
+            uploads.pop(uid, None)
+            stats["open_uploads"] = len(uploads)
+        return self.answer(200, ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                                 '<CompleteMultipartUploadResult><Key>%s</Key>'
+                                 '<ETag>&quot;%s&quot;</ETag></CompleteMultipartUploadResult>'
+                                 % (key, etag)).encode(), {"Content-Type": "application/xml"})
 
     def op_list(self, query):
         q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
@@ -334,7 +401,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True
 
-    do_GET = do_PUT = do_HEAD = do_DELETE = do_any
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = do_any
 
 
 def main():

@@ -344,6 +344,7 @@ static void test_big_file(struct suite *t)
 	unsigned char want[32], got[32];
 	struct hashing_sink h = { NULL, 0 };
 	struct storage_sink sink = { hash_begin, hash_write, &h };
+	struct storage_meta meta;
 	long before, after;
 	keybuf k;
 	int fd, rc;
@@ -364,6 +365,11 @@ static void test_big_file(struct suite *t)
 	report(t, before > 0 && after - before < RSS_GROWTH_MAX_KB,
 	    "peak RSS grew by %ld KiB over put_file and get_stream (bound %d KiB)",
 	    after - before, RSS_GROWTH_MAX_KB);
+	rc = storage_head(t->s, k, &meta);
+	report(t, rc == 0 && meta.size == BIG_FILE && strcmp(meta.content_type, "video/mp4") == 0,
+	    "the 12 MiB object keeps its size and type");
+	rc = storage_put_file(t->s, k, fd, "video/mp4", STORAGE_CREATE_ONLY);
+	expect_rc(t, rc, ERR_CONFLICT, "create-only put_file of 12 MiB on an existing key");
 	EVP_MD_CTX_free(h.md);
 	close(fd);
 }

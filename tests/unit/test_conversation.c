@@ -21,17 +21,6 @@
 #include "storage.h"
 #include "tmpdir.h"
 
-static char dir[TMPDIR_MAX];
-
-static const char *get_env(const char *name)
-{
-	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
-		return dir;
-	if (strcmp(name, "CHATS3_STORAGE") == 0)
-		return "fs";
-	return NULL;
-}
-
 static const struct {
 	int line;
 	int want;
@@ -74,7 +63,7 @@ static void drop_cache(void)
 	char path[TMPDIR_MAX + 16];
 	sqlite3 *db = NULL;
 
-	snprintf(path, sizeof path, "%s/chats3.db", dir);
+	snprintf(path, sizeof path, "%s/chats3.db", tmpdir_data);
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "DELETE FROM conversations", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
@@ -167,15 +156,15 @@ int main(void)
 	char err[CONFIG_ERR_LEN];
 	struct app app = { .state = NULL };
 
-	if (tmpdir_make(dir, "test_conversation") < 0)
+	if (tmpdir_make(tmpdir_data, "test_conversation") < 0)
 		return 1;
-	CHECK(config_load_from(&app.cfg, get_env, err) == 0);
+	CHECK(config_load_from(&app.cfg, tmpdir_env, err) == 0);
 	test_create(&app);
 	test_cache_miss(&app);
 	test_close_and_code(&app);
 	test_created_again(&app);
 	test_list(&app);
 	app_free(&app);
-	CHECK(tmpdir_remove(dir) == 0);
+	CHECK(tmpdir_remove(tmpdir_data) == 0);
 	return check_done("test_conversation");
 }

@@ -467,8 +467,55 @@ static void test_input_cap(void)
 	free(p);
 }
 
+#define INITIATED "InitiateMultipartUploadResult/UploadId"
+
+static const struct {
+	int line;
+	int rc;
+	const char *path;
+	const char *in;
+	size_t n;
+	const char *want;
+} texts[] = {
+	{ __LINE__, 0, INITIATED, S(XMLDECL "<InitiateMultipartUploadResult xmlns=\"x\"><Bucket>b"
+	  "</Bucket><Key>k</Key><UploadId>VXBsb2FkIElE.-_~</UploadId>"
+	  "</InitiateMultipartUploadResult>"), "VXBsb2FkIElE.-_~" },
+	{ __LINE__, 0, "CompleteMultipartUploadResult/ETag",
+	  S("<CompleteMultipartUploadResult><ETag>&quot;3858f62230ac3c915f300c664312c11f-9&quot;"
+	  "</ETag></CompleteMultipartUploadResult>"), "\"3858f62230ac3c915f300c664312c11f-9\"" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<Error><Code>AccessDenied</Code></Error>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResult><Key>k</Key>"
+	  "</InitiateMultipartUploadResult>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResult><UploadId></UploadId>"
+	  "</InitiateMultipartUploadResult>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResult><UploadId>a b"
+	  "</UploadId></InitiateMultipartUploadResult>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResult><UploadId>abc"
+	  "</UploadId>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResultX><UploadId>abc"
+	  "</UploadId></InitiateMultipartUploadResultX>"), "" },
+	{ __LINE__, ERR_INVAL, INITIATED, S("<InitiateMultipartUploadResult><UploadId>"
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	  "</UploadId></InitiateMultipartUploadResult>"), "" },
+};
+
+static void test_texts(void)
+{
+	char out[64];
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		char *p = exact_copy(texts[i].in, texts[i].n);
+
+		CHECK_AT(texts[i].line, p && s3xml_parse_text(p, texts[i].n, texts[i].path, out,
+		    sizeof out) == texts[i].rc);
+		CHECK_STR(texts[i].line, out, texts[i].want);
+		free(p);
+	}
+}
+
 int main(void)
 {
+	test_texts();
 	test_error_cases();
 	test_error_long_message();
 	test_error_huge_detail();

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define TMPDIR_MAX 4096
 
@@ -26,6 +27,20 @@ static inline int tmpdir_remove(const char *dir)
 	int n = snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 
 	return n > 0 && (size_t)n < sizeof cmd && system(cmd) == 0 ? 0 : -1;
+}
+
+/* The directory of the test's data: the one tmpdir_env gives. */
+static char tmpdir_data[TMPDIR_MAX] __attribute__((unused));
+
+/* The settings of programs whose data and local storage are in
+ * tmpdir_data, for config_load_from. */
+static inline const char *tmpdir_env(const char *name)
+{
+	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
+		return tmpdir_data;
+	if (strcmp(name, "CHATS3_STORAGE") == 0)
+		return "fs";
+	return NULL;
 }
 
 #endif
