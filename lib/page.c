@@ -70,6 +70,7 @@ int page_room(struct request *r, const char *conversation_id, const struct sessi
 	const struct template_var vars[] = {
 		{ "conversationId", conversation_id },
 		{ "displayName", s != NULL ? s->display_name : "" },
+		{ "iceServers", r->app->cfg.ice_servers ? r->app->cfg.ice_servers : "[]" },
 	};
 	return page_send(r, 200, "room.html", vars, sizeof vars / sizeof vars[0], &policy);
 }
