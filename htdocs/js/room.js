@@ -16,6 +16,12 @@
  * opt-in notification, the closed conversation's banner, leaving; inside
  * an embed, {"source":"chats3","type":"ready"|"unread"} posted to the
  * session's embedding origin only.
+ *
+ * Other scripts of the page (call.js) hook in through window.Chats3Room:
+ * on(type, fn) gets the stream's events of the types the room does not
+ * handle itself, and on("people", fn) each change of the participants;
+ * me() is the session, people() the participants ({person, online}),
+ * post(type, toUserId, data) sends a signaling event (the api() answer).
  */
 (function () {
 	"use strict";
@@ -59,6 +65,7 @@
 	var typists = new Map(); /* userId -> timer */
 	var typingSentAt = 0;
 	var typingPause = null;
+	var hooks = {};          /* event type -> [fn] of Chats3Room.on */
 
 	function api(method, path, body) {
 		var opts = { method: method, headers: {} };
@@ -93,6 +100,27 @@
 		h = h.join("");
 		return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
 	}
+
+	function emit(type, ev) {
+		(hooks[type] || []).forEach(function (fn) {
+			fn(ev);
+		});
+	}
+
+	window.Chats3Room = {
+		on: function (type, fn) {
+			(hooks[type] = hooks[type] || []).push(fn);
+		},
+		me: function () {
+			return me;
+		},
+		people: function () {
+			return Array.from(people.values());
+		},
+		post: function (type, toUserId, data) {
+			return api("POST", "/api/v1/signaling", { type: type, toUserId: toUserId, data: data });
+		}
+	};
 
 	/* ---- embed: the parent page ---- */
 
@@ -455,6 +483,7 @@
 			ul.appendChild(V.person(p.person, me && p.person.userId === me.userId, p.online));
 		});
 		$("people-count").textContent = String(people.size);
+		emit("people");
 	}
 
 	function loadPeople() {
@@ -509,6 +538,8 @@
 			typed(ev.fromUserId, ev.data && ev.data.typing === true);
 		} else if (ev.type === "peer-join" || ev.type === "peer-leave") {
 			peer(ev, ev.type === "peer-join");
+		} else {
+			emit(ev.type, ev);
 		}
 	}
 
