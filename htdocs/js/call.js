@@ -519,6 +519,9 @@
 	R.on("ice-candidate", onCandidate);
 	R.on("end-call", onEnd);
 	R.on("people", onPeople);
+	R.on("ended", function () {
+		closeCall("Call ended.");
+	});
 	window.addEventListener("pagehide", function () {
 		hangUp("hangup");
 	});

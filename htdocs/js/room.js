@@ -19,7 +19,8 @@
  *
  * Other scripts of the page (call.js) hook in through window.Chats3Room:
  * on(type, fn) gets the stream's events of the types the room does not
- * handle itself, and on("people", fn) each change of the participants;
+ * handle itself, on("people", fn) each change of the participants and
+ * on("ended", fn) the end of the session (left, removed, expired);
  * me() is the session, people() the participants ({person, online}),
  * post(type, toUserId, data) sends a signaling event (the api() answer).
  */
@@ -167,6 +168,7 @@
 		ended = true;
 		stopStream();
 		stopPolling();
+		emit("ended");
 		setConn("ended");
 		banner(text);
 		input.disabled = true;

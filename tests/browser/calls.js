@@ -50,10 +50,11 @@ function seen(page) {
   });
 }
 
-async function connected(page) {
-  await page.waitForFunction(() => document.getElementById("call-panel").dataset.connection ===
-    "connected" && document.getElementById("call-remote").videoWidth > 0, null,
-    { timeout: DEADLINE_MS });
+// connected, and with video the other's shown (an audio call has none)
+async function connected(page, media = "video") {
+  await page.waitForFunction((audio) => document.getElementById("call-panel").dataset.connection ===
+    "connected" && (audio || document.getElementById("call-remote").videoWidth > 0),
+    media === "audio", { timeout: DEADLINE_MS });
   return seen(page);
 }
 
@@ -128,6 +129,12 @@ const scenarios = {
     await bob.getByRole("button", { name: "Decline" }).click();
     check("alice after the decline", await closed(alice));
     check("bob after declining", await closed(bob));
+    await callButton(alice, "audio", "Bob").click();
+    await ringing(bob);
+    await bob.getByRole("button", { name: "Accept" }).click();
+    await connected(alice, "audio");
+    await bob.getByRole("button", { name: "Leave" }).click();
+    check("alice after bob left", await closed(alice));
   },
 
   async glare(browser) {

@@ -3,7 +3,7 @@ playwright-core, tests/browser/calls.js, with chromium's fake camera and
 microphone), against lighttpd with FastCGI and the SSE relay: Alice calls
 Bob, Bob accepts, both connections reach "connected" and each shows the
 other's video, and a hang-up closes both panels; a declined call closes
-the caller's panel; when both call each other at once (their offers
+the caller's panel, and so does the callee's leaving the room; when both call each other at once (their offers
 cross), perfect negotiation leaves one connected call. A screenshot of
 the call goes to tests/artifacts/."""
 
@@ -80,13 +80,14 @@ class CallsInChromium(unittest.TestCase):
         self.assertEqual(got["bob after alice hung up"]["status"], "Alice hung up.")
         self.assertTrue(got["bob can call again"])
 
-    def test_bob_declines(self):
+    def test_bob_declines_then_leaves_a_call(self):
         got = self.scenario("decline")
         self.assertEqual(got["bob is rung"], "Alice is calling you (audio).AcceptDecline")
         self.assertEqual(got["alice waits"], "Call with Bob")
         self.assertEqual(got["alice after the decline"]["status"], "Bob declined the call.")
         self.assertFalse(got["alice after the decline"]["panel"])
         self.assertEqual(got["bob after declining"]["status"], "You declined the call from Alice.")
+        self.assertEqual(got["alice after bob left"]["status"], "Bob left.")
 
     def test_both_call_at_once_and_get_one_call(self):
         got = self.scenario("glare")
