@@ -9,13 +9,14 @@
 
 #include "config.h"
 #include "errors.h"
+#include "ice_servers.h"
 #include "numparse.h"
 
 /* CHATS3_TEMPLATES_DEFAULT is where make install puts templates/
  * (Makefile.am); ./chats3 serve and the tests set CHATS3_TEMPLATES_DIR
  * to the source tree's. */
 
-enum kind { K_STR, K_LONG, K_STORAGE, K_STATE };
+enum kind { K_STR, K_LONG, K_STORAGE, K_STATE, K_ICE };
 
 struct key {
 	const char *name;
@@ -46,6 +47,7 @@ static const struct key keys[] = {
 	{ "AWS_SESSION_TOKEN", K_STR, OFF(session_token), 0, 0, NULL, 1 },
 	{ "CHATS3_ADMIN_TOKEN", K_STR, OFF(admin_token), 0, 0, NULL, 1 },
 	{ "CHATS3_INTEGRATORS_FILE", K_STR, OFF(integrators_file), 0, 0, NULL, 0 },
+	{ "CHATS3_ICE_SERVERS", K_ICE, OFF(ice_servers), 0, 0, NULL, 0 },
 	{ "CHATS3_TEMPLATES_DIR", K_STR, OFF(templates_dir), 0, 0, CHATS3_TEMPLATES_DEFAULT, 0 },
 	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
 	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
@@ -112,6 +114,8 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 			return config_error(err, "%s: expected \"sqlite\", got \"%.64s\"", k->name, v);
 		*(enum state_kind *)base = STATE_SQLITE;
 		return 0;
+	case K_ICE:
+		return ice_servers_parse(k->name, v, (char **)base, err);
 	}
 	return ERR_INTERNAL;
 }
@@ -186,10 +190,13 @@ static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
 	return 0;
 }
 
+/* Is the field of k a string the config owns? */
+static int is_string(const struct key *k) { return k->kind == K_STR || k->kind == K_ICE; }
+
 /* Has an earlier key already filled the field of keys[i]? */
 static int field_taken(const struct config *c, size_t i)
 {
-	return keys[i].kind == K_STR && *(char *const *)((const char *)c + keys[i].off) != NULL;
+	return is_string(&keys[i]) && *(char *const *)((const char *)c + keys[i].off) != NULL;
 }
 
 /* An empty setting counts as unset, as in a shell's VAR= */
@@ -251,7 +258,7 @@ void config_free(struct config *c)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
 		char **p;
-		if (keys[i].kind != K_STR)
+		if (!is_string(&keys[i]))
 			continue;
 		p = (char **)((char *)c + keys[i].off);
 		if (*p != NULL && keys[i].secret)

@@ -26,6 +26,7 @@ struct config {
 	char *session_token;     /* AWS_SESSION_TOKEN */
 	char *admin_token;       /* CHATS3_ADMIN_TOKEN */
 	char *integrators_file;  /* CHATS3_INTEGRATORS_FILE */
+	char *ice_servers;       /* CHATS3_ICE_SERVERS: checked JSON array, NULL: none */
 	char *templates_dir;     /* CHATS3_TEMPLATES_DIR: the pages' HTML templates */
 	long max_upload_bytes;   /* CHATS3_MAX_UPLOAD_BYTES */
 	long max_body_bytes;     /* CHATS3_MAX_BODY_BYTES: JSON bodies */

@@ -69,6 +69,7 @@ int page_room(struct request *r, const char *conversation_id, const struct sessi
 	const struct template_var vars[] = {
 		{ "conversationId", conversation_id },
 		{ "displayName", s != NULL ? s->display_name : "" },
+		{ "iceServers", r->app->cfg.ice_servers ? r->app->cfg.ice_servers : "[]" },
 	};
 	struct page_policy policy = { .img_src = PAGE_IMG_SRC, .frame_ancestors = origins };
 	int n = ancestors(r, s, origins);

@@ -16,6 +16,13 @@
  * opt-in notification, the closed conversation's banner, leaving; inside
  * an embed, {"source":"chats3","type":"ready"|"unread"} posted to the
  * session's embedding origin only.
+ *
+ * Other scripts of the page (call.js) hook in through window.Chats3Room:
+ * on(type, fn) gets the stream's events of the types the room does not
+ * handle itself, on("people", fn) each change of the participants and
+ * on("ended", fn) the end of the session (left, removed, expired);
+ * me() is the session, people() the participants ({person, online}),
+ * post(type, toUserId, data) sends a signaling event (the api() answer).
  */
 (function () {
 	"use strict";
@@ -60,6 +67,7 @@
 	var typists = new Map(); /* userId -> timer */
 	var typingSentAt = 0;
 	var typingPause = null;
+	var hooks = {};          /* event type -> [fn] of Chats3Room.on */
 
 	function api(method, path, body) {
 		var opts = { method: method, headers: {} };
@@ -94,6 +102,27 @@
 		h = h.join("");
 		return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
 	}
+
+	function emit(type, ev) {
+		(hooks[type] || []).forEach(function (fn) {
+			fn(ev);
+		});
+	}
+
+	window.Chats3Room = {
+		on: function (type, fn) {
+			(hooks[type] = hooks[type] || []).push(fn);
+		},
+		me: function () {
+			return me;
+		},
+		people: function () {
+			return Array.from(people.values());
+		},
+		post: function (type, toUserId, data) {
+			return api("POST", "/api/v1/signaling", { type: type, toUserId: toUserId, data: data });
+		}
+	};
 
 	/* ---- embed: the parent page ---- */
 
@@ -140,6 +169,7 @@
 		ended = true;
 		stopStream();
 		stopPolling();
+		emit("ended");
 		setConn("ended");
 		banner(text);
 		input.disabled = true;
@@ -465,6 +495,7 @@
 			ul.appendChild(V.person(p.person, me && p.person.userId === me.userId, p.online));
 		});
 		$("people-count").textContent = String(people.size);
+		emit("people");
 	}
 
 	function loadPeople() {
@@ -519,6 +550,8 @@
 			typed(ev.fromUserId, ev.data && ev.data.typing === true);
 		} else if (ev.type === "peer-join" || ev.type === "peer-leave") {
 			peer(ev, ev.type === "peer-join");
+		} else {
+			emit(ev.type, ev);
 		}
 	}
 

@@ -625,3 +625,12 @@ def stop_all():
                        check=False, stdout=subprocess.DEVNULL)
         shutil.rmtree(_s3, ignore_errors=True)
         _s3 = None
+
+
+def check_config(settings):
+    """Runs the pages program's --check-config with settings as the only
+    CHATS3_ variables of the environment; returns the finished process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATS3_")}
+    env.update(settings)
+    return subprocess.run([os.path.join(CONFIG["build"], "cgi-bin", "pages"), "--check-config"],
+                          env=env, capture_output=True, text=True, timeout=30)

@@ -100,6 +100,42 @@ static const struct config_case cases[] = {
 	{ __LINE__, ERR_CONFIG, "redis before its backend exists", { "CHATS3_STATE=redis" }, NULL,
 	  NULL, "CHATS3_STATE" },
 
+	/* STUN/TURN servers for calls: checked, kept as compact JSON. */
+	{ __LINE__, 0, "no ICE servers by default", { NULL }, NULL, "ice_servers", "(null)" },
+	{ __LINE__, 0, "a STUN server", { "CHATS3_ICE_SERVERS=[{\"urls\": \"stun:stun.example.org\"}]" },
+	  NULL, "ice_servers", "[{\"urls\":\"stun:stun.example.org\"}]" },
+	{ __LINE__, 0, "TURN with its credentials, from the file", { NULL },
+	  "CHATS3_ICE_SERVERS = [{\"urls\":[\"turn:t.example.org:3478?transport=udp\","
+	  "\"turns:t.example.org:443\"],\"username\":\"u\",\"credential\":\"p\"}]\n",
+	  "ice_servers", "[{\"urls\":[\"turn:t.example.org:3478?transport=udp\","
+	  "\"turns:t.example.org:443\"],\"username\":\"u\",\"credential\":\"p\"}]" },
+	{ __LINE__, 0, "an empty list", { "CHATS3_ICE_SERVERS=[]" }, NULL, "ice_servers", "[]" },
+	{ __LINE__, ERR_CONFIG, "ICE servers not JSON", { "CHATS3_ICE_SERVERS=stun:x" }, NULL, NULL,
+	  "CHATS3_ICE_SERVERS: expected a JSON array" },
+	{ __LINE__, ERR_CONFIG, "ICE servers an object", { "CHATS3_ICE_SERVERS={\"urls\":\"stun:x\"}" },
+	  NULL, NULL, "CHATS3_ICE_SERVERS: expected a JSON array" },
+	{ __LINE__, ERR_CONFIG, "an ICE server not an object", { "CHATS3_ICE_SERVERS=[\"stun:x\"]" },
+	  NULL, NULL, "entry 1 is not an object" },
+	{ __LINE__, ERR_CONFIG, "an http: URL",
+	  { "CHATS3_ICE_SERVERS=[{\"urls\":\"stun:x\"},{\"urls\":[\"http://x\"]}]" }, NULL, NULL,
+	  "entry 2: \"urls\" must be" },
+	{ __LINE__, ERR_CONFIG, "no urls", { "CHATS3_ICE_SERVERS=[{\"urls\":[]}]" }, NULL, NULL,
+	  "entry 1: \"urls\" must be" },
+	{ __LINE__, ERR_CONFIG, "a scheme alone", { "CHATS3_ICE_SERVERS=[{\"urls\":\"stun:\"}]" },
+	  NULL, NULL, "\"urls\" must be" },
+	{ __LINE__, ERR_CONFIG, "TURN without a credential",
+	  { "CHATS3_ICE_SERVERS=[{\"urls\":\"turn:x\",\"username\":\"u\"}]" }, NULL, NULL,
+	  "a TURN server needs" },
+	{ __LINE__, ERR_CONFIG, "a credential not a string",
+	  { "CHATS3_ICE_SERVERS=[{\"urls\":\"turn:x\",\"username\":\"u\",\"credential\":1}]" },
+	  NULL, NULL, "\"credential\" must be a string" },
+	{ __LINE__, ERR_CONFIG, "a misspelt member",
+	  { "CHATS3_ICE_SERVERS=[{\"url\":\"stun:x\"}]" }, NULL, NULL, "unknown member \"url\"" },
+	{ __LINE__, ERR_CONFIG, "more than eight servers", { "CHATS3_ICE_SERVERS=[{\"urls\":\"stun:a\"},"
+	  "{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},"
+	  "{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"}]" },
+	  NULL, NULL, "more than 8 servers" },
+
 	/* Numbers. */
 	{ __LINE__, 0, "port at its maximum", { "CHATS3_PORT=65535" }, NULL, "port", "65535" },
 	{ __LINE__, ERR_CONFIG, "port not a number", { "CHATS3_PORT=abc" }, NULL,
@@ -156,6 +192,7 @@ static const char *show(const struct config *c, const char *field, char out[32])
 		{ "s3_endpoint", offsetof(struct config, s3_endpoint) },
 		{ "region", offsetof(struct config, region) },
 		{ "admin_token", offsetof(struct config, admin_token) },
+		{ "ice_servers", offsetof(struct config, ice_servers) },
 	};
 	static const struct { const char *name; size_t off; } longs[] = {
 		{ "port", offsetof(struct config, port) },
