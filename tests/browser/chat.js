@@ -81,7 +81,8 @@ async function shown(page, selector) {
   return h.jsonValue();
 }
 
-async function joinThroughTheForm(page, name, entering = true) {
+// state: the connection state the room shows once in (polling without a relay)
+async function joinThroughTheForm(page, name, entering = true, state = "live") {
   await page.goto(cfg.base + "/join?conversationId=" + encodeURIComponent(cfg.conversationId) +
     "&code=" + encodeURIComponent(cfg.joinCode));
   await page.fill("#displayName", name);
@@ -90,7 +91,7 @@ async function joinThroughTheForm(page, name, entering = true) {
     return;
   }
   await page.waitForURL(cfg.base + "/room/" + cfg.conversationId, { timeout: DEADLINE_MS });
-  await live(room(page));
+  await room(page).waitForSelector('#conn[data-state="' + state + '"]', { timeout: DEADLINE_MS });
 }
 
 // waits for the message whose body is text; returns what the user sees of it
@@ -167,6 +168,22 @@ const XSS_BODY = '<script>window.__xss=2</script><img src=x onerror="window.__xs
   "see https://example.com/a?b=1. not javascript:window.__xss=4";
 
 const scenarios = {
+  // a host where no relay can run (CGI only): the room polls since= and says so
+  async nodaemon(browser) {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    await joinThroughTheForm(alice, "Alice", true, "polling");
+    await joinThroughTheForm(bob, "Bob", true, "polling");
+    check("alice's connection state", await room(alice).textContent("#conn-text"));
+    await send(room(alice), "Hello Bob, from a host without a relay");
+    check("bob sees alice", (await message(room(bob), "Hello Bob, from a host without a relay")).sender);
+    await send(room(bob), "Hi Alice\nby polling");
+    check("alice sees bob", (await message(room(alice), "Hi Alice\nby polling")).sender);
+    await bob.reload();
+    await room(bob).waitForSelector('#conn[data-state="polling"]', { timeout: DEADLINE_MS });
+    check("bob's history after a reload", (await message(room(bob), "Hello Bob, from a host without a relay")).sender);
+  },
+
   async chat(browser) {
     const alice = await newPage(browser);
     const bob = await newPage(browser);
