@@ -72,9 +72,9 @@ class IntegratorDocs(unittest.TestCase):
                               + list(args), env=env, capture_output=True, text=True, timeout=30)
 
     def test_chats3_ticket_signs_from_the_settings(self):
-        out = self.ticket_cli("--base", self.url, "acme", "cli-room", "Cli User")
+        out = self.ticket_cli("--base", self.url, "acme", "ticket-cli-room", "Cli User")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(self.accepted(out.stdout.strip(), "Cli User"), "cli-room")
+        self.assertEqual(self.accepted(out.stdout.strip(), "Cli User"), "ticket-cli-room")
 
     def test_chats3_ticket_signs_with_a_secret_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".secret") as f:
