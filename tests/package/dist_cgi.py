@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks, check_health
+
 # What a host is expected to have: the C library, libcurl, OpenSSL, and the
 # libraries those load themselves (Debian's libcurl4: HTTP/2, IDN, SSH, ...).
 HOST_LIBS = re.compile(
@@ -23,16 +25,7 @@ HOST_LIBS = re.compile(
 BUNDLED = "libcjson.so.1"
 NOT_SHARED = ("libsqlite3", "libfcgi", "libcjson")
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + what)
+check = Checks("dist-cgi")
 
 
 def needed(path):
@@ -66,16 +59,6 @@ def link_problems(path, bindir):
                 os.path.realpath(os.path.join(bindir, "lib")):
             problems.append(f"loads {lib} from {where}, not from the bundle")
     return problems
-
-
-def cgi_get(program, uri, query, conf):
-    env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1",
-           "REQUEST_METHOD": "GET", "REQUEST_URI": uri + ("?" + query if query else ""),
-           "SCRIPT_NAME": uri, "QUERY_STRING": query, "SERVER_NAME": "localhost",
-           "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-           "CHATS3_CONFIG_FILE": conf}
-    return subprocess.run([program], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=30)
 
 
 def write_settings(top, data):
@@ -115,16 +98,8 @@ def main():
             problems = link_problems(os.path.join(bindir, p), bindir)
             check(not problems, f"{p}: " + "; ".join(problems))
         conf = write_settings(top, os.path.join(top, "data"))
-        for query, body in (("", '"status":"ok"'), ("deep=1", '"database":"ok"')):
-            got = cgi_get(os.path.join(bindir, "health"), "/api/v1/health", query, conf)
-            check(got.returncode == 0 and got.stdout.startswith("Status: 200")
-                  and body in got.stdout,
-                  f"GET /api/v1/health?{query} as CGI: {got.stdout!r} {got.stderr!r}")
+        check_health(check, os.path.join(bindir, "health"), conf)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        print(f"dist-cgi: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    check.run(main)
