@@ -1,8 +1,9 @@
 /*
  * health: GET /api/v1/health, cheap liveness; ?deep=1 also checks the
- * state (as "database"), storage and the SSE relay. A failing database or
- * storage is a 503 ("error"); a relay that does not answer leaves messages
- * working (sent, stored, read by polling), so it is 200 "degraded".
+ * state (as "database": a read, the schema and a write), storage and the
+ * SSE relay. A failing database or storage is a 503 ("error"); a relay
+ * that does not answer leaves messages working (sent, stored, read by
+ * polling), so it is 200 "degraded".
  */
 #include <stddef.h>
 #include <string.h>

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -162,14 +163,20 @@ static int read_line(struct file_values *fv, char *line, const char *path,
 	return 0;
 }
 
-static int read_file(struct file_values *fv, const char *path, char err[CONFIG_ERR_LEN])
+/* optional: a file that does not exist is no settings, not an error. */
+static int read_file(struct file_values *fv, const char *path, int optional,
+    char err[CONFIG_ERR_LEN])
 {
 	char line[MAX_FILE_LINE];
 	int rc = 0, lineno = 0;
 	FILE *f;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return config_error(err, "CHATS3_CONFIG_FILE: cannot open %.128s: %s", path, strerror(errno));
+	if ((f = fopen(path, "r")) == NULL) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return config_error(err, "%s: cannot open %.128s: %s",
+		    optional ? "settings file" : "CHATS3_CONFIG_FILE", path, strerror(errno));
+	}
 	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f))
@@ -224,17 +231,19 @@ static int apply(struct config *c, const struct file_values *fv,
 	return check_combination(c, err);
 }
 
-int config_load_from(struct config *c, const char *(*get)(const char *),
-    char err[CONFIG_ERR_LEN])
+int config_load_with(struct config *c, const char *(*get)(const char *),
+    const char *fallback_file, char err[CONFIG_ERR_LEN])
 {
 	struct file_values fv = { { 0 } };
-	const char *path = get("CHATS3_CONFIG_FILE");
+	const char *path = nonempty(get("CHATS3_CONFIG_FILE"));
 	int rc = 0;
 
 	memset(c, 0, sizeof *c);
 	err[0] = '\0';
-	if (path != NULL && *path != '\0')
-		rc = read_file(&fv, path, err);
+	if (path != NULL)
+		rc = read_file(&fv, path, 0, err);
+	else if (fallback_file != NULL)
+		rc = read_file(&fv, fallback_file, 1, err);
 	if (rc == 0)
 		rc = apply(c, &fv, get, err);
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -247,11 +256,38 @@ int config_load_from(struct config *c, const char *(*get)(const char *),
 	return rc;
 }
 
+int config_load_from(struct config *c, const char *(*get)(const char *),
+    char err[CONFIG_ERR_LEN])
+{
+	return config_load_with(c, get, NULL, err);
+}
+
 static const char *env_get(const char *name) { return getenv(name); }
+
+/* CONFIG_FILE_NAME in the directory of the running program's file. 0, or
+ * -1 when that cannot be known (then there is no such file). */
+static int file_beside_program(char out[PATH_MAX])
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return -1;
+	slash[1] = '\0';
+	n = snprintf(out, PATH_MAX, "%s%s", exe, CONFIG_FILE_NAME);
+	return n > 0 && n < PATH_MAX ? 0 : -1;
+}
 
 int config_load(struct config *c, char err[CONFIG_ERR_LEN])
 {
-	return config_load_from(c, env_get, err);
+	char beside[PATH_MAX];
+
+	return config_load_with(c, env_get,
+	    file_beside_program(beside) == 0 ? beside : NULL, err);
 }
 
 void config_free(struct config *c)

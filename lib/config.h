@@ -1,7 +1,10 @@
 /*
  * config: the settings of a process, read once at start from an optional
- * "KEY = value" file (CHATS3_CONFIG_FILE) and then the environment, which
- * wins. Every value is validated; the first invalid one fails the load with
+ * "KEY = value" file and then the environment, which wins. The file is the
+ * one CHATS3_CONFIG_FILE names, else chats3.conf in the directory of the
+ * program's own file (symlinks resolved), when there is one: web servers
+ * that drop the environment of CGI programs (suEXEC drops SetEnv) still
+ * leave that file to be found. Every value is validated; the first invalid one fails the load with
  * a message naming the key. The struct owns its strings; config_free
  * releases them.
  */
@@ -45,13 +48,21 @@ struct config {
 
 #define CONFIG_ERR_LEN 256
 
-/* Loads c from getenv() and the file it names. On failure returns
+#define CONFIG_FILE_NAME "chats3.conf"
+
+/* Loads c from getenv() and the file it names, else CONFIG_FILE_NAME
+ * beside the program. On failure returns
  * ERR_CONFIG and writes a sentence naming the key into err. */
 int config_load(struct config *c, char err[CONFIG_ERR_LEN]);
 
 /* Same, with an explicit environment lookup (for tests). */
 int config_load_from(struct config *c, const char *(*get)(const char *),
     char err[CONFIG_ERR_LEN]);
+
+/* Same, with the file to read when CHATS3_CONFIG_FILE is unset or empty
+ * (NULL: none); a fallback_file that does not exist is no settings. */
+int config_load_with(struct config *c, const char *(*get)(const char *),
+    const char *fallback_file, char err[CONFIG_ERR_LEN]);
 
 /* Writes the sentence of fmt into err and returns ERR_CONFIG: how a
  * check of a setting (here, or of a file a setting names) fails. */

@@ -151,6 +151,22 @@ int db_version(struct db *db)
 	return v;
 }
 
+/* Takes the write lock and rewrites the schema version it holds, then
+ * rolls back: fails on a file this process may only read. */
+static int try_write(struct db *db)
+{
+	char pragma[64];
+	int rc;
+
+	if (sqlite3_db_readonly(db->h, "main") != 0)
+		return ERR_DB;
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", db->want_version);
+	if ((rc = exec(db->h, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	rc = exec(db->h, pragma);
+	return exec(db->h, "ROLLBACK") < 0 ? ERR_DB : rc;
+}
+
 int db_check(struct db *db)
 {
 	static const char sql[] = "SELECT count(*) FROM sqlite_schema";
@@ -161,7 +177,7 @@ int db_check(struct db *db)
 	    db_version(db) == db->want_version)
 		rc = 0;
 	db_done(st);
-	return rc;
+	return rc == 0 ? try_write(db) : rc;
 }
 
 sqlite3 *db_handle(struct db *db) { return db->h; }

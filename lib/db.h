@@ -34,8 +34,8 @@ void db_done(sqlite3_stmt *st);
 /* The schema version the database holds, or ERR_DB. */
 int db_version(struct db *db);
 
-/* Cheap read that proves the file is readable and the schema current:
- * 0 or ERR_DB. */
+/* Proves the file is readable, the schema current and the file writable
+ * by this process (a write, rolled back): 0 or ERR_DB. */
 int db_check(struct db *db);
 
 /* The connection, for modules that need sqlite3_* calls directly. */

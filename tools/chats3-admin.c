@@ -9,11 +9,19 @@
  *   chats3-admin show|close|join-code|sessions CONVERSATION_ID
  *   chats3-admin kick SESSION_ID_OR_USER_ID
  *
+ * Run as root, it refuses to touch a data directory that belongs to
+ * another user (the web server's): files it created there would be root's,
+ * and the site would answer 500/503. Run it as that user instead.
+ *
  * Exit status: 0 done, 1 failed (the reason on standard error), 2 usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -79,6 +87,23 @@ static int run(struct app *app, int argc, char **argv, cJSON **out)
 	return 2;
 }
 
+/* 0 when this process may create files in data_dir for the web server:
+ * not root, or root in a directory of root's (or none yet). */
+static int owner_fits(const char *data_dir)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (geteuid() != 0 || stat(data_dir, &st) < 0 || st.st_uid == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	fprintf(stderr, "chats3-admin: %s belongs to %s, and files root made there would be "
+	    "root's, which the web server cannot use: run this as that user "
+	    "(runuser -u %s -- chats3-admin ...)\n", data_dir,
+	    pw ? pw->pw_name : "another user", pw ? pw->pw_name : "USER");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	char err[CONFIG_ERR_LEN], *text = NULL;
@@ -90,6 +115,10 @@ int main(int argc, char **argv)
 		return usage();
 	if (app_init(&app, err) < 0) {
 		fprintf(stderr, "chats3-admin: %s\n", err);
+		return 1;
+	}
+	if (owner_fits(app.cfg.data_dir) < 0) {
+		app_free(&app);
 		return 1;
 	}
 	rc = run(&app, argc, argv, &out);

@@ -4,7 +4,9 @@ data as the running programs, so what it does shows through the API."""
 import json
 import os
 import pwd
+import shutil
 import subprocess
+import tempfile
 import unittest
 
 from test_session import WithAdminServer, join
@@ -24,6 +26,19 @@ class AdminCommand(WithAdminServer):
                            **extra)
         self.assertEqual(p.returncode, status, (args, p.stdout, p.stderr))
         return json.loads(p.stdout) if status == 0 else p.stderr
+
+    def test_root_refuses_a_data_directory_of_another_user(self):
+        if os.getuid() != 0:
+            self.skipTest("needs root")
+        data = tempfile.mkdtemp(prefix="chats3-admin-")
+        self.addCleanup(shutil.rmtree, data)
+        os.chown(data, 65534, 65534)
+        env = {"PATH": os.environ["PATH"], "CHATS3_DATA_DIR": data}
+        p = subprocess.run([os.path.join(self.srv.build_dir, "tools", "chats3-admin"), "list"],
+                           env=env, capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("runuser -u nobody -- chats3-admin", p.stderr)
+        self.assertEqual(os.listdir(data), [])
 
     def test_operations_show_through_the_api(self):
         conv = self.cli("create", "cli-room")["conversation"]

@@ -29,12 +29,15 @@ class Checks:
 
 def cgi_get(program, uri, query, conf):
     """Runs PROGRAM as a CGI program for GET URI?QUERY with the settings
-    file CONF; the finished process (stdout: the CGI answer)."""
+    file CONF (None: only what CGI sets, so the program reads chats3.conf
+    beside itself, as under suEXEC); the finished process (stdout: the CGI
+    answer)."""
     env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1",
            "REQUEST_METHOD": "GET", "REQUEST_URI": uri + ("?" + query if query else ""),
            "SCRIPT_NAME": uri, "QUERY_STRING": query, "SERVER_NAME": "localhost",
-           "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-           "CHATS3_CONFIG_FILE": conf}
+           "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+    if conf is not None:
+        env["CHATS3_CONFIG_FILE"] = conf
     return subprocess.run([program], env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=30)
 

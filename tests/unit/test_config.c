@@ -1,7 +1,8 @@
 /*
  * test_config: defaults, the file, the environment beating it, and every
  * rejection naming its key. The environment is a table per case; the file
- * is a temporary one.
+ * is a temporary one. Last, the settings file found beside the program
+ * when the environment names none (as under suEXEC).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,48 @@ static void test_long_value(void)
 	free(text);
 }
 
+static const char *no_env(const char *name) { (void)name; return NULL; }
+
+/* The fallback file: read when CHATS3_CONFIG_FILE is unset, skipped when
+ * absent, an error naming it when it cannot be opened otherwise. */
+static void test_fallback_file(void)
+{
+	char beside[4200], err[CONFIG_ERR_LEN];
+	struct config c;
+
+	CHECK(write_file(config_path, "CHATS3_DATA_DIR = /from-fallback\n") == 0);
+	CHECK(config_load_with(&c, no_env, config_path, err) == 0);
+	CHECK_STR(__LINE__, c.data_dir, "/from-fallback");
+	config_free(&c);
+	CHECK(config_load_with(&c, no_env, "no-such-dir/chats3.conf", err) == 0);
+	CHECK_STR(__LINE__, c.data_dir, "./var");
+	config_free(&c);
+	snprintf(beside, sizeof beside, "%s/chats3.conf", config_path);
+	CHECK(config_load_with(&c, no_env, beside, err) == ERR_CONFIG);
+	CHECK(strstr(err, "settings file: cannot open") != NULL);
+}
+
+/* config_load itself: chats3.conf in this program's directory. */
+static void test_file_beside_program(void)
+{
+	char exe[4096], err[CONFIG_ERR_LEN], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
+	struct config c;
+
+	CHECK(n > 0);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	strcpy(slash + 1, CONFIG_FILE_NAME);
+	CHECK(write_file(exe, "CHATS3_DATA_DIR = /beside-the-program\n") == 0);
+	CHECK(unsetenv("CHATS3_CONFIG_FILE") == 0 && unsetenv("CHATS3_DATA_DIR") == 0);
+	CHECK(config_load(&c, err) == 0);
+	CHECK_STR(__LINE__, c.data_dir, "/beside-the-program");
+	config_free(&c);
+	CHECK(unlink(exe) == 0);
+}
+
 int main(void)
 {
 	const char *dir = getenv("TMPDIR");
@@ -312,6 +355,8 @@ int main(void)
 		run_case(&cases[i]);
 	test_long_line();
 	test_long_value();
+	test_fallback_file();
+	test_file_beside_program();
 	CHECK(unlink(path) == 0);
 	return check_done("test_config");
 }

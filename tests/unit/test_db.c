@@ -1,6 +1,6 @@
 /*
  * test_db: WAL on a real file, migrations applied once and in one
- * transaction, the statement cache, and db_check's schema check.
+ * transaction, the statement cache, and db_check's schema and write checks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -120,6 +120,11 @@ static void test_connection(void)
 	CHECK(sqlite3_exec(db_handle(db), "PRAGMA user_version = 7", NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(db_check(db) == ERR_DB);
 	CHECK(sqlite3_exec(db_handle(db), "PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(db_check(db) == 0);
+	/* A database this process may only read is not healthy. */
+	CHECK(sqlite3_exec(db_handle(db), "PRAGMA query_only = 1", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(db_check(db) == ERR_DB);
+	CHECK(sqlite3_exec(db_handle(db), "PRAGMA query_only = 0", NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(db_check(db) == 0);
 	db_close(db);
 
