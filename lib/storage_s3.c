@@ -63,7 +63,6 @@
 #define S3_MAX_SECRET 1024
 #define S3_MAX_TOKEN 8192
 #define S3_GET_PARALLEL 16     /* transfers of a get_many at once */
-#define S3_MULTIPART_THRESHOLD (8LL << 20) /* put_file above this: a multipart upload */
 #define S3_PART_SIZE (8LL << 20) /* bytes of a part (S3: 5 MiB to 5 GiB but the last) */
 #define S3_MAX_PARTS 10000     /* parts of an upload (S3's limit) */
 #define S3_UPLOAD_ID_MAX 1024  /* bytes of an upload id, NUL included */
@@ -76,6 +75,7 @@ struct s3 {
 	char *bucket_path; /* raw path of the bucket: "/b" (path-style) or "" */
 	char *bucket;
 	char *region, *key_id, *secret, *token;
+	long long multipart_bytes;     /* put_file above this: a multipart upload */
 	struct sigv4_credentials cred; /* points at the strings above */
 	char errbuf[CURL_ERROR_SIZE];
 	CURLM *multi;                  /* get_many: its connections stay open */
@@ -309,6 +309,7 @@ static int copy_settings(struct s3 *b, const struct config *cfg)
 {
 	const char *token = cfg->session_token && cfg->session_token[0] ? cfg->session_token : NULL;
 
+	b->multipart_bytes = cfg->s3_multipart_bytes;
 	b->bucket = strdup(cfg->s3_bucket);
 	b->region = strdup(cfg->region ? cfg->region : "us-east-1");
 	b->key_id = strdup(cfg->access_key_id);
@@ -1179,7 +1180,7 @@ static int s3_put_file(struct storage *s, const char *key, int fd, long long siz
 	struct digests d;
 	int rc;
 
-	if (size > S3_MULTIPART_THRESHOLD)
+	if (size > ((struct s3 *)s->backend)->multipart_bytes)
 		return put_parts(s, key, fd, size, content_type, flags);
 	if ((rc = digest_file(fd, 0, size, &d)) < 0)
 		return storage_fail(s, rc, rc == ERR_IO ? "EIO" : "DigestFailed",
