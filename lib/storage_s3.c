@@ -59,6 +59,7 @@
 #define S3_RETRY_BUDGET_MS 10000 /* no retry starts later than this after the first try */
 #define S3_ERROR_BODY_MAX 16384 /* bytes of an error answer kept to read its <Code> */
 #define S3_HASH_CHUNK 65536    /* bytes read at a time to hash a file */
+#define S3_STREAM_BUFFER 262144L /* curl's receive buffer of get_stream: the sink's chunk */
 #define S3_MAX_KEY_ID 128
 #define S3_MAX_SECRET 1024
 #define S3_MAX_TOKEN 8192
@@ -97,7 +98,8 @@ struct call {
 	long long offset;           /* from this byte of it */
 	long long size;             /* bytes to send */
 	size_t body_limit;          /* bytes of a 2xx answer kept (list) */
-	const struct storage_sink *sink; /* get_stream: 2xx bytes go here */
+	const struct storage_sink *sink; /* get_stream: 2xx bytes go here, */
+	long recv_buffer;           /* in chunks of up to this (0: curl's 16 KiB) */
 	/* one attempt */
 	long long sent;
 	long status;
@@ -727,6 +729,8 @@ static int method_options(CURL *h, struct call *c)
 	} else if (strcmp(c->method, "GET") != 0) {
 		SET(CURLOPT_CUSTOMREQUEST, c->method);
 	}
+	if (c->recv_buffer > 0)
+		SET(CURLOPT_BUFFERSIZE, c->recv_buffer);
 #undef SET
 	return e == CURLE_OK ? 0 : ERR_INTERNAL;
 }
@@ -1198,6 +1202,7 @@ static int s3_get_stream(struct storage *s, const char *key, const struct storag
 	int rc;
 
 	c.sink = sink;
+	c.recv_buffer = S3_STREAM_BUFFER;
 	rc = perform(s, &c);
 	buf_free(&c.body);
 	return rc;
