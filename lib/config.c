@@ -39,6 +39,7 @@ static const struct key keys[] = {
 	{ "CHATS3_STORAGE", K_STORAGE, OFF(storage), 0, 0, "fs", 0 },
 	{ "CHATS3_STATE", K_STATE, OFF(state), 0, 0, "sqlite", 0 },
 	{ "CHATS3_S3_BUCKET", K_STR, OFF(s3_bucket), 0, 0, NULL, 0 },
+	{ "CHATS3_S3_MULTIPART_BYTES", K_LONG, OFF(s3_multipart_bytes), 5 * MIB, LONG_MAX, "67108864", 0 },
 	{ "AWS_ENDPOINT_URL_S3", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
 	{ "AWS_ENDPOINT_URL", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
 	{ "AWS_REGION", K_STR, OFF(region), 0, 0, NULL, 0 },

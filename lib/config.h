@@ -22,6 +22,7 @@ struct config {
 	enum storage_kind storage; /* CHATS3_STORAGE */
 	enum state_kind state;   /* CHATS3_STATE */
 	char *s3_bucket;         /* CHATS3_S3_BUCKET */
+	long s3_multipart_bytes; /* CHATS3_S3_MULTIPART_BYTES: put_file above this in parts */
 	char *s3_endpoint;       /* AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL */
 	char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */
 	char *access_key_id;     /* AWS_ACCESS_KEY_ID */

@@ -59,11 +59,11 @@
 #define S3_RETRY_BUDGET_MS 10000 /* no retry starts later than this after the first try */
 #define S3_ERROR_BODY_MAX 16384 /* bytes of an error answer kept to read its <Code> */
 #define S3_HASH_CHUNK 65536    /* bytes read at a time to hash a file */
+#define S3_STREAM_BUFFER 262144L /* curl's receive buffer of get_stream: the sink's chunk */
 #define S3_MAX_KEY_ID 128
 #define S3_MAX_SECRET 1024
 #define S3_MAX_TOKEN 8192
 #define S3_GET_PARALLEL 16     /* transfers of a get_many at once */
-#define S3_MULTIPART_THRESHOLD (8LL << 20) /* put_file above this: a multipart upload */
 #define S3_PART_SIZE (8LL << 20) /* bytes of a part (S3: 5 MiB to 5 GiB but the last) */
 #define S3_MAX_PARTS 10000     /* parts of an upload (S3's limit) */
 #define S3_UPLOAD_ID_MAX 1024  /* bytes of an upload id, NUL included */
@@ -76,6 +76,7 @@ struct s3 {
 	char *bucket_path; /* raw path of the bucket: "/b" (path-style) or "" */
 	char *bucket;
 	char *region, *key_id, *secret, *token;
+	long long multipart_bytes;     /* put_file above this: a multipart upload */
 	struct sigv4_credentials cred; /* points at the strings above */
 	char errbuf[CURL_ERROR_SIZE];
 	CURLM *multi;                  /* get_many: its connections stay open */
@@ -97,7 +98,8 @@ struct call {
 	long long offset;           /* from this byte of it */
 	long long size;             /* bytes to send */
 	size_t body_limit;          /* bytes of a 2xx answer kept (list) */
-	const struct storage_sink *sink; /* get_stream: 2xx bytes go here */
+	const struct storage_sink *sink; /* get_stream: 2xx bytes go here, */
+	long recv_buffer;           /* in chunks of up to this (0: curl's 16 KiB) */
 	/* one attempt */
 	long long sent;
 	long status;
@@ -309,6 +311,7 @@ static int copy_settings(struct s3 *b, const struct config *cfg)
 {
 	const char *token = cfg->session_token && cfg->session_token[0] ? cfg->session_token : NULL;
 
+	b->multipart_bytes = cfg->s3_multipart_bytes;
 	b->bucket = strdup(cfg->s3_bucket);
 	b->region = strdup(cfg->region ? cfg->region : "us-east-1");
 	b->key_id = strdup(cfg->access_key_id);
@@ -726,6 +729,8 @@ static int method_options(CURL *h, struct call *c)
 	} else if (strcmp(c->method, "GET") != 0) {
 		SET(CURLOPT_CUSTOMREQUEST, c->method);
 	}
+	if (c->recv_buffer > 0)
+		SET(CURLOPT_BUFFERSIZE, c->recv_buffer);
 #undef SET
 	return e == CURLE_OK ? 0 : ERR_INTERNAL;
 }
@@ -1179,7 +1184,7 @@ static int s3_put_file(struct storage *s, const char *key, int fd, long long siz
 	struct digests d;
 	int rc;
 
-	if (size > S3_MULTIPART_THRESHOLD)
+	if (size > ((struct s3 *)s->backend)->multipart_bytes)
 		return put_parts(s, key, fd, size, content_type, flags);
 	if ((rc = digest_file(fd, 0, size, &d)) < 0)
 		return storage_fail(s, rc, rc == ERR_IO ? "EIO" : "DigestFailed",
@@ -1197,6 +1202,7 @@ static int s3_get_stream(struct storage *s, const char *key, const struct storag
 	int rc;
 
 	c.sink = sink;
+	c.recv_buffer = S3_STREAM_BUFFER;
 	rc = perform(s, &c);
 	buf_free(&c.body);
 	return rc;
