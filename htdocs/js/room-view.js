@@ -154,7 +154,7 @@
 			img.alt = m.filename || "";
 			img.src = href;
 			a.target = "_blank";
-			a.rel = "noopener";
+			a.rel = "noopener noreferrer";
 			a.appendChild(img);
 		} else {
 			a.textContent = m.filename || "file";

@@ -58,6 +58,15 @@ async function apiUser(name) {
   return {
     say: (body) => call("/api/v1/messages", { body }),
     typing: (on) => call("/api/v1/signaling", { type: "typing", data: { typing: on } }),
+    upload: async (name, bytes) => {
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), name);
+      const res = await fetch(cfg.base + "/api/v1/attachments", { method: "POST",
+        headers: { "x-session-id": sid }, body: form });
+      if (res.status !== 201) {
+        throw new Error("upload " + name + ": " + res.status + " " + (await res.text()));
+      }
+    },
   };
 }
 
@@ -422,6 +431,8 @@ const scenarios = {
     const outside = await apiUser("Outside");
     await outside.say("to the embed");
     check("a message into the frame", (await message(frame, "to the embed")).sender);
+    await outside.upload("into-the-frame.png", png(40, 30));
+    check("an image into the frame", (await fileMessage(frame, "into-the-frame.png")).thumbnail);
     await page.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html),
       cfg.badge.html);
     await page.addScriptTag({ content: cfg.badge.script });

@@ -7,8 +7,8 @@ that stays text; older messages when scrolling up; polling while the relay
 is stopped and the stream again once it is back; files picked or dropped
 shown as a thumbnail and as download links, a failed upload retried with
 its key, one over the limit; a room embedded by the demo integrator on
-another site (no cookie, no storage) that still chats and tells its parent
-page. Screenshots go to tests/artifacts/."""
+another site (no cookie, no storage) that still chats, shows an image and
+tells its parent page. Screenshots go to tests/artifacts/."""
 
 import json
 import os
@@ -136,7 +136,7 @@ class ChatInChromium(unittest.TestCase):
         self.assertTrue(image["size"].endswith(" KB"), image["size"])
         self.assertEqual(got["alice sees her image"], "You")
         progress = got["alice's progress bar"]
-        self.assertTrue(progress["shown"], progress)
+        self.assertEqual((progress["shown"], progress["progress"]), (True, 1))
         text = got["bob sees the text file"]
         self.assertEqual((text["thumbnail"], text["link"]), (None, {
             "text": XSS_FILENAME, "download": XSS_FILENAME, "attachment": True}))
@@ -174,6 +174,7 @@ class ChatInChromium(unittest.TestCase):
         self.assertEqual((got["the frame's own message"]["own"],
                           got["the frame's own message"]["sender"]), (True, "You"))
         self.assertEqual(got["a message into the frame"], "Outside")
+        self.assertEqual(got["an image into the frame"], 40)
         posted = got["posted to the parent"]
         self.assertTrue(all(m["origin"] == self.base for m in posted), posted)
         self.assertEqual(posted[0]["data"], {"source": "chats3", "type": "ready"})
