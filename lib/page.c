@@ -66,14 +66,17 @@ static int ancestors(const struct request *r, const struct session *s, const cha
 int page_room(struct request *r, const char *conversation_id, const struct session *s)
 {
 	const char *origins[PAGE_MAX_ANCESTORS];
+	char max_upload[24];
 	const struct template_var vars[] = {
 		{ "conversationId", conversation_id },
 		{ "displayName", s != NULL ? s->display_name : "" },
 		{ "iceServers", r->app->cfg.ice_servers ? r->app->cfg.ice_servers : "[]" },
+		{ "maxUploadBytes", max_upload },
 	};
 	struct page_policy policy = { .img_src = PAGE_IMG_SRC, .frame_ancestors = origins };
 	int n = ancestors(r, s, origins);
 
+	(void)snprintf(max_upload, sizeof max_upload, "%ld", r->app->cfg.max_upload_bytes);
 	if (n < 0)
 		return broken(r, "room.html", ERR_CONFIG, "more integrator origins than fit");
 	policy.n_frame_ancestors = (size_t)n;

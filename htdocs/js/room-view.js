@@ -2,7 +2,10 @@
  * room-view.js: how the room shows things, built with the DOM alone: user
  * data goes in as textContent or through checked attributes, never as
  * HTML. Links in a message's text become <a> only for http(s) URLs, with
- * rel="noopener noreferrer nofollow".
+ * rel="noopener noreferrer nofollow". A file message shows an image type
+ * as a thumbnail and anything else as a download link named by its
+ * filename, with the size from the attachment's /meta; their URLs carry
+ * sessionId= only when the session is not in a cookie (Chats3Session).
  *
  *   Chats3View.message(m, mine)      <li> of a message of the API
  *   Chats3View.settle(li, m)         li now shows the stored message m
@@ -14,6 +17,8 @@
 	"use strict";
 	var URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
 	var TRAILING = /[.,;:!?'")\]]+$/;
+	var THUMBNAIL_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+	var S = window.Chats3Session;
 
 	function el(tag, className, text) {
 		var e = document.createElement(tag);
@@ -112,6 +117,66 @@
 		return t;
 	}
 
+	/* "12 KB": bytes as people read them */
+	function size(bytes) {
+		var units = ["bytes", "KB", "MB", "GB"];
+		var i = 0;
+		while (bytes >= 1024 && i < units.length - 1) {
+			bytes /= 1024;
+			i++;
+		}
+		return (i === 0 ? String(bytes) : bytes.toFixed(bytes < 10 ? 1 : 0)) + " " + units[i];
+	}
+
+	/* the attachment's size, from its /meta, into span */
+	function showSize(m, span) {
+		S.fetch(m.url + "/meta").then(function (res) {
+			return res.ok ? res.json() : null;
+		}).then(function (doc) {
+			if (doc && doc.data && typeof doc.data.attachment.sizeBytes === "number") {
+				span.textContent = size(doc.data.attachment.sizeBytes);
+			}
+		}).catch(function () {
+			return null; /* the size is a detail */
+		});
+	}
+
+	/* the thumbnail or download link of a file message m */
+	function file(m) {
+		var box = el("span", "file");
+		var href = S.eventSourceUrl(m.url);
+		var a = el("a", "file-link");
+		var img;
+		var span = el("span", "file-size");
+		a.href = href;
+		if (THUMBNAIL_TYPES.indexOf(m.mimetype) >= 0) {
+			img = el("img", "file-thumb");
+			img.alt = m.filename || "";
+			img.src = href;
+			a.target = "_blank";
+			a.rel = "noopener noreferrer";
+			a.appendChild(img);
+		} else {
+			a.textContent = m.filename || "file";
+			a.download = m.filename || "";
+		}
+		box.appendChild(a);
+		box.appendChild(span);
+		showSize(m, span);
+		return box;
+	}
+
+	/* what a message says: its text, or its file */
+	function content(m) {
+		var p = el("p", "body");
+		if (m.type === "file" && typeof m.url === "string" && /^\/api\/v1\/attachments\//.test(m.url)) {
+			p.appendChild(file(m));
+		} else {
+			p.appendChild(linkified(m.body || ""));
+		}
+		return p;
+	}
+
 	function systemMessage(m) {
 		var li = el("li", "msg msg-system");
 		var p = el("p", "body");
@@ -131,8 +196,7 @@
 			head = el("p", "msg-head");
 			head.appendChild(el("span", "sender", mine ? "You" : m.senderDisplayName));
 			head.appendChild(time(m.serverReceivedAt || m.clientTimestamp));
-			body = el("p", "body");
-			body.appendChild(linkified(m.body || ""));
+			body = content(m);
 			main.appendChild(head);
 			main.appendChild(body);
 			main.appendChild(el("p", "msg-state"));

@@ -22,7 +22,8 @@
  * handle itself, on("people", fn) each change of the participants and
  * on("ended", fn) the end of the session (left, removed, expired);
  * me() is the session, people() the participants ({person, online}),
- * post(type, toUserId, data) sends a signaling event (the api() answer).
+ * post(type, toUserId, data) sends a signaling event (the api() answer),
+ * uuid() a fresh random id (for clientMessageId, Idempotency-Key).
  */
 (function () {
 	"use strict";
@@ -119,6 +120,7 @@
 		people: function () {
 			return Array.from(people.values());
 		},
+		uuid: uuid,
 		post: function (type, toUserId, data) {
 			return api("POST", "/api/v1/signaling", { type: type, toUserId: toUserId, data: data });
 		}

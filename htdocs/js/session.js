@@ -12,7 +12,8 @@
  *
  *   Chats3Session.id()                 the session id, or null
  *   Chats3Session.fetch(url, options)  fetch with x-session-id
- *   Chats3Session.eventSourceUrl(url)  url with sessionId=
+ *   Chats3Session.eventSourceUrl(url)  url with sessionId= (the event stream,
+ *                                      an attachment for <img> or a link)
  *   Chats3Session.forget()             drops the kept id (after leaving)
  */
 (function () {

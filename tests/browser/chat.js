@@ -58,6 +58,15 @@ async function apiUser(name) {
   return {
     say: (body) => call("/api/v1/messages", { body }),
     typing: (on) => call("/api/v1/signaling", { type: "typing", data: { typing: on } }),
+    upload: async (name, bytes) => {
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), name);
+      const res = await fetch(cfg.base + "/api/v1/attachments", { method: "POST",
+        headers: { "x-session-id": sid }, body: form });
+      if (res.status !== 201) {
+        throw new Error("upload " + name + ": " + res.status + " " + (await res.text()));
+      }
+    },
   };
 }
 
@@ -167,6 +176,100 @@ const XSS_NAME = "Mal<img src=x onerror=window.__xss=1>";
 const XSS_BODY = '<script>window.__xss=2</script><img src=x onerror="window.__xss=3"> ' +
   "see https://example.com/a?b=1. not javascript:window.__xss=4";
 
+// a PNG of width x height pixels, its pixels a fixed pattern that deflate
+// cannot shrink much (so its upload takes several progress events)
+function png(width, height) {
+  const zlib = require("zlib");
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) {
+      c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) {
+      c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, "ascii");
+    data.copy(out, 8);
+    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // 8 bits per channel
+  header[9] = 2; // RGB
+  const raw = Buffer.alloc(height * (1 + width * 3));
+  let x = 12345;
+  for (let i = 0; i < raw.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    raw[i] = i % (1 + width * 3) === 0 ? 0 : x >>> 24;
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+// records whether the upload's bar showed and how far it got
+async function watchUpload(frame) {
+  await frame.evaluate(() => {
+    const box = document.getElementById("upload");
+    const bar = document.getElementById("upload-progress");
+    window.__upload = { shown: false, progress: 0 };
+    new MutationObserver(() => {
+      if (!box.hidden && !bar.hidden) {
+        window.__upload.shown = true;
+        window.__upload.progress = Math.max(window.__upload.progress, bar.value);
+      }
+    }).observe(box, { attributes: true, subtree: true });
+  });
+}
+
+// what a drag and drop of a file named name onto the message list fires
+async function dropFile(frame, name, text) {
+  await frame.evaluate(([n, t]) => {
+    const target = document.getElementById("scroller");
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], n, { type: "text/plain" }));
+    for (const type of ["dragenter", "dragover", "drop"]) {
+      target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, [name, text]);
+}
+
+// waits for the file message named filename; returns what the user sees of it
+async function fileMessage(frame, filename) {
+  const handle = await frame.waitForFunction((name) => {
+    const li = Array.from(document.querySelectorAll("#messages li.msg[data-message-id]"))
+      .find((e) => {
+        const img = e.querySelector(".file img");
+        const a = e.querySelector(".file a");
+        return (img && img.alt === name) || (!img && a && a.textContent === name);
+      });
+    const size = li && li.querySelector(".file-size").textContent;
+    const img = li && li.querySelector(".file img");
+    if (!li || !size || (img && !(img.complete && img.naturalWidth > 0))) {
+      return null;
+    }
+    const a = li.querySelector(".file a");
+    return {
+      sender: li.querySelector(".sender").textContent,
+      thumbnail: img ? img.naturalWidth : null,
+      link: img ? null : { text: a.textContent, download: a.download,
+        attachment: new URL(a.href).pathname.startsWith("/api/v1/attachments/") },
+      size,
+    };
+  }, filename, { timeout: DEADLINE_MS });
+  return handle.jsonValue();
+}
+
 const scenarios = {
   // a host where no relay can run (CGI only): the room polls since= and says so
   async nodaemon(browser) {
@@ -236,6 +339,48 @@ const scenarios = {
     await screenshots(bob, "room");
   },
 
+  async files(browser) {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    await joinThroughTheForm(alice, "Alice");
+    await joinThroughTheForm(bob, "Bob");
+
+    await watchUpload(room(alice));
+    await room(alice).setInputFiles("#file-input",
+      { name: "noise.png", mimeType: "image/png", buffer: png(400, 300) });
+    check("bob sees the image", await fileMessage(room(bob), "noise.png"));
+    check("alice sees her image", (await fileMessage(room(alice), "noise.png")).sender);
+    await room(alice).waitForSelector("#upload", { state: "hidden", timeout: DEADLINE_MS });
+    check("alice's progress bar", await room(alice).evaluate(() => window.__upload));
+
+    await dropFile(room(alice), cfg.xssFilename, "just some text\n");
+    check("bob sees the text file", await fileMessage(room(bob), cfg.xssFilename));
+
+    const keys = [];
+    alice.on("request", (r) => {
+      if (r.url().endsWith("/api/v1/attachments") && r.method() === "POST") {
+        keys.push(r.headers()["idempotency-key"]);
+      }
+    });
+    await alice.route("**/api/v1/attachments", (route) => route.abort("connectionreset"));
+    await room(alice).setInputFiles("#file-input",
+      { name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+    check("a failed upload", await shown(alice, "#upload-error"));
+    await alice.unroute("**/api/v1/attachments");
+    await room(alice).click("#upload-retry");
+    check("bob sees the retried file", (await fileMessage(room(bob), "notes.pdf")).link);
+    check("one key for both tries", keys.length === 2 && keys[0] === keys[1] && !!keys[0]);
+
+    await room(alice).setInputFiles("#file-input",
+      { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(cfg.maxUpload + 1) });
+    check("too large", await shown(alice, "#upload-error"));
+    check("scripts that ran", await Promise.all([alice, bob].map((p) => p.evaluate(() =>
+      window.__xss === undefined ? null : window.__xss))));
+    check("files bob has", await room(bob).evaluate(() =>
+      document.querySelectorAll("#messages li.msg .file").length));
+    await screenshots(bob, "files");
+  },
+
   async history(browser) {
     const carol = await newPage(browser);
     await joinThroughTheForm(carol, "Carol");
@@ -303,6 +448,8 @@ const scenarios = {
     const outside = await apiUser("Outside");
     await outside.say("to the embed");
     check("a message into the frame", (await message(frame, "to the embed")).sender);
+    await outside.upload("into-the-frame.png", png(40, 30));
+    check("an image into the frame", (await fileMessage(frame, "into-the-frame.png")).thumbnail);
     await page.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html),
       cfg.badge.html);
     await page.addScriptTag({ content: cfg.badge.script });

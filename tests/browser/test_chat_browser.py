@@ -4,9 +4,11 @@ the SSE relay: two people join through the join form and chat both ways,
 with typing, an unread count while a tab is hidden, a reload that keeps
 the session and its history, a payload in a message and a display name
 that stays text; older messages when scrolling up; polling while the relay
-is stopped and the stream again once it is back; a room embedded by the
-demo integrator on another site (no cookie, no storage) that still chats
-and tells its parent page. Screenshots go to tests/artifacts/."""
+is stopped and the stream again once it is back; files picked or dropped
+shown as a thumbnail and as download links, a failed upload retried with
+its key, one over the limit; a room embedded by the demo integrator on
+another site (no cookie, no storage) that still chats, shows an image and
+tells its parent page. Screenshots go to tests/artifacts/."""
 
 import json
 import os
@@ -26,6 +28,8 @@ SCENARIO_SECONDS = 180
 XSS_NAME = "Mal<img src=x onerror=window.__xss=1>"
 XSS_BODY = ('<script>window.__xss=2</script><img src=x onerror="window.__xss=3"> '
             "see https://example.com/a?b=1. not javascript:window.__xss=4")
+XSS_FILENAME = "<img src=x onerror=window.__xss=5>.txt"
+MAX_UPLOAD = 1024 * 1024
 LINK = [{"href": "https://example.com/a?b=1", "rel": "noopener noreferrer nofollow",
          "text": "https://example.com/a?b=1"}]
 
@@ -38,6 +42,7 @@ class ChatInChromium(unittest.TestCase):
         cls.srv = harness.new_server({
             "CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
             "CHATS3_WRITE_RATE": "100000", "CHATS3_TRUSTED_PROXIES": "127.0.0.1",
+            "CHATS3_MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
             "CHATS3_INTEGRATORS_FILE": integrators_file(cls, [cls.integrator])}, relay=True)
         cls.addClassCleanup(cls.srv.stop)
         cls.base = "http://127.0.0.1:%d" % cls.srv.port
@@ -75,7 +80,8 @@ class ChatInChromium(unittest.TestCase):
         """Runs chat.js scenario; answers its asks from steps; returns its checks."""
         cfg = {"base": self.base, "conversationId": conv["conversationId"],
                "joinCode": conv["joinCode"], "artifacts": ARTIFACTS,
-               "integrator": self.integrator, "badge": self.badge()}
+               "integrator": self.integrator, "badge": self.badge(),
+               "xssFilename": XSS_FILENAME, "maxUpload": MAX_UPLOAD}
         proc = subprocess.Popen(["node", os.path.join(HERE, "chat.js"), scenario, json.dumps(cfg)],
                                 cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -123,6 +129,25 @@ class ChatInChromium(unittest.TestCase):
         self.assertFalse(got["bob's title when back"].startswith("("))
         self.assertEqual(got["history after a reload"], ["Alice", "Alice"])
 
+    def test_files_as_thumbnails_and_download_links(self):
+        got = self.drive("files", self.conversation("files"))
+        image = got["bob sees the image"]
+        self.assertEqual((image["sender"], image["thumbnail"], image["link"]), ("Alice", 400, None))
+        self.assertTrue(image["size"].endswith(" KB"), image["size"])
+        self.assertEqual(got["alice sees her image"], "You")
+        progress = got["alice's progress bar"]
+        self.assertEqual((progress["shown"], progress["progress"]), (True, 1))
+        text = got["bob sees the text file"]
+        self.assertEqual((text["thumbnail"], text["link"]), (None, {
+            "text": XSS_FILENAME, "download": XSS_FILENAME, "attachment": True}))
+        self.assertEqual(text["size"], "15 bytes")
+        self.assertIn("could not be reached", got["a failed upload"])
+        self.assertEqual(got["bob sees the retried file"]["text"], "notes.pdf")
+        self.assertTrue(got["one key for both tries"])
+        self.assertIn("limit of 1 MB", got["too large"])
+        self.assertEqual(got["scripts that ran"], [None, None])
+        self.assertEqual(got["files bob has"], 3)
+
     def test_scrolling_up_loads_older_messages(self):
         conv = self.conversation("long-history")
         self.say_as(conv, "Writer", ["m%03d" % i for i in range(120)])
@@ -149,6 +174,7 @@ class ChatInChromium(unittest.TestCase):
         self.assertEqual((got["the frame's own message"]["own"],
                           got["the frame's own message"]["sender"]), (True, "You"))
         self.assertEqual(got["a message into the frame"], "Outside")
+        self.assertEqual(got["an image into the frame"], 40)
         posted = got["posted to the parent"]
         self.assertTrue(all(m["origin"] == self.base for m in posted), posted)
         self.assertEqual(posted[0]["data"], {"source": "chats3", "type": "ready"})

@@ -75,6 +75,18 @@ class PagesTest(unittest.TestCase):
                 self.assertTrue(r.getheader("Content-Type").startswith(kind))
                 self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
 
+    def test_the_room_offers_files_up_to_the_upload_limit(self):
+        conv = new_conversation(self.srv)
+        sid = envelope(join(self.srv, conv, "Uploader"))["data"]["session"]["sessionId"]
+        r = self.srv.request("GET", "/room/" + conv["conversationId"],
+                             headers={"x-session-id": sid})
+        self.assert_page(r)
+        self.assertIn(b'data-max-upload-bytes="10485760"', r.body)
+        self.assertIn(b'<input type="file" id="file-input" hidden>', r.body)
+        script = self.srv.request("GET", "/js/room-files.js")
+        self.assertEqual(script.status, 200)
+        self.assertTrue(script.getheader("Content-Type").startswith("text/javascript"))
+
     def test_an_embedded_session_names_its_origin_and_a_direct_one_none(self):
         r = self.srv.request("GET", signed_path(ticket_doc("pages-embed")))
         self.assertEqual(r.status, 302, r.body)
