@@ -9,16 +9,17 @@
 #                           this shell, whose processes tests/deploy/run ends
 # a2enmod, a2ensite, a2dismod and apache2ctl are Debian's own, acting on
 # APACHE_CONFDIR. DEPLOY_PORT is the private server's port.
+# shellcheck shell=bash
+
+# shellcheck source=tests/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../wait.sh"
+
+deploy_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$DEPLOY_PORT") 2>/dev/null; }
 
 # deploy_wait_port: waits up to 10 s for something to listen on DEPLOY_PORT.
 deploy_wait_port() {
-	local i
-	for i in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$DEPLOY_PORT") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tests/deploy: nothing listens on port $DEPLOY_PORT after 10 s" >&2
-	return 1
+	wait_until 10 deploy_port_open ||
+		{ echo "tests/deploy: nothing listens on port $DEPLOY_PORT after 10 s" >&2; return 1; }
 }
 
 apt-get() {
@@ -43,20 +44,16 @@ deploy_apache() {
 
 # deploy_apache_stop: stops the private Apache if it runs, waiting up to 10 s.
 deploy_apache_stop() {
-	local pid i
+	local pid
 	pid=$(
 		# shellcheck disable=SC1091
 		. "$APACHE_CONFDIR/envvars"
 		cat "$APACHE_PID_FILE" 2>/dev/null || true
 	)
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	[ -n "$pid" ] && ! gone "$pid" || return 0
 	deploy_apache stop
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	echo "tests/deploy: Apache $pid still runs 10 s after stop" >&2
-	return 1
+	wait_until 10 gone "$pid" ||
+		{ echo "tests/deploy: Apache $pid still runs 10 s after stop" >&2; return 1; }
 }
 
 systemctl() {
