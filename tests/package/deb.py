@@ -22,6 +22,7 @@ LAYOUT = {
     "./etc/chats3/chats3.conf": "-rw-r-----",
     "./etc/apache2/conf-available/chats3.conf": "-rw-r--r--",
     "./etc/lighttpd/conf-available/50-chats3.conf": "-rw-r--r--",
+    "./usr/share/chats3/conf/lighttpd-fastcgi.conf": "-rw-r--r--",
     "./lib/systemd/system/chats3-relay.service": "-rw-r--r--",
     "./usr/lib/chats3/chats3-relay": "-rwxr-xr-x",
     "./usr/bin/chats3-admin": "-rwxr-xr-x",
@@ -116,8 +117,15 @@ def moved_snippet(unpacked, tmp, path):
 
 
 def check_server_snippets(unpacked, tmp):
-    """Each web server snippet, in a server of its own, passes the server's
-    own configuration test."""
+    """Each web server snippet is filled in and, in a server of its own,
+    passes the server's own configuration test."""
+    for path in ("etc/apache2/conf-available/chats3.conf",
+                 "etc/lighttpd/conf-available/50-chats3.conf",
+                 "usr/share/chats3/conf/lighttpd-fastcgi.conf"):
+        full = os.path.join(unpacked, path)
+        left = re.findall(r"@[A-Z][A-Z0-9_]*@", open(full).read()) if os.path.isfile(full) \
+            else ["the whole file"]
+        check(not left, f"/{path}: unfilled {left}")
     lighttpd = os.path.join(tmp, "lighttpd.conf")
     with open(lighttpd, "w") as f:
         f.write(f'server.document-root = "{unpacked}/usr/share/chats3/htdocs"\n'
@@ -153,6 +161,7 @@ def main():
                    if re.match(r"chats3_.*\.deb$", f))
         lint = run("lintian", "--fail-on", "error", deb)
         check(lint.returncode == 0, "lintian: " + lint.stdout + lint.stderr)
+        print("lintian tags (errors fail): " + (lint.stdout.strip() or "none"))
         check_layout(deb, src)
         unpacked = os.path.join(tmp, "root")
         run("dpkg-deb", "-x", deb, unpacked, check=True)

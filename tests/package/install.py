@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""make install DESTDIR=...: the relay's systemd unit runs the relay where
+make install put it (ExecStartPre and ExecStart name an executable file of
+the installation), as the user ./configure was given, and the relay is
+installed once.
+
+    tests/package/install.py BUILD_DIR
+
+Ends with "install: N passed, N failed"."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from checks import Checks
+
+check = Checks("install")
+
+
+def installed(destdir, name):
+    """The files called NAME under DESTDIR."""
+    return [os.path.join(top, name) for top, _, files in os.walk(destdir) if name in files]
+
+
+def check_unit(destdir, unit, relay_user):
+    text = open(unit).read()
+    for key in ("ExecStartPre", "ExecStart"):
+        line = re.search(rf"^{key}=(\S+)", text, re.M)
+        program = destdir + line.group(1) if line else None
+        check(program and os.path.isfile(program) and os.access(program, os.X_OK),
+              f"{key} of the installed unit is no installed program: {line and line.group(1)}")
+    check(re.search(rf"^User={re.escape(relay_user)}$", text, re.M),
+          f"the installed unit does not run the relay as {relay_user}")
+
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    makefile = open(os.path.join(build, "Makefile")).read()
+    relay_user = re.search(r"^RELAY_USER = (\S+)", makefile, re.M).group(1)
+    with tempfile.TemporaryDirectory() as destdir:
+        made = subprocess.run(["make", "-C", build, "-s", "install", f"DESTDIR={destdir}"],
+                              capture_output=True, text=True)
+        if not check(made.returncode == 0, "make install: " + made.stdout + made.stderr):
+            return
+        units = installed(destdir, "chats3-relay.service")
+        relays = installed(destdir, "chats3-relay")
+        check(len(units) == 1, f"installed units: {units}")
+        check(len(relays) == 1, f"installed relays: {relays}")
+        if units:
+            check_unit(destdir, units[0], relay_user)
+
+
+if __name__ == "__main__":
+    check.run(main)
