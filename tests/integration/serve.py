@@ -54,6 +54,19 @@ def programs_running(marker):
             for p in installation_pids(marker)}
 
 
+def children(pid):
+    """The processes whose parent is pid."""
+    return [p for p in os.listdir("/proc") if p.isdigit()
+            and proc_file(p, "stat").rsplit(b")", 1)[-1].split()[1:2] == [str(pid).encode()]]
+
+
+def handles_sigterm(pid):
+    """Whether pid has its own SIGTERM handler installed (or is gone)."""
+    status = proc_file(pid, "status")
+    caught = [line.split()[1] for line in status.splitlines() if line.startswith(b"SigCgt:")]
+    return not status or bool(caught and int(caught[0], 16) & (1 << (signal.SIGTERM - 1)))
+
+
 def left_over(marker):
     return ", ".join("%d %s" % (p, proc_file(p, "cmdline").replace(b"\0", b" ").decode(
         errors="replace")) for p in installation_pids(marker)) or "nothing"
@@ -162,6 +175,10 @@ class Serve(unittest.TestCase):
         for path, status in REQUESTS:
             self.assertEqual(srv.request("GET", path).status, status, path)
         self.assertLessEqual(PROGRAMS, programs_running(srv.dir))
+        # A program forked by lighttpd learns its parent first thing; one not
+        # yet that far when lighttpd dies would take init for its web server.
+        wait_for(lambda: all(handles_sigterm(p) for p in children(srv.proc.pid)), STOP_SECONDS,
+                 "every program lighttpd started to be past its start")
         os.kill(srv.proc.pid, signal.SIGKILL)  # lighttpd alone: it stops nothing
         wait_for(lambda: programs_running(srv.dir) <= {"lighttpd"}, STOP_SECONDS,
                  lambda: "the programs to end after SIGKILL to lighttpd; left: %s"
