@@ -464,6 +464,19 @@ static void sub_event(struct load *L, size_t i, uint32_t ev, char **paths)
 
 /* --- publishing --- */
 
+#define DGRAM_SNDBUF (16 * 1024 * 1024)
+
+/* The one publisher stands in for many programs, each of which has a
+ * send buffer of its own: room for a whole ingest window of frames in
+ * flight (SO_SNDBUFFORCE as root, else as much as net.core.wmem_max allows). */
+static void dgram_room(int fd)
+{
+	int size = DGRAM_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
 static void pub_open(struct load *L, const char *spec)
 {
 	struct addr a;
@@ -474,6 +487,7 @@ static void pub_open(struct load *L, const char *spec)
 			die_errno("socket");
 		if (connect(L->dgram, (struct sockaddr *)&a.sa, a.len) != 0)
 			die_errno(spec);
+		dgram_room(L->dgram);
 		ep_set(L, EPOLL_CTL_ADD, L->dgram, 0, tag(K_PUB, PUB_CONNS));
 		return;
 	}
@@ -680,12 +694,13 @@ static int poll_once(struct load *L, int timeout_ms, char **paths)
 	return n;
 }
 
-/* Waits up to idle_ms only when the last wait found nothing: while events
- * flow the client never sleeps, so a server's write does not pay for
- * waking it (the same for every server). */
-static int poll_busy(struct load *L, int busy, int idle_ms, char **paths)
+/* Handles what is ready without ever sleeping: while it waits for
+ * deliveries the client spins on its own CPU, so that no server's send
+ * pays for waking a sleeping reader (a cross-CPU wake-up, a VM exit here).
+ * The same for every server. */
+static void spin(struct load *L, char **paths)
 {
-	return poll_once(L, busy ? 0 : idle_ms, paths) > 0;
+	poll_once(L, 0, paths);
 }
 
 static void connect_all(struct load *L, char **paths, size_t inflight_max)
@@ -733,7 +748,6 @@ static long fanout_one(struct load *L, int channel, long pause_ms, char **paths)
 	char *text = publish_text(L, channel, ++seq);
 	struct timespec pause = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
 	int64_t t0;
-	int busy = 0;
 
 	L->wait_seq = seq;
 	L->wait_channel = channel;
@@ -749,7 +763,7 @@ static long fanout_one(struct load *L, int channel, long pause_ms, char **paths)
 	}
 	while ((L->wait_got < L->chans[channel].subs || L->pub_pending > 0) &&
 	    clock_mono_us() - t0 < FANOUT_WAIT_US)
-		busy = poll_busy(L, busy, 10, paths);
+		spin(L, paths);
 	L->wait_seq = 0;
 	return L->wait_got < L->chans[channel].subs ? -1 : L->last_event_us - t0;
 }
@@ -787,7 +801,6 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 	size_t nt = 0, next = 0;
 	long events = 0, expected = 0, before = L->events;
 	int64_t t0, end;
-	int busy = 0;
 
 	if (targets == NULL || texts == NULL)
 		die("out of memory");
@@ -806,10 +819,10 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 			expected += L->chans[targets[next++ % nt]].subs;
 			events++;
 		}
-		busy = poll_busy(L, busy, 1, paths);
+		spin(L, paths);
 	}
 	while (L->events - before < expected && clock_mono_us() - end < DRAIN_WAIT_US)
-		poll_once(L, 10, paths);
+		spin(L, paths);
 	printf("ingest events=%ld delivered=%ld expected=%ld seconds=%.3f\n", events,
 	    L->events - before, expected, (double)(L->last_event_us - t0) / 1e6);
 	for (size_t i = 0; i < nt; i++)
