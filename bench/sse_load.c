@@ -74,6 +74,7 @@
 #define DRAIN_WAIT_US 5000000
 #define CONNECT_WAIT_US 120000000
 #define BATCH 4096            /* epoll events taken per wait */
+#define SPIN_US 500           /* polling without sleeping after the last delivery */
 
 enum kind { K_SUB = 1, K_PUB, K_STDIN };
 enum sub_state { S_CONNECTING, S_HEADERS, S_BODY, S_DEAD };
@@ -130,6 +131,7 @@ struct load {
 	size_t inflight, established, failed, dropped;
 	long heartbeats, events;
 	int64_t last_event_us; /* when the latest event arrived */
+	int64_t busy_us;      /* when the latest poll found something (or a publish) */
 	long wait_seq;        /* the fanout event awaited, or 0 */
 	int wait_channel;
 	long wait_got;
@@ -464,6 +466,19 @@ static void sub_event(struct load *L, size_t i, uint32_t ev, char **paths)
 
 /* --- publishing --- */
 
+#define DGRAM_SNDBUF (16 * 1024 * 1024)
+
+/* The one publisher stands in for many programs, each of which has a
+ * send buffer of its own: room for a whole ingest window of frames in
+ * flight (SO_SNDBUFFORCE as root, else as much as net.core.wmem_max allows). */
+static void dgram_room(int fd)
+{
+	int size = DGRAM_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
 static void pub_open(struct load *L, const char *spec)
 {
 	struct addr a;
@@ -474,6 +489,7 @@ static void pub_open(struct load *L, const char *spec)
 			die_errno("socket");
 		if (connect(L->dgram, (struct sockaddr *)&a.sa, a.len) != 0)
 			die_errno(spec);
+		dgram_room(L->dgram);
 		ep_set(L, EPOLL_CTL_ADD, L->dgram, 0, tag(K_PUB, PUB_CONNS));
 		return;
 	}
@@ -680,12 +696,16 @@ static int poll_once(struct load *L, int timeout_ms, char **paths)
 	return n;
 }
 
-/* Waits up to idle_ms only when the last wait found nothing: while events
- * flow the client never sleeps, so a server's write does not pay for
- * waking it (the same for every server). */
-static int poll_busy(struct load *L, int busy, int idle_ms, char **paths)
+/* Handles what is ready; waits (1 ms at most) only once nothing has come
+ * for SPIN_US. While deliveries flow the client spins on its own CPU, so
+ * that no server's send pays for waking a sleeping reader (a cross-CPU
+ * wake-up, a VM exit here); when a server stalls (its CPU taken by other
+ * work) the client yields its CPU instead of burning it. The same for
+ * every server. */
+static void spin(struct load *L, char **paths)
 {
-	return poll_once(L, busy ? 0 : idle_ms, paths) > 0;
+	if (poll_once(L, clock_mono_us() - L->busy_us < SPIN_US ? 0 : 1, paths) > 0)
+		L->busy_us = clock_mono_us();
 }
 
 static void connect_all(struct load *L, char **paths, size_t inflight_max)
@@ -733,23 +753,22 @@ static long fanout_one(struct load *L, int channel, long pause_ms, char **paths)
 	char *text = publish_text(L, channel, ++seq);
 	struct timespec pause = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
 	int64_t t0;
-	int busy = 0;
 
 	L->wait_seq = seq;
 	L->wait_channel = channel;
 	L->wait_got = 0;
-	t0 = clock_mono_us();
+	t0 = L->busy_us = clock_mono_us();
 	while (publish(L, text) != 0)
 		poll_once(L, 10, paths);
 	free(text);
 	if (pause_ms > 0) {
 		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
 			;
-		t0 = clock_mono_us();
+		t0 = L->busy_us = clock_mono_us();
 	}
 	while ((L->wait_got < L->chans[channel].subs || L->pub_pending > 0) &&
 	    clock_mono_us() - t0 < FANOUT_WAIT_US)
-		busy = poll_busy(L, busy, 10, paths);
+		spin(L, paths);
 	L->wait_seq = 0;
 	return L->wait_got < L->chans[channel].subs ? -1 : L->last_event_us - t0;
 }
@@ -787,7 +806,6 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 	size_t nt = 0, next = 0;
 	long events = 0, expected = 0, before = L->events;
 	int64_t t0, end;
-	int busy = 0;
 
 	if (targets == NULL || texts == NULL)
 		die("out of memory");
@@ -798,7 +816,7 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 		}
 	if (nt == 0)
 		die("ingest: no channel with that prefix has a stream");
-	t0 = L->last_event_us = clock_mono_us();
+	t0 = L->last_event_us = L->busy_us = clock_mono_us();
 	end = t0 + seconds * 1000000;
 	while (clock_mono_us() < end) {
 		while (expected - (L->events - before) < INGEST_WINDOW &&
@@ -806,10 +824,10 @@ static void cmd_ingest(struct load *L, const char *prefix, long seconds, char **
 			expected += L->chans[targets[next++ % nt]].subs;
 			events++;
 		}
-		busy = poll_busy(L, busy, 1, paths);
+		spin(L, paths);
 	}
 	while (L->events - before < expected && clock_mono_us() - end < DRAIN_WAIT_US)
-		poll_once(L, 10, paths);
+		spin(L, paths);
 	printf("ingest events=%ld delivered=%ld expected=%ld seconds=%.3f\n", events,
 	    L->events - before, expected, (double)(L->last_event_us - t0) / 1e6);
 	for (size_t i = 0; i < nt; i++)

@@ -49,6 +49,11 @@ long utf8_count(const char *s, size_t n)
 	size_t i = 0, len;
 
 	while (i < n) {
+		if ((unsigned char)s[i] < 0x80) { /* ASCII, most of any text: no decoding */
+			i++;
+			count++;
+			continue;
+		}
 		if ((len = utf8_seq_len(s + i, n - i)) == 0)
 			return -1;
 		i += len;

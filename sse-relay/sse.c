@@ -29,7 +29,8 @@ int sse_event(struct buf *b, uint64_t id, const char *json)
 {
 	int rc;
 
-	if ((rc = buf_puts(b, "id: ")) < 0 || (rc = buf_put_u64(b, id)) < 0 ||
+	/* one allocation: "id: ", 20 digits, "\ndata: ", json, "\n\n" */
+	if ((rc = buf_reserve(b, strlen(json) + 40)) < 0 || (rc = buf_puts(b, "id: ")) < 0 || (rc = buf_put_u64(b, id)) < 0 ||
 	    (rc = buf_puts(b, "\ndata: ")) < 0 || (rc = buf_puts(b, json)) < 0)
 		return rc;
 	return buf_puts(b, "\n\n");
