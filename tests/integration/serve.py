@@ -60,8 +60,15 @@ def children(pid):
             and proc_file(p, "stat").rsplit(b")", 1)[-1].split()[1:2] == [str(pid).encode()]]
 
 
-def handles_sigterm(pid):
-    """Whether pid has its own SIGTERM handler installed (or is gone)."""
+def past_start(pid, parent_exe):
+    """Whether pid, forked by the executable parent_exe, runs a program of
+    its own that has installed its SIGTERM handler (or is gone). Before its
+    exec a child still has its parent's executable and handlers."""
+    try:
+        if os.readlink("/proc/%s/exe" % pid) == parent_exe:
+            return False
+    except OSError:
+        return True
     status = proc_file(pid, "status")
     caught = [line.split()[1] for line in status.splitlines() if line.startswith(b"SigCgt:")]
     return not status or bool(caught and int(caught[0], 16) & (1 << (signal.SIGTERM - 1)))
@@ -177,8 +184,9 @@ class Serve(unittest.TestCase):
         self.assertLessEqual(PROGRAMS, programs_running(srv.dir))
         # A program forked by lighttpd learns its parent first thing; one not
         # yet that far when lighttpd dies would take init for its web server.
-        wait_for(lambda: all(handles_sigterm(p) for p in children(srv.proc.pid)), STOP_SECONDS,
-                 "every program lighttpd started to be past its start")
+        lighttpd = os.readlink("/proc/%d/exe" % srv.proc.pid)
+        wait_for(lambda: all(past_start(p, lighttpd) for p in children(srv.proc.pid)),
+                 STOP_SECONDS, "every program lighttpd started to be past its start")
         os.kill(srv.proc.pid, signal.SIGKILL)  # lighttpd alone: it stops nothing
         wait_for(lambda: programs_running(srv.dir) <= {"lighttpd"}, STOP_SECONDS,
                  lambda: "the programs to end after SIGKILL to lighttpd; left: %s"
