@@ -19,6 +19,7 @@
 #include "request.h"
 #include "route.h"
 #include "storage.h"
+#include "storage_digest.h"
 #include "storage_keys.h"
 
 #define CHUNK 65536
@@ -59,7 +60,7 @@ static int begin_file(struct attachment_upload *u, const char *filename)
 	if ((u->fd = spool_open(u->data_dir)) < 0)
 		return ERR_IO;
 	u->part = PART_FILE;
-	return 0;
+	return storage_digest_start(&u->digest);
 }
 
 static int on_begin(void *ctx, const struct multipart_part *p)
@@ -89,7 +90,9 @@ static int file_data(struct attachment_upload *u, const char *p, size_t n)
 		memcpy(u->head + u->size, p, head < n ? head : n);
 	}
 	u->size += n;
-	return fdio_write_all(u->fd, p, n) < 0 ? ERR_IO : 0;
+	if (fdio_write_all(u->fd, p, n) < 0)
+		return ERR_IO;
+	return storage_digest_add(&u->digest, p, n);
 }
 
 static int on_data(void *ctx, const char *p, size_t n)
@@ -177,6 +180,8 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u)
 	multipart_free(mp);
 	if (rc == 0 && u->fd < 0)
 		rc = refuse(u, ERR_INVAL, "The upload has no file part");
+	if (rc == 0)
+		rc = storage_digest_end(&u->digest, &u->digests);
 	if (rc < 0)
 		drain(r, cap);
 	return rc;
@@ -186,7 +191,7 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u)
 struct objects {
 	struct storage *s;
 	const struct attachment *a;
-	int fd;
+	const struct attachment_upload *u;
 	int stored;
 };
 
@@ -198,7 +203,8 @@ static int store_objects(void *ctx)
 
 	if ((rc = keys_attachment_original(key, o->a->conversation_id, o->a->attachment_id)) < 0)
 		return rc;
-	if ((rc = storage_put_file(o->s, key, o->fd, o->a->mime_type, STORAGE_CREATE_ONLY)) < 0)
+	if ((rc = storage_put_file_hashed(o->s, key, o->u->fd, &o->u->digests, o->a->mime_type,
+	    STORAGE_CREATE_ONLY)) < 0)
 		return rc;
 	o->stored = 1;
 	return attachment_meta_put(o->s, o->a);
@@ -255,7 +261,7 @@ static int answer_of(const struct attachment *a, cJSON *msg, cJSON **out)
 static int send_file(struct request *r, struct storage *s, struct attachment_upload *u,
     const struct attachment *a, const char *key, cJSON **msg, int *replayed)
 {
-	struct objects o = { s, a, u->fd, 0 };
+	struct objects o = { s, a, u, 0 };
 	const struct message_send send = { key, 1, r->id, store_objects, &o };
 	struct message m;
 	int rc;
@@ -296,4 +302,5 @@ void attachment_upload_free(struct attachment_upload *u)
 	if (u->fd >= 0)
 		close(u->fd);
 	u->fd = -1;
+	storage_digest_free(&u->digest);
 }

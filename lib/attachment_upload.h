@@ -4,7 +4,8 @@
  * the request's stream (never whole) through lib/multipart.h; the part
  * named "file" is spooled to an anonymous temporary file in the data
  * directory (O_TMPFILE, or a name unlinked at once: nothing is ever left
- * behind), and a "clientMessageId" part, anywhere in the body, is the
+ * behind) and hashed on the way (storage_digest.h: the storage put then
+ * needs no pass of its own over the file), and a "clientMessageId" part, anywhere in the body, is the
  * upload's idempotency key as for a message. The file counts against
  * CHATS3_MAX_UPLOAD_BYTES, the whole body against that plus
  * ROUTE_MULTIPART_ENVELOPE (route.h), as dispatch checks CONTENT_LENGTH.
@@ -15,7 +16,8 @@
  * the same key stores once and gets the first answer back. A send that
  * fails after the objects were stored removes them.
  *
- * The upload owns its temporary file and strings: attachment_upload_free.
+ * The upload owns its temporary file, strings and hashing contexts:
+ * attachment_upload_free.
  */
 #ifndef CHATS3_ATTACHMENT_UPLOAD_H
 #define CHATS3_ATTACHMENT_UPLOAD_H
@@ -25,6 +27,7 @@
 
 #include "attachment.h"
 #include "idempotency.h"
+#include "storage_digest.h"
 
 struct cJSON;
 struct request;
@@ -34,6 +37,7 @@ struct attachment_upload {
 	int fd;                /* the spooled file (unlinked), -1 until the file part */
 	uint64_t size;         /* its bytes */
 	unsigned char head[ATTACHMENT_SNIFF_BYTES]; /* its first bytes */
+	struct storage_digests digests; /* of its bytes, once read whole */
 	char filename[ATTACHMENT_FILENAME_MAX + 1]; /* for display, sanitized */
 	char client_message_id[IDEMPOTENCY_KEY_MAX * 4 + 1]; /* as sent, "" for none */
 	int has_key;
@@ -43,6 +47,7 @@ struct attachment_upload {
 	size_t key_len;
 	uint64_t max;
 	const char *data_dir;
+	struct storage_digest digest; /* hashing the file part as it is spooled */
 };
 
 /* Reads r's body into u (which it initializes). 0 when a file part came

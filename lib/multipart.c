@@ -5,7 +5,9 @@
  * three header values outlive a chunk. A partial match needs no copy: the
  * bytes held back are the delimiter's first `matched` bytes, and since the
  * delimiter's only CR is its first byte, a mismatch can only restart the
- * match at the byte that broke it.
+ * match at the byte that broke it. Content goes to on_data in runs as
+ * long as the chunk allows: a run ends only at a CR whose following bytes
+ * in the chunk match the delimiter so far (content_run).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -357,19 +359,36 @@ static int part_end(struct multipart *mp)
 	return callback(mp->h.on_end(mp->h.ctx));
 }
 
+/* The bytes of p[0..n) before the first CR that may start the
+ * delimiter: one whose following bytes in p match it as far as they go. */
+static size_t content_run(const struct multipart *mp, const char *p, size_t n)
+{
+	const char *cr = p, *end = p + n;
+	size_t left;
+
+	while ((cr = memchr(cr, '\r', (size_t)(end - cr))) != NULL) {
+		left = (size_t)(end - cr);
+		if (memcmp(cr, mp->delim, left < mp->dlen ? left : mp->dlen) == 0)
+			return (size_t)(cr - p);
+		cr++;
+	}
+	return n;
+}
+
 static int step_scan(struct multipart *mp, const char *p, size_t n, size_t *used)
 {
-	const char *cr;
 	size_t i = 0, run;
 	int rc = 0;
 
 	while (i < n && rc == 0 && mp->state != S_AFTER) {
 		if (mp->matched == 0) {
-			cr = memchr(p + i, '\r', n - i);
-			run = cr ? (size_t)(cr - (p + i)) : n - i;
+			run = content_run(mp, p + i, n - i);
 			rc = emit(mp, p + i, run);
-			i += run + (cr != NULL);
-			mp->matched = cr != NULL;
+			i += run;
+			if (i < n) { /* a CR that may start the delimiter */
+				i++;
+				mp->matched = 1;
+			}
 		} else if (p[i] == mp->delim[mp->matched]) {
 			i++;
 			if (++mp->matched == mp->dlen)

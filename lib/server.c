@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <sys/prctl.h>
+#include <sys/uio.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "app.h"
@@ -91,16 +93,50 @@ static long fcgi_read(void *ctx, char *p, size_t n)
 	return got;
 }
 
+/* The bytes of one FastCGI record's content at most (a 16-bit length). */
+#define FCGI_RECORD_MAX 65535
+/* From this many bytes on a write skips libfcgi's 8 KiB stream buffer,
+ * which would cut it into 8 KiB records, one write(2) each. */
+#define FCGI_DIRECT_MIN 16384
+
+/* One FCGI_STDOUT record of p[0..n), n <= FCGI_RECORD_MAX, on the
+ * request's socket in one writev where the socket takes it whole. */
+static int stdout_record(const FCGX_Request *fr, const char *p, size_t n)
+{
+	const unsigned char h[FCGI_HEADER_LEN] = {
+		FCGI_VERSION_1, FCGI_STDOUT, (fr->requestId >> 8) & 0xff, fr->requestId & 0xff,
+		(n >> 8) & 0xff, n & 0xff, 0, 0
+	};
+	struct iovec v[2] = { { (void *)h, sizeof h }, { (void *)p, n } };
+	ssize_t w;
+
+	do
+		w = writev(fr->ipcFd, v, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -1;
+	if ((size_t)w < sizeof h)
+		return fdio_write_all(fr->ipcFd, h + w, sizeof h - (size_t)w) < 0 ? -1 :
+		    fdio_write_all(fr->ipcFd, p, n);
+	w -= (ssize_t)sizeof h;
+	return fdio_write_all(fr->ipcFd, p + w, n - (size_t)w);
+}
+
+/* Small writes go through libfcgi's buffer; large ones, once it is
+ * flushed (the bytes keep their order), as records of up to 64 KiB. */
 static int fcgi_write(void *ctx, const char *p, size_t n)
 {
 	FCGX_Request *fr = ctx;
+	size_t chunk;
 
-	while (n > 0) {
-		int chunk = n > 65536 ? 65536 : (int)n;
-		if (FCGX_PutStr(p, chunk, fr->out) != chunk)
+	if (n < FCGI_DIRECT_MIN)
+		return FCGX_PutStr(p, (int)n, fr->out) == (int)n ? 0 : -1;
+	if (FCGX_FFlush(fr->out) < 0)
+		return -1;
+	for (; n > 0; p += chunk, n -= chunk) {
+		chunk = n > FCGI_RECORD_MAX ? FCGI_RECORD_MAX : n;
+		if (stdout_record(fr, p, chunk) < 0)
 			return -1;
-		p += chunk;
-		n -= (size_t)chunk;
 	}
 	return 0;
 }

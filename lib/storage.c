@@ -109,6 +109,12 @@ int storage_put(struct storage *s, const char *key, const void *p, size_t n,
 int storage_put_file(struct storage *s, const char *key, int fd,
     const char *content_type, unsigned flags)
 {
+	return storage_put_file_hashed(s, key, fd, NULL, content_type, flags);
+}
+
+int storage_put_file_hashed(struct storage *s, const char *key, int fd,
+    const struct storage_digests *d, const char *content_type, unsigned flags)
+{
 	struct stat st;
 	int rc;
 
@@ -117,7 +123,7 @@ int storage_put_file(struct storage *s, const char *key, int fd,
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return storage_fail(s, ERR_INVAL, "InvalidArgument",
 		    "put_file needs an open regular file");
-	return s->ops->put_file(s, key, fd, (long long)st.st_size, content_type, flags);
+	return s->ops->put_file(s, key, fd, (long long)st.st_size, d, content_type, flags);
 }
 
 int storage_get_stream(struct storage *s, const char *key,

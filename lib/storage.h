@@ -24,6 +24,7 @@
 
 struct config;
 struct storage;
+struct storage_digests;
 
 #define STORAGE_MAX_KEY 1024
 #define STORAGE_LIST_MAX 1000
@@ -77,6 +78,13 @@ int storage_put(struct storage *s, const char *key, const void *p, size_t n,
  * offset 0, its size from fstat) without holding it in memory. */
 int storage_put_file(struct storage *s, const char *key, int fd,
     const char *content_type, unsigned flags);
+
+/* storage_put_file of a file whose digests (storage_digest.h) the caller
+ * computed while writing it: the backend does not read it to hash it
+ * (S3 below its multipart threshold). d must be the file's: S3 refuses
+ * other digests (ERR_STORAGE), a store that checks none keeps the file. */
+int storage_put_file_hashed(struct storage *s, const char *key, int fd,
+    const struct storage_digests *d, const char *content_type, unsigned flags);
 
 /* Reads key into out (appending; out's limit bounds it: ERR_TOOBIG).
  * meta may be NULL. */

@@ -12,8 +12,9 @@
 struct storage_ops {
 	int (*put)(struct storage *s, const char *key, const void *p, size_t n,
 	    const char *content_type, unsigned flags);
+	/* known: the file's digests, NULL when the backend must hash it */
 	int (*put_file)(struct storage *s, const char *key, int fd, long long size,
-	    const char *content_type, unsigned flags);
+	    const struct storage_digests *known, const char *content_type, unsigned flags);
 	int (*get_stream)(struct storage *s, const char *key,
 	    const struct storage_sink *sink);
 	/* Reads what it can of the items whose rc is STORAGE_GET_PENDING,

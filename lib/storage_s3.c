@@ -20,7 +20,8 @@
  * (or the errno/curl name) and a message for the log.
  *
  * Memory: bodies are never held whole. put_file hashes the file in a first
- * pass and streams it in a second one through CURLOPT_READFUNCTION; a get
+ * pass (unless the caller hashed it already, storage_put_file_hashed) and
+ * streams it in a second one through CURLOPT_READFUNCTION; a get
  * goes to the caller's sink; only error bodies (S3_ERROR_BODY_MAX) and list
  * pages (S3XML_MAX_INPUT) are kept, each within its cap.
  */
@@ -36,7 +37,6 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "buf.h"
@@ -49,6 +49,7 @@
 #include "s3xml.h"
 #include "sigv4.h"
 #include "storage_backend.h"
+#include "storage_digest.h"
 
 /* Tunables. */
 #define S3_CONNECT_TIMEOUT_MS 3000L
@@ -109,12 +110,6 @@ struct call {
 	int body_cut, begun, sink_failed, read_failed;
 	/* across attempts */
 	int retryable, attempts;
-};
-
-struct digests {
-	char sha256_hex[65];
-	char md5_hex[33];
-	char md5_b64[25];
 };
 
 static const char *call_what(const struct call *c, const struct s3 *b)
@@ -362,80 +357,25 @@ static void s3_close(struct storage *s)
 
 /* ---- digests ---- */
 
-struct hashing {
-	EVP_MD_CTX *sha, *md5;
-};
-
-static int hashing_start(struct hashing *h)
-{
-	h->sha = EVP_MD_CTX_new();
-	h->md5 = EVP_MD_CTX_new();
-	if (h->sha == NULL || h->md5 == NULL)
-		return ERR_NOMEM;
-	if (EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(h->md5, EVP_md5(), NULL) != 1)
-		return ERR_INTERNAL;
-	return 0;
-}
-
-static int hashing_add(struct hashing *h, const void *p, size_t n)
-{
-	if (EVP_DigestUpdate(h->sha, p, n) != 1 || EVP_DigestUpdate(h->md5, p, n) != 1)
-		return ERR_INTERNAL;
-	return 0;
-}
-
-static int hashing_end(struct hashing *h, struct digests *d)
-{
-	unsigned char sha[EVP_MAX_MD_SIZE], md5[EVP_MAX_MD_SIZE];
-	unsigned int sn = 0, mn = 0;
-
-	if (EVP_DigestFinal_ex(h->sha, sha, &sn) != 1 || sn != 32 ||
-	    EVP_DigestFinal_ex(h->md5, md5, &mn) != 1 || mn != 16)
-		return ERR_INTERNAL;
-	escape_hex(d->sha256_hex, sha, 32);
-	escape_hex(d->md5_hex, md5, 16);
-	if (EVP_EncodeBlock((unsigned char *)d->md5_b64, md5, 16) != 24)
-		return ERR_INTERNAL;
-	return 0;
-}
-
-static void hashing_free(struct hashing *h)
-{
-	EVP_MD_CTX_free(h->sha);
-	EVP_MD_CTX_free(h->md5);
-}
-
-static int digest_memory(const void *p, size_t n, struct digests *d)
-{
-	struct hashing h = { NULL, NULL };
-	int rc;
-
-	if ((rc = hashing_start(&h)) == 0 && (rc = hashing_add(&h, p, n)) == 0)
-		rc = hashing_end(&h, d);
-	hashing_free(&h);
-	return rc;
-}
-
 /* The first pass over size bytes of the file from offset: their digests,
  * in S3_HASH_CHUNK reads. */
-static int digest_file(int fd, long long offset, long long size, struct digests *d)
+static int digest_file(int fd, long long offset, long long size, struct storage_digests *d)
 {
-	struct hashing h = { NULL, NULL };
+	struct storage_digest h = { NULL, NULL };
 	char *chunk = malloc(S3_HASH_CHUNK);
 	long long off = offset, end = offset + size;
 	size_t n;
-	int rc = chunk ? hashing_start(&h) : ERR_NOMEM;
+	int rc = chunk ? storage_digest_start(&h) : ERR_NOMEM;
 
 	while (rc == 0 && off < end) {
 		n = end - off < S3_HASH_CHUNK ? (size_t)(end - off) : S3_HASH_CHUNK;
 		if ((rc = fdio_pread_exact(fd, chunk, n, off) < 0 ? ERR_IO : 0) == 0)
-			rc = hashing_add(&h, chunk, n);
+			rc = storage_digest_add(&h, chunk, n);
 		off += (long long)n;
 	}
 	if (rc == 0)
-		rc = hashing_end(&h, d);
-	hashing_free(&h);
+		rc = storage_digest_end(&h, d);
+	storage_digest_free(&h);
 	free(chunk);
 	return rc;
 }
@@ -993,7 +933,7 @@ static int confirm_own(struct storage *s, const char *key, const char *md5_hex)
 	    "PUT %s: the key exists (create-only)", key);
 }
 
-static int put_call(struct storage *s, struct call *c, const struct digests *d)
+static int put_call(struct storage *s, struct call *c, const struct storage_digests *d)
 {
 	int rc;
 
@@ -1010,10 +950,10 @@ static int s3_put(struct storage *s, const char *key, const void *p, size_t n,
     const char *content_type, unsigned flags)
 {
 	struct call c = new_call("PUT", key);
-	struct digests d;
+	struct storage_digests d;
 	int rc;
 
-	if ((rc = digest_memory(p ? p : "", n, &d)) < 0)
+	if ((rc = storage_digest_memory(p ? p : "", n, &d)) < 0)
 		return storage_fail(s, rc, "DigestFailed", "PUT %s: hashing failed", key);
 	c.data = p ? p : "";
 	c.size = (long long)n;
@@ -1073,7 +1013,7 @@ static int upload_part(struct storage *s, const char *key, const char *id, int n
 	char num[16];
 	const struct sigv4_pair q[] = { { "partNumber", num }, { "uploadId", id } };
 	struct call c = new_call("PUT", key);
-	struct digests d;
+	struct storage_digests d;
 	int rc;
 
 	snprintf(num, sizeof num, "%d", n);
@@ -1102,11 +1042,11 @@ static int upload_complete(struct storage *s, const char *key, const char *id,
 {
 	const struct sigv4_pair q[] = { { "uploadId", id } };
 	struct call c = new_call("POST", key);
-	struct digests d;
+	struct storage_digests d;
 	char etag[128];
 	int rc;
 
-	if ((rc = digest_memory(xml->data, xml->len, &d)) < 0)
+	if ((rc = storage_digest_memory(xml->data, xml->len, &d)) < 0)
 		return storage_fail(s, rc, "DigestFailed", "POST %s: hashing failed", key);
 	c.query = q;
 	c.nquery = 1;
@@ -1178,15 +1118,17 @@ static int put_parts(struct storage *s, const char *key, int fd, long long size,
 }
 
 static int s3_put_file(struct storage *s, const char *key, int fd, long long size,
-    const char *content_type, unsigned flags)
+    const struct storage_digests *known, const char *content_type, unsigned flags)
 {
 	struct call c = new_call("PUT", key);
-	struct digests d;
+	struct storage_digests d;
 	int rc;
 
 	if (size > ((struct s3 *)s->backend)->multipart_bytes)
 		return put_parts(s, key, fd, size, content_type, flags);
-	if ((rc = digest_file(fd, 0, size, &d)) < 0)
+	if (known != NULL)
+		d = *known;
+	else if ((rc = digest_file(fd, 0, size, &d)) < 0)
 		return storage_fail(s, rc, rc == ERR_IO ? "EIO" : "DigestFailed",
 		    "PUT %s: the file could not be read and hashed", key);
 	c.fd = fd;

@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "storage.h"
+#include "storage_digest.h"
 #include "report.h"
 
 #define MIB (1024 * 1024)
@@ -372,6 +373,30 @@ static void test_big_file(struct suite *t)
 	expect_rc(t, rc, ERR_CONFLICT, "create-only put_file of 12 MiB on an existing key");
 	EVP_MD_CTX_free(h.md);
 	close(fd);
+}
+
+/* A put with the digests the caller computed stores the file as it is. */
+static void test_hashed_put(struct suite *t)
+{
+	static const char bytes[] = "bytes hashed while they were written\r\n";
+	struct storage_digests d;
+	struct buf b;
+	keybuf k;
+	FILE *f = tmpfile();
+	int rc;
+
+	if (f == NULL || fwrite(bytes, 1, sizeof bytes - 1, f) != sizeof bytes - 1 ||
+	    fflush(f) != 0 || storage_digest_memory(bytes, sizeof bytes - 1, &d) < 0)
+		abort();
+	buf_init(&b, 0);
+	rc = storage_put_file_hashed(t->s, key_of(t, "hashed/put", k), fileno(f), &d,
+	    "text/plain", 0);
+	expect_rc(t, rc, 0, "put_file_hashed with the file's digests");
+	rc = storage_get(t->s, k, &b, NULL);
+	report(t, rc == 0 && b.len == sizeof bytes - 1 && memcmp(b.data, bytes, b.len) == 0,
+	    "get returns the bytes put with their digests");
+	buf_free(&b);
+	fclose(f);
 }
 
 /* ---- listing ---- */
@@ -789,6 +814,7 @@ int main(void)
 	if (setup(&t, &cfg) == 0) {
 		test_round_trips(&t);
 		test_big_file(&t);
+		test_hashed_put(&t);
 		test_three_mib(&t);
 		test_overwrite(&t);
 		test_missing(&t);

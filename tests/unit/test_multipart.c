@@ -380,12 +380,18 @@ static int ignore_begin(void *ctx, const struct multipart_part *part)
 	return 0;
 }
 
+/* What count_data saw: the 'x' bytes and the pieces they came in. */
+struct tally {
+	size_t xs, pieces;
+};
+
 static int count_data(void *ctx, const char *p, size_t n)
 {
-	size_t *total = ctx;
+	struct tally *t = ctx;
 
+	t->pieces++;
 	for (size_t i = 0; i < n; i++)
-		*total += p[i] == 'x';
+		t->xs += p[i] == 'x';
 	return 0;
 }
 
@@ -416,11 +422,14 @@ static void test_open(void)
 }
 
 /* 8 MiB of content, in 64 KiB chunks full of near misses: the content
- * comes through whole and the heap stays as it was after the headers. */
+ * comes through whole, in about one piece per chunk (a near miss inside a
+ * chunk does not cut the content), and the heap stays as it was after the
+ * headers. */
 static void test_long_body(void)
 {
 	static const char head[] = "--b\r\n" CD("file") "\r\n", tail[] = "\r\n--b--\r\n";
-	size_t total = 0, want = 0, heap;
+	struct tally total = { 0, 0 };
+	size_t want = 0, heap;
 	const struct multipart_handler h = { ignore_begin, count_data, ignore_end, &total };
 	const struct multipart_limits lim = { 1, 256 };
 	struct multipart *mp = NULL;
@@ -444,7 +453,8 @@ static void test_long_body(void)
 	if (rc == 0)
 		rc = multipart_feed(mp, tail, sizeof tail - 1);
 	CHECK(rc == 0 && multipart_finish(mp) == 0);
-	CHECK(total == want * 128);
+	CHECK(total.xs == want * 128);
+	CHECK(total.pieces <= 2 * 128);
 	multipart_free(mp);
 	free(chunk);
 }
