@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -122,6 +124,24 @@ void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1])
 	n = (size_t)(end - p);
 	if (is_addr(p, n))
 		snprintf(out, AUTH_ADDR_MAX + 1, "%.*s", (int)n, p);
+}
+
+void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1])
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+
+	auth_client_addr(r, out);
+	if (strchr(out, ':') == NULL || inet_pton(AF_INET6, out, &a) != 1)
+		return;
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		if (inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof text) != NULL)
+			snprintf(out, AUTH_ADDR_MAX + 1, "%s", text);
+		return;
+	}
+	memset(&a.s6_addr[8], 0, 8);
+	if (inet_ntop(AF_INET6, &a, text, sizeof text) != NULL)
+		snprintf(out, AUTH_ADDR_MAX + 1, "%s/64", text);
 }
 
 int auth_set_cookie(struct request *r, const char *token, long max_age)

@@ -40,6 +40,12 @@ int auth_is_https(const struct request *r);
  * saw) if it looks like an address. "" when unknown. */
 void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
 
+/* The client as rate limits count it, into out: an IPv4 address as
+ * auth_client_addr gives it (also one written as ::ffff:a.b.c.d), an IPv6
+ * one as its /64 ("2001:db8:1:2::/64"): one host holds a /64. "" when
+ * unknown. */
+void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
+
 /* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
  * the cookie. The cookie of a direct session (http_cookie.h says what
  * each kind's attributes are). 0 or a negative enum err. */

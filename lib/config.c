@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "conversation.h"
 #include "errors.h"
 #include "ice_servers.h"
 #include "numparse.h"
@@ -57,6 +58,8 @@ static const struct key keys[] = {
 	{ "CHATS3_SESSION_TTL_SECONDS", K_LONG, OFF(session_ttl_seconds), 60, 31536000, "86400", 0 },
 	{ "CHATS3_TRUSTED_PROXIES", K_STR, OFF(trusted_proxies), 0, 0, NULL, 0 },
 	{ "CHATS3_JOIN_RATE", K_LONG, OFF(join_rate), 1, 1000000, "30", 0 },
+	{ "CHATS3_JOIN_FAILURES", K_LONG, OFF(join_failures), 1, 1000000, "20", 0 },
+	{ "CHATS3_JOIN_CODE_LENGTH", K_LONG, OFF(join_code_length), JOIN_CODE_MIN, JOIN_CODE_MAX, "8", 0 },
 	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
 	{ "CHATS3_RELAY_LISTEN", K_STR, OFF(relay_listen), 0, 0, NULL, 0 },
 	{ "CHATS3_RELAY_LOG", K_STR, OFF(relay_log), 0, 0, NULL, 0 },

@@ -17,8 +17,10 @@
  * the cache.
  *
  * Ids are conv-<uuid> when generated, or custom ids that pass
- * keys_valid_conversation_id. Join codes are 6 characters of an
- * unambiguous alphabet from the CSPRNG, compared in constant time.
+ * keys_valid_conversation_id. Join codes are CHATS3_JOIN_CODE_LENGTH
+ * characters (a conversation keeps the code it was given, whatever the
+ * setting says later) of an unambiguous alphabet from the CSPRNG,
+ * compared in constant time.
  * A struct conversation is a flat value the caller owns.
  */
 #ifndef CHATS3_CONVERSATION_H
@@ -31,12 +33,13 @@ struct app;
 struct cJSON;
 
 #define CONV_ID_MAX 64
-#define JOIN_CODE_LEN 6
+#define JOIN_CODE_MIN 6  /* CHATS3_JOIN_CODE_LENGTH's range; codes made before it are 6 */
+#define JOIN_CODE_MAX 16
 #define CONV_LIST_MAX 200
 
 struct conversation {
 	char id[CONV_ID_MAX + 1];
-	char join_code[JOIN_CODE_LEN + 1];
+	char join_code[JOIN_CODE_MAX + 1];
 	int closed;
 	int64_t created_at; /* epoch ms */
 	int64_t closed_at;  /* 0 while active */

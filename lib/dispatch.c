@@ -113,7 +113,7 @@ static int rate_bucket(struct request *r, const struct route *rt, char *out, siz
 	if (rt->rate == RATE_WRITE)
 		who = r->session != NULL ? r->session->user_id : "";
 	else
-		auth_client_addr(r, addr);
+		auth_client_net(r, addr);
 	if (snprintf(out, cap, "%s:%s", rates[rt->rate].prefix, who[0] ? who : "-") >= (int)cap)
 		return ERR_INTERNAL;
 	return 0;

@@ -140,6 +140,35 @@ static void test_proxy_headers(void)
 	}
 }
 
+/* Rate limits count an IPv6 client by its /64: one host holds one. */
+static void test_client_net(void)
+{
+	static const struct {
+		int line;
+		const char *remote, *net;
+	} cases[] = {
+		{ __LINE__, "REMOTE_ADDR=192.0.2.9", "192.0.2.9" },
+		{ __LINE__, "REMOTE_ADDR=2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64" },
+		{ __LINE__, "REMOTE_ADDR=2001:db8:1:2::1", "2001:db8:1:2::/64" },
+		{ __LINE__, "REMOTE_ADDR=2001:DB8:1:3::1", "2001:db8:1:3::/64" },
+		{ __LINE__, "REMOTE_ADDR=::1", "::/64" },
+		{ __LINE__, "REMOTE_ADDR=::ffff:192.0.2.7", "192.0.2.7" },
+		{ __LINE__, "REMOTE_ADDR=1:2:3", "1:2:3" },
+		{ __LINE__, "REMOTE_ADDR=not an address", "" },
+	};
+	char net[AUTH_ADDR_MAX + 1];
+	const char *env[4] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", NULL, NULL };
+	struct request r;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		env[2] = cases[i].remote;
+		init(&r, env);
+		auth_client_net(&r, net);
+		CHECK_STR(cases[i].line, net, cases[i].net);
+		request_free(&r);
+	}
+}
+
 /* An embedded session's cookie follows the scheme the request came over. */
 static void test_embed_cookie(void)
 {
@@ -170,6 +199,7 @@ int main(void)
 	test_token_order();
 	test_session_and_admin();
 	test_proxy_headers();
+	test_client_net();
 	test_embed_cookie();
 	app_free(&app);
 	CHECK(tmpdir_remove(dir) == 0);
