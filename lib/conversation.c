@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "log.h"
 #include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
@@ -21,6 +22,7 @@ static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 #define META_MAX 4096
 #define REWRITE_TRIES 8 /* a change that finds the cache moved on starts again */
 #define REVISION_MAX 9007199254740991.0 /* 2^53 - 1: exact in JSON */
+#define GUEST_PATIENCE_MS 500 /* storage's time for a guest's lookup, retries included */
 
 /* A new code of len characters (JOIN_CODE_MIN..JOIN_CODE_MAX) into out. */
 static int new_code(long len, char out[JOIN_CODE_MAX + 1])
@@ -188,6 +190,17 @@ static int cache_get(struct app *app, const char *id, struct conversation *c)
 	return (rc = app_state(app, &st)) < 0 ? rc : state_conversation_get(st, id, c);
 }
 
+/* id from storage into the cache, and then out. */
+static int fill_cache(struct app *app, const char *id, struct conversation *out)
+{
+	int rc;
+
+	if ((rc = get_meta(app, id, out)) < 0 || (rc = cache_put(app, out)) <= 0)
+		return rc;
+	/* A writer cached a newer revision meanwhile: that one holds. */
+	return cache_get(app, id, out);
+}
+
 int conversation_get(struct app *app, const char *id, struct conversation *out)
 {
 	int rc;
@@ -196,10 +209,59 @@ int conversation_get(struct app *app, const char *id, struct conversation *out)
 		return ERR_NOTFOUND;
 	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
 		return rc;
-	if ((rc = get_meta(app, id, out)) < 0 || (rc = cache_put(app, out)) <= 0)
+	return fill_cache(app, id, out);
+}
+
+/* Peeks at (mark 0) or sets (mark 1) the note that a guest found no id:
+ * 1 when it is there, 0 when not, or a state error. */
+static int absence(struct app *app, const char *id, int mark)
+{
+	char bucket[CONV_ID_MAX + 16];
+	int64_t end;
+	struct state *st;
+	long seen = 0;
+	int rc = snprintf(bucket, sizeof bucket, "absent:%s", id);
+
+	if (rc < 0 || rc >= (int)sizeof bucket)
+		return ERR_ARG;
+	if ((rc = app_state(app, &st)) < 0)
 		return rc;
-	/* A writer cached a newer revision meanwhile: that one holds. */
-	return cache_get(app, id, out);
+	rc = (mark ? state_bucket_hit : state_bucket_peek)(st, bucket, clock_now_ms(),
+	    CONV_ABSENT_MS, &seen, &end);
+	return rc < 0 ? rc : seen > 0;
+}
+
+/* fill_cache within GUEST_PATIENCE_MS of storage's time. */
+static int fill_cache_quickly(struct app *app, const char *id, struct conversation *out)
+{
+	struct storage *s;
+	long was;
+	int rc;
+
+	if ((rc = app_storage(app, &s)) < 0)
+		return rc;
+	was = storage_set_patience(s, GUEST_PATIENCE_MS);
+	rc = fill_cache(app, id, out);
+	storage_set_patience(s, was);
+	if (rc < 0 && rc != ERR_NOTFOUND && rc != ERR_DB)
+		log_error(NULL, "conversation %s: a join could not read it from storage (%s: %s); "
+		    "answered as unknown", id, err_str(rc), storage_error_message(s));
+	return rc;
+}
+
+int conversation_find(struct app *app, const char *id, struct conversation *out)
+{
+	int rc;
+
+	if (!keys_valid_conversation_id(id))
+		return ERR_NOTFOUND;
+	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
+		return rc;
+	if ((rc = absence(app, id, 0)) != 0)
+		return rc < 0 ? rc : ERR_NOTFOUND;
+	if ((rc = fill_cache_quickly(app, id, out)) == 0 || rc == ERR_DB)
+		return rc;
+	return (rc = absence(app, id, 1)) < 0 ? rc : ERR_NOTFOUND;
 }
 
 int conversation_create(struct app *app, const char *id, struct conversation *out)

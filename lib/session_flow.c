@@ -13,7 +13,9 @@
 /* The conversation in may enter, into *c. */
 static int open_for(struct app *app, const struct session_join *in, struct conversation *c)
 {
-	int rc = conversation_get(app, in->conversation_id, c);
+	/* A guest with a code must not learn which ids exist (conversation_find). */
+	int rc = in->join_code ? conversation_find(app, in->conversation_id, c) :
+	    conversation_get(app, in->conversation_id, c);
 
 	if (rc == ERR_NOTFOUND ||
 	    (rc == 0 && in->join_code && !conversation_code_matches(c, in->join_code)))

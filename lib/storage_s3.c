@@ -15,7 +15,8 @@
  * 504 and the codes SlowDown and RequestTimeout are retried with capped
  * exponential backoff and full jitter while the total time stays within
  * S3_RETRY_BUDGET_MS; then the call fails with ERR_UNAVAILABLE. Other 4xx
- * are final. A streamed get is retried only until its sink has seen its
+ * are final. A storage with patience (storage_set_patience) makes one try
+ * of that long instead. A streamed get is retried only until its sink has seen its
  * first byte. Every failure goes through storage_fail with the S3 <Code>
  * (or the errno/curl name) and a message for the log.
  *
@@ -109,6 +110,7 @@ struct call {
 	int body_cut, begun, sink_failed, read_failed;
 	/* across attempts */
 	int retryable, attempts;
+	int64_t deadline_us;        /* clock_mono_us the call must end by; 0: none */
 };
 
 struct digests {
@@ -682,6 +684,14 @@ static int other_headers(const struct call *c, struct curl_slist **list)
  * failure). */
 #define SET(opt, val) if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val)
 
+/* Milliseconds until deadline_us, at least 1 (curl's 0 is "no limit"). */
+static long ms_left(int64_t deadline_us)
+{
+	int64_t left = (deadline_us - clock_mono_us()) / 1000;
+
+	return left < 1 ? 1 : left > LONG_MAX ? LONG_MAX : (long)left;
+}
+
 /* Options of every request on h; curl_easy_reset came first. */
 static int common_options(CURL *h, char *errbuf, struct call *c, const char *url,
     struct curl_slist *headers)
@@ -696,6 +706,8 @@ static int common_options(CURL *h, char *errbuf, struct call *c, const char *url
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, S3_CONNECT_TIMEOUT_MS);
+	if (c->deadline_us)
+		SET(CURLOPT_TIMEOUT_MS, ms_left(c->deadline_us));
 	SET(CURLOPT_LOW_SPEED_LIMIT, S3_LOW_SPEED_LIMIT);
 	SET(CURLOPT_LOW_SPEED_TIME, S3_LOW_SPEED_TIME);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
@@ -932,6 +944,8 @@ static int perform(struct storage *s, struct call *c)
 	long wait, elapsed;
 	int rc;
 
+	if (s->patience_ms > 0)
+		c->deadline_us = start + (int64_t)s->patience_ms * 1000;
 	buf_init(&c->body, 0);
 	c->attempts = 0;
 	for (;;) {
@@ -939,7 +953,7 @@ static int perform(struct storage *s, struct call *c)
 		c->attempts++;
 		if (rc == 0)
 			clear_fail(s);
-		if (rc == 0 || !c->retryable)
+		if (rc == 0 || !c->retryable || s->patience_ms > 0)
 			break;
 		wait = backoff_ms(c->attempts - 1);
 		elapsed = (long)((clock_mono_us() - start) / 1000);

@@ -1,7 +1,12 @@
 """Issue 19, abuse: guessing join codes (a budget of failed joins per
-conversation, IPv6 clients counted by their /64, the code's length)."""
+conversation, IPv6 clients counted by their /64, the code's length), and
+no existence oracle (an unknown conversation answers as a wrong code, also
+while storage is down)."""
 
-import re
+import os
+import sqlite3
+import statistics
+import time
 import unittest
 
 import harness
@@ -90,6 +95,84 @@ class JoinCodeLength(unittest.TestCase):
             self.assertIn("CHATS3_JOIN_CODE_LENGTH", p.stderr)
         self.assertEqual(harness.check_config({"CHATS3_JOIN_CODE_LENGTH": "6"}).returncode, 0,
                          "6 is allowed")
+
+
+def without_meta(r):
+    """What a client reads of an answer but the per-request meta."""
+    doc = envelope(r)
+    doc.pop("meta", None)
+    return r.status, doc
+
+
+def seconds(fn):
+    start = time.monotonic()
+    fn()
+    return time.monotonic() - start
+
+
+class DeadStorage(harness.WebServer):
+    """A server whose S3 endpoint refuses every connection, on a copy of
+    another server's state (so its conversation cache knows conversations
+    that storage can no longer give)."""
+
+    source = None  # the server whose chats3.db is copied
+
+    def __init__(self, server, mode, build_dir, settings=None, env=None):
+        settings = dict(settings, CHATS3_STORAGE="s3", CHATS3_S3_BUCKET="dead",
+                        AWS_ENDPOINT_URL_S3="http://127.0.0.1:%d" % harness.free_port(),
+                        AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y")
+        super().__init__(server, mode, build_dir, settings, env)
+
+    def prepare_data_dir(self):
+        src = sqlite3.connect(os.path.join(self.source.data_dir, "chats3.db"))
+        dst = sqlite3.connect(os.path.join(self.data_dir, "chats3.db"))
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+
+
+class NoExistenceOracle(unittest.TestCase):
+    TRIES = 9
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
+                                      "CHATS3_JOIN_FAILURES": "100000"})
+        cls.conv = new_conversation(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def assert_alike(self, srv, conv):
+        known = lambda: join(srv, conv, "Guess", code=GUESS)
+        unknown = lambda i: join(srv, {"conversationId": "nobody-%d-%d" % (i, time.time_ns()),
+                                       "joinCode": GUESS}, "Guess")
+        self.assertEqual(without_meta(known()), without_meta(unknown(0)))
+        self.assertEqual(without_meta(known())[0], 403)
+        # Timing: the medians of several tries, each unknown id a new one
+        # (a note of an id asked before would be quicker still).
+        t_known = statistics.median(seconds(known) for _ in range(self.TRIES))
+        t_unknown = statistics.median(seconds(lambda: unknown(i)) for i in range(self.TRIES))
+        self.assertLess(abs(t_unknown - t_known), 0.25, (t_known, t_unknown))
+
+    def test_an_unknown_conversation_answers_as_a_wrong_code(self):
+        self.assert_alike(self.srv, self.conv)
+
+    def test_also_while_storage_is_down(self):
+        DeadStorage.source = self.srv
+        dead = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
+                                   "CHATS3_JOIN_FAILURES": "100000"}, cls=DeadStorage)
+        try:
+            self.assert_alike(dead, self.conv)
+            # The conversation's right code still joins: the cache has it.
+            self.assertEqual(join(dead, self.conv, "Alice").status, 201)
+            harness.wait_for(lambda: "answered as unknown" in dead.log_text(),
+                             what="the log line of a lookup storage could not answer")
+        finally:
+            dead.stop()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "clock.h"
 #include "check.h"
 #include <sqlite3.h>
 
@@ -140,6 +141,37 @@ static void test_code_length(struct app *app)
 	app->cfg.join_code_length = 8;
 }
 
+static int64_t fixed_now;
+static int64_t standing_still(void) { return fixed_now; }
+
+/* A guest's lookup notes an id storage lacks, and then reads no storage
+ * for it until the note's window ends; other lookups do not see the note. */
+static void test_find(struct app *app)
+{
+	static const char ghost[] = "{\"conversationId\":\"ghost\",\"joinCode\":\"K7QX2M4P\","
+	    "\"status\":\"active\",\"createdAt\":\"2026-01-02T03:04:05.000Z\",\"closedAt\":null}";
+	struct conversation c;
+	struct storage *st;
+
+	fixed_now = clock_now_ms();
+	fixed_now -= fixed_now % CONV_ABSENT_MS;
+	clock_set_now_fn(standing_still);
+	CHECK(conversation_find(app, "room-1", &c) == 0 && strcmp(c.id, "room-1") == 0);
+	CHECK(conversation_find(app, "../x", &c) == ERR_NOTFOUND);
+	CHECK(conversation_find(app, "ghost", &c) == ERR_NOTFOUND);
+	/* Storage gets it behind the cache's back: the note still holds. */
+	CHECK(app_storage(app, &st) == 0 && storage_put(st, "conversations/ghost/meta.json",
+	    ghost, strlen(ghost), "application/json", STORAGE_CREATE_ONLY) == 0);
+	fixed_now += CONV_ABSENT_MS - 1;
+	CHECK(conversation_find(app, "ghost", &c) == ERR_NOTFOUND);
+	fixed_now += 1;
+	CHECK(conversation_find(app, "ghost", &c) == 0 && strcmp(c.join_code, "K7QX2M4P") == 0);
+	CHECK(conversation_find(app, "ghost-2", &c) == ERR_NOTFOUND);
+	CHECK(conversation_create(app, "ghost-2", &c) == 0);
+	CHECK(conversation_find(app, "ghost-2", &c) == 0);
+	clock_set_now_fn(NULL);
+}
+
 /* Lists all pages of status with pages of 1; the ids joined by ','. */
 static void list_all(struct app *app, const char *status, char *out, size_t cap)
 {
@@ -183,6 +215,7 @@ int main(void)
 	test_close_and_code(&app);
 	test_created_again(&app);
 	test_code_length(&app);
+	test_find(&app);
 	test_list(&app);
 	app_free(&app);
 	CHECK(tmpdir_remove(tmpdir_data) == 0);
