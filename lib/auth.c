@@ -15,15 +15,21 @@
 #include "request.h"
 #include "session_store.h"
 
+const char *auth_cookie_name(const struct request *r)
+{
+	return auth_is_https(r) ? AUTH_COOKIE_HTTPS : AUTH_COOKIE_HTTP;
+}
+
 const char *auth_token(struct request *r)
 {
 	const char *t = request_header(r, "x-session-id");
-	int err;
+	int err, several;
 
 	if (t == NULL || *t == '\0')
 		t = request_query(r, "sessionId", &err);
-	if (t == NULL || *t == '\0')
-		t = request_cookie(r, "sessionId");
+	if ((t == NULL || *t == '\0') &&
+	    ((t = request_cookie(r, auth_cookie_name(r), &several)) == NULL || several))
+		return NULL;
 	return t != NULL && *t != '\0' ? t : NULL;
 }
 
@@ -155,7 +161,7 @@ int auth_set_cookie_for(struct request *r, const char *token, long max_age,
 	char value[HTTP_COOKIE_MAX];
 	int rc;
 
-	rc = http_cookie_session(value, "sessionId", token, max_age, kind, auth_is_https(r));
+	rc = http_cookie_session(value, auth_cookie_name(r), token, max_age, kind, auth_is_https(r));
 	if (rc == 0)
 		rc = request_add_header(r, "Set-Cookie", value);
 	OPENSSL_cleanse(value, sizeof value);

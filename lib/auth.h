@@ -1,6 +1,7 @@
 /*
  * auth: who is asking. The session token a request carries (x-session-id
- * header, else the sessionId query parameter, else the sessionId cookie),
+ * header, else the sessionId query parameter, else the session cookie:
+ * sessionId, or __Host-sessionId over HTTPS),
  * the admin check (Authorization: Bearer <CHATS3_ADMIN_TOKEN>, compared in
  * constant time, or a session whose role is admin), the session cookie,
  * whether the request came over HTTPS, and the client's address. Headers
@@ -21,7 +22,17 @@ struct request;
 
 #define AUTH_ADDR_MAX 64
 
-/* The session token the request carries, or NULL. */
+#define AUTH_COOKIE_HTTP "sessionId"
+#define AUTH_COOKIE_HTTPS "__Host-sessionId" /* only a Secure, Path=/ cookie of this host */
+
+/* The session cookie's name for r's scheme: AUTH_COOKIE_HTTPS over HTTPS
+ * (a cookie set over plain HTTP, or by another host of the domain, cannot
+ * take it), else AUTH_COOKIE_HTTP. */
+const char *auth_cookie_name(const struct request *r);
+
+/* The session token the request carries, or NULL: also when it carries
+ * two session cookies (one may be an attacker's, tossed in from another
+ * site of the domain), which makes it no session: 401. */
 const char *auth_token(struct request *r);
 
 /* Loads r->session from the token. 0; 401 when there is no token or no

@@ -1,7 +1,8 @@
 """Issue 19, abuse: guessing join codes (a budget of failed joins per
 conversation, IPv6 clients counted by their /64, the code's length), and
 no existence oracle (an unknown conversation answers as a wrong code, also
-while storage is down)."""
+while storage is down), the session cookie (found behind many others, two
+of it refused, __Host- over HTTPS)."""
 
 import os
 import sqlite3
@@ -95,6 +96,59 @@ class JoinCodeLength(unittest.TestCase):
             self.assertIn("CHATS3_JOIN_CODE_LENGTH", p.stderr)
         self.assertEqual(harness.check_config({"CHATS3_JOIN_CODE_LENGTH": "6"}).returncode, 0,
                          "6 is allowed")
+
+
+HTTPS = {"X-Forwarded-Proto": "https"}  # from 127.0.0.1, a trusted proxy here
+OTHERS = "; ".join("c%d=v%d" % (i, i) for i in range(70))
+
+
+class SessionCookie(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
+                                      "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
+        cls.conv = new_conversation(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def joined(self, name, headers=None):
+        r = post_json(self.srv, "/api/v1/join", {"conversationId": self.conv["conversationId"],
+                                                 "joinCode": self.conv["joinCode"],
+                                                 "displayName": name}, headers)
+        self.assertEqual(r.status, 201, r.body)
+        return r.getheader("Set-Cookie"), envelope(r)["data"]["session"]["sessionId"]
+
+    def session_status(self, cookie, headers=None):
+        return self.srv.request("GET", "/api/v1/session",
+                                headers=dict(headers or {}, Cookie=cookie))
+
+    def test_found_behind_70_other_cookies(self):
+        _, sid = self.joined("Many")
+        r = self.session_status(OTHERS + "; sessionId=" + sid)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(envelope(r)["data"]["session"]["sessionId"], sid)
+
+    def test_two_session_cookies_are_no_session(self):
+        _, sid = self.joined("Twice")
+        _, other = self.joined("Other")
+        for cookie in ("sessionId=%s; sessionId=%s" % (sid, other),
+                       "sessionId=%s; a=1; sessionId=%s" % (sid, sid)):
+            failure(self, self.session_status(cookie), 401)
+
+    def test_over_https_the_cookie_is_host_prefixed(self):
+        cookie, sid = self.joined("Secure", HTTPS)
+        self.assertTrue(cookie.startswith("__Host-sessionId=%s; Path=/;" % sid), cookie)
+        self.assertIn("Secure", cookie)
+        self.assertNotIn("Domain", cookie)
+        self.assertEqual(self.session_status("__Host-sessionId=" + sid, HTTPS).status, 200)
+        # The unprefixed name, which any site of the domain could set, is not read.
+        failure(self, self.session_status("sessionId=" + sid, HTTPS), 401)
+        r = self.srv.request("POST", "/api/v1/leave",
+                             headers=dict(HTTPS, Cookie="__Host-sessionId=" + sid))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(r.getheader("Set-Cookie").startswith("__Host-sessionId=;"))
 
 
 def without_meta(r):

@@ -40,6 +40,9 @@ static void init(struct request *r, const char *const *env)
 	CHECK(request_init(r, &app, (char **)env, io) == 0);
 }
 
+#define C10 "a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9; j=10; "
+#define C70 C10 C10 C10 C10 C10 C10 C10
+
 static void test_token_order(void)
 {
 	static const struct {
@@ -55,6 +58,19 @@ static void test_token_order(void)
 		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_COOKIE=a=1; sessionId=c" } },
 		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_SESSION_ID=",
 		    "HTTP_COOKIE=sessionId=c" } },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=" C70 "sessionId=c" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=sessionId=c; a=1; sessionId=d" } },
+		/* Over HTTPS only the __Host- cookie counts. */
+		{ __LINE__, "s", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=sessionId=c; __Host-sessionId=s" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=sessionId=c" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=__Host-sessionId=s; __Host-sessionId=t" } },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=__Host-sessionId=s; sessionId=c" } },
 	};
 	struct request r;
 	const char *t;
@@ -132,8 +148,9 @@ static void test_proxy_headers(void)
 		CHECK_STR(cases[i].line, addr, cases[i].addr);
 		CHECK_AT(cases[i].line, auth_is_https(&r) == cases[i].https);
 		CHECK_AT(cases[i].line, auth_set_cookie(&r, "tok", 60) == 0);
-		CHECK_AT(cases[i].line, strstr(r.out_headers.data, "Set-Cookie: sessionId=tok; Path=/; "
-		    "Max-Age=60; HttpOnly; SameSite=Lax") != NULL);
+		CHECK_AT(cases[i].line, strstr(r.out_headers.data, cases[i].https ?
+		    "Set-Cookie: __Host-sessionId=tok; Path=/; Max-Age=60; HttpOnly; SameSite=Lax" :
+		    "Set-Cookie: sessionId=tok; Path=/; Max-Age=60; HttpOnly; SameSite=Lax") != NULL);
 		CHECK_AT(cases[i].line, (strstr(r.out_headers.data, "; Secure\r\n") != NULL) ==
 		    cases[i].https);
 		request_free(&r);
@@ -178,8 +195,8 @@ static void test_embed_cookie(void)
 
 	init(&r, https);
 	CHECK(auth_set_cookie_for(&r, "tok", 60, HTTP_COOKIE_EMBED) == 0);
-	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: sessionId=tok; Path=/; Max-Age=60; "
-	    "HttpOnly; Secure; SameSite=None; Partitioned\r\n");
+	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: __Host-sessionId=tok; Path=/; "
+	    "Max-Age=60; HttpOnly; Secure; SameSite=None; Partitioned\r\n");
 	request_free(&r);
 	init(&r, http);
 	CHECK(auth_set_cookie_for(&r, NULL, 60, HTTP_COOKIE_EMBED) == 0);
