@@ -9,9 +9,12 @@
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
+#include "clock.h"
 #include "errors.h"
 #include "http_cookie.h"
 #include "ids.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "session_store.h"
 
@@ -61,14 +64,43 @@ static int secret_equal(const char *a, const char *b)
 	return CRYPTO_memcmp(da, db, IDS_SHA256_LEN) == 0;
 }
 
+/* The bearer token h (after "Bearer "): 0 when it is the admin token;
+ * 401 for another one, counted and logged; 429 with Retry-After once the
+ * client's wrong ones spent this minute's AUTH_ADMIN_FAILURES. */
+static int bearer(struct request *r, const char *h)
+{
+	const char *admin = r->app->cfg.admin_token;
+	char addr[AUTH_ADDR_MAX + 1], bucket[AUTH_ADDR_MAX + 16], secs[24];
+	struct state *st;
+	long retry = 0;
+	int rc;
+
+	auth_client_net(r, addr);
+	if (snprintf(bucket, sizeof bucket, "adminfail:%s", addr[0] ? addr : "-") >=
+	    (int)sizeof bucket)
+		return ERR_ARG;
+	if ((rc = app_state(r->app, &st)) < 0 ||
+	    (rc = ratelimit_spent(st, bucket, AUTH_ADMIN_FAILURES, clock_now_ms(), &retry)) < 0)
+		return rc;
+	if (rc == 1) {
+		snprintf(secs, sizeof secs, "%ld", retry);
+		return (rc = request_add_header(r, "Retry-After", secs)) < 0 ? rc : 429;
+	}
+	if (admin != NULL && *admin != '\0' && secret_equal(h, admin))
+		return 0;
+	if ((rc = ratelimit_hit(st, bucket, AUTH_ADMIN_FAILURES, clock_now_ms(), &retry)) < 0)
+		return rc;
+	log_error(r->id, "admin: a wrong bearer token from %s", addr[0] ? addr : "-");
+	return 401;
+}
+
 int auth_admin(struct request *r)
 {
 	const char *h = request_header(r, "authorization");
-	const char *admin = r->app->cfg.admin_token;
 	int rc;
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
-		return admin != NULL && *admin != '\0' && secret_equal(h + 7, admin) ? 0 : 401;
+		return bearer(r, h + 7);
 	if ((rc = auth_session(r)) != 0)
 		return rc;
 	return strcmp(r->session->role, "admin") == 0 ? 0 : 403;

@@ -39,8 +39,13 @@ const char *auth_token(struct request *r);
  * live session for it; a negative enum err (ERR_DB, ERR_NOMEM). */
 int auth_session(struct request *r);
 
+#define AUTH_ADMIN_FAILURES 10 /* wrong bearer tokens per client address and minute */
+
 /* 0 when r may use admin routes; 401 without valid credentials, 403 for a
- * live session that is not an admin's; a negative enum err. */
+ * live session that is not an admin's, 429 (Retry-After added) once the
+ * client's wrong bearer tokens spent AUTH_ADMIN_FAILURES this minute
+ * (each one is logged: "admin: a wrong bearer token from ADDR"); a
+ * negative enum err. */
 int auth_admin(struct request *r);
 
 /* 1 when the client reached us over HTTPS. */

@@ -198,6 +198,10 @@ static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
 {
 	if (c->storage == STORAGE_S3 && c->s3_bucket == NULL)
 		return config_error(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
+	if (c->admin_token != NULL && strlen(c->admin_token) < CONFIG_ADMIN_TOKEN_MIN)
+		return config_error(err, "CHATS3_ADMIN_TOKEN: at least %d characters, got %zu "
+		    "(make one with: openssl rand -hex 32)", CONFIG_ADMIN_TOKEN_MIN,
+		    strlen(c->admin_token));
 	return 0;
 }
 

@@ -28,7 +28,7 @@ struct config {
 	char *access_key_id;     /* AWS_ACCESS_KEY_ID */
 	char *secret_access_key; /* AWS_SECRET_ACCESS_KEY */
 	char *session_token;     /* AWS_SESSION_TOKEN */
-	char *admin_token;       /* CHATS3_ADMIN_TOKEN */
+	char *admin_token;       /* CHATS3_ADMIN_TOKEN: CONFIG_ADMIN_TOKEN_MIN+ characters */
 	char *integrators_file;  /* CHATS3_INTEGRATORS_FILE */
 	char *ice_servers;       /* CHATS3_ICE_SERVERS: checked JSON array, NULL: none */
 	char *templates_dir;     /* CHATS3_TEMPLATES_DIR: the pages' HTML templates */
@@ -50,6 +50,7 @@ struct config {
 };
 
 #define CONFIG_ERR_LEN 256
+#define CONFIG_ADMIN_TOKEN_MIN 32 /* characters of CHATS3_ADMIN_TOKEN, at least */
 
 #define CONFIG_FILE_NAME "chats3.conf"
 

@@ -91,6 +91,8 @@ static int authorize(struct request *r, const struct route *rt)
 		return refuse(r, 401, "A valid session is required", NULL);
 	if (rc == 403)
 		return refuse(r, 403, "Only an administrator may do this", NULL);
+	if (rc == 429)
+		return refuse(r, 429, "Too many failed admin attempts; try again later", NULL);
 	if (rc < 0)
 		emit_err(r, rc, "authorization");
 	return rc != 0;

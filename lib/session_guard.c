@@ -11,43 +11,41 @@
 
 #define BUCKET_MAX (CONV_ID_MAX + 16)
 
-/* The failed joins of conversation_id in this minute's window into
- * *failed (one more first when spend), and the seconds left of the
- * window into *retry_after. */
-static int tally(struct app *app, const char *conversation_id, int spend, long *failed,
-    long *retry_after)
+/* The bucket of conversation_id's failed joins, and the state holding it. */
+static int bucket_of(struct app *app, const char *conversation_id, char out[BUCKET_MAX],
+    struct state **st)
 {
-	char bucket[BUCKET_MAX];
-	int64_t now = clock_now_ms(), end = now;
-	struct state *st;
-	int rc, n = snprintf(bucket, sizeof bucket, "joinfail:%s", conversation_id);
+	int n = snprintf(out, BUCKET_MAX, "joinfail:%s", conversation_id);
 
-	if (n < 0 || n >= (int)sizeof bucket)
-		return ERR_ARG;
-	if ((rc = app_state(app, &st)) == 0)
-		rc = (spend ? state_bucket_hit : state_bucket_peek)(st, bucket, now,
-		    RATELIMIT_WINDOW_MS, failed, &end);
-	*retry_after = (long)((end - now + 999) / 1000);
-	return rc;
+	return n < 0 || n >= BUCKET_MAX ? ERR_ARG : app_state(app, st);
 }
 
 int session_guard_check(struct app *app, const char *conversation_id, long *retry_after)
 {
-	long failed;
-	int rc = tally(app, conversation_id, 0, &failed, retry_after);
+	char bucket[BUCKET_MAX];
+	struct state *st;
+	int rc;
 
-	if (rc < 0)
+	if ((rc = bucket_of(app, conversation_id, bucket, &st)) < 0 ||
+	    (rc = ratelimit_spent(st, bucket, app->cfg.join_failures, clock_now_ms(),
+	    retry_after)) < 0)
 		return rc;
-	return failed >= app->cfg.join_failures ? ERR_LOCKED : 0;
+	return rc == 1 ? ERR_LOCKED : 0;
 }
 
 int session_guard_failed(struct app *app, const char *conversation_id, const char *request_id)
 {
-	long failed, left;
-	int rc = tally(app, conversation_id, 1, &failed, &left);
+	char bucket[BUCKET_MAX];
+	long budget = app->cfg.join_failures, left;
+	struct state *st;
+	int rc;
 
-	if (rc == 0 && failed == app->cfg.join_failures)
+	/* Over budget - 1 means this failure was the budget's last. */
+	if ((rc = bucket_of(app, conversation_id, bucket, &st)) < 0 ||
+	    (rc = ratelimit_hit(st, bucket, budget - 1, clock_now_ms(), &left)) < 0)
+		return rc;
+	if (rc == 1)
 		log_error(request_id, "join guard: conversation %s spent its %ld failed joins; "
-		    "joins refused for %ld s", conversation_id, failed, left);
-	return rc;
+		    "joins refused for %ld s", conversation_id, budget, left);
+	return 0;
 }

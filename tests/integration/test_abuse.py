@@ -2,7 +2,8 @@
 conversation, IPv6 clients counted by their /64, the code's length), and
 no existence oracle (an unknown conversation answers as a wrong code, also
 while storage is down), the session cookie (found behind many others, two
-of it refused, __Host- over HTTPS)."""
+of it refused, __Host- over HTTPS), the admin token (32 characters at
+least, wrong ones throttled and logged)."""
 
 import os
 import sqlite3
@@ -149,6 +150,36 @@ class SessionCookie(unittest.TestCase):
                              headers=dict(HTTPS, Cookie="__Host-sessionId=" + sid))
         self.assertEqual(r.status, 200, r.body)
         self.assertTrue(r.getheader("Set-Cookie").startswith("__Host-sessionId=;"))
+
+
+class AdminToken(unittest.TestCase):
+    def test_a_short_token_is_refused_at_start(self):
+        p = harness.check_config({"CHATS3_ADMIN_TOKEN": "x" * 31})
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("CHATS3_ADMIN_TOKEN: at least 32 characters, got 31", p.stderr)
+        self.assertNotIn("x" * 31, p.stderr)
+        self.assertEqual(harness.check_config({"CHATS3_ADMIN_TOKEN": "x" * 32}).returncode, 0)
+
+    def test_wrong_tokens_are_throttled_and_logged(self):
+        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN,
+                                  "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
+        try:
+            def listing(token, headers=None):
+                return srv.request("GET", "/api/v1/admin/conversations",
+                                   headers=dict(headers or {}, Authorization="Bearer " + token))
+            within_one_rate_window()
+            statuses = [listing("wrong-%d" % i).status for i in range(10)]
+            self.assertEqual(statuses, [401] * 10)
+            r = listing(ADMIN)  # the right one too, from that address
+            failure(self, r, 429)
+            self.assertTrue(1 <= int(r.getheader("Retry-After")) <= 60, r.getheader("Retry-After"))
+            self.assertEqual(listing(ADMIN, {"X-Forwarded-For": "192.0.2.8"}).status, 200)
+            harness.wait_for(lambda: srv.log_text().count(
+                "admin: a wrong bearer token from 127.0.0.1") == 10,
+                what="a log line per wrong admin token")
+            self.assertNotIn("wrong-3", srv.log_text())
+        finally:
+            srv.stop()
 
 
 def without_meta(r):

@@ -24,7 +24,7 @@ static const char *get_env(const char *name)
 	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
 		return dir;
 	if (strcmp(name, "CHATS3_ADMIN_TOKEN") == 0)
-		return "s3cret-admin";
+		return "s3cret-admin-0123456789abcdef0123456789";
 	if (strcmp(name, "CHATS3_TRUSTED_PROXIES") == 0)
 		return "10.0.0.1, 10.0.0.2";
 	return NULL;
@@ -107,11 +107,11 @@ static void test_session_and_admin(void)
 	CHECK(auth_session(&r) == 401 && r.session == NULL);
 	CHECK(auth_admin(&r) == 401);
 	request_free(&r);
-	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin");
+	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin-0123456789abcdef0123456789");
 	init(&r, env);
 	CHECK(auth_admin(&r) == 0);
 	request_free(&r);
-	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin2");
+	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin-0123456789abcdef01234567890");
 	init(&r, env);
 	CHECK(auth_admin(&r) == 401);
 	request_free(&r);

@@ -49,8 +49,8 @@ static const struct config_case cases[] = {
 	  "port", "9002" },
 	{ __LINE__, 0, "a later line wins in the file", { NULL },
 	  "CHATS3_PORT=1\nCHATS3_PORT=2\n", "port", "2" },
-	{ __LINE__, 0, "'=' inside a value", { NULL }, "CHATS3_ADMIN_TOKEN = a=b\n",
-	  "admin_token", "a=b" },
+	{ __LINE__, 0, "'=' inside a value", { NULL }, "CHATS3_ADMIN_TOKEN = a=b0123456789abcdef0123456789abcdef\n",
+	  "admin_token", "a=b0123456789abcdef0123456789abcdef" },
 	{ __LINE__, 0, "empty file", { NULL }, "", "port", "8080" },
 
 	/* An empty value is unset. */
@@ -91,6 +91,13 @@ static const struct config_case cases[] = {
 	  NULL, "CHATS3_STORAGE" },
 	{ __LINE__, ERR_CONFIG, "storage is case-sensitive", { "CHATS3_STORAGE=S3" }, NULL,
 	  NULL, "CHATS3_STORAGE" },
+
+	/* The admin token: 32 characters at least. */
+	{ __LINE__, ERR_CONFIG, "an admin token of 31", { "CHATS3_ADMIN_TOKEN="
+	  "0123456789abcdef0123456789abcde" }, NULL, NULL, "at least 32 characters, got 31" },
+	{ __LINE__, 0, "an admin token of 32", { "CHATS3_ADMIN_TOKEN="
+	  "0123456789abcdef0123456789abcdef" }, NULL, "admin_token",
+	  "0123456789abcdef0123456789abcdef" },
 
 	/* State. */
 	{ __LINE__, 0, "state defaults to sqlite", { NULL }, NULL, "state", "sqlite" },
