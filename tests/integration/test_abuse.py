@@ -3,7 +3,8 @@ conversation, IPv6 clients counted by their /64, the code's length), and
 no existence oracle (an unknown conversation answers as a wrong code, also
 while storage is down), the session cookie (found behind many others, two
 of it refused, __Host- over HTTPS), the admin token (32 characters at
-least, wrong ones throttled and logged)."""
+least, wrong ones throttled and logged), the modes of the programs' files
+(0600, directories 0700)."""
 
 import os
 import sqlite3
@@ -178,6 +179,29 @@ class AdminToken(unittest.TestCase):
                 "admin: a wrong bearer token from 127.0.0.1") == 10,
                 what="a log line per wrong admin token")
             self.assertNotIn("wrong-3", srv.log_text())
+        finally:
+            srv.stop()
+
+
+class PrivateFiles(unittest.TestCase):
+    def test_the_database_and_stored_objects_are_the_owners_only(self):
+        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN})
+        try:
+            conv = new_conversation(srv)
+            sid = envelope(join(srv, conv, "Alice"))["data"]["session"]["sessionId"]
+            self.assertEqual(post_json(srv, "/api/v1/messages", {"body": "hi"},
+                                       {"x-session-id": sid}).status, 201)
+            mode = lambda p: os.stat(p).st_mode & 0o7777
+            self.assertEqual(mode(os.path.join(srv.data_dir, "chats3.db")), 0o600)
+            objects = os.path.join(srv.data_dir, "objects")
+            if srv.settings.get("CHATS3_STORAGE") != "fs":
+                return  # the objects are S3's
+            for base, dirs, files in os.walk(objects):
+                self.assertEqual(mode(base), 0o700, base)
+                for name in files:
+                    self.assertEqual(mode(os.path.join(base, name)), 0o600, name)
+            self.assertTrue(os.path.exists(os.path.join(
+                objects, "conversations", conv["conversationId"], "meta.json")))
         finally:
             srv.stop()
 
