@@ -23,6 +23,8 @@ struct config {
 	enum state_kind state;   /* CHATS3_STATE */
 	char *s3_bucket;         /* CHATS3_S3_BUCKET */
 	long s3_multipart_bytes; /* CHATS3_S3_MULTIPART_BYTES: put_file above this in parts */
+	long s3_allow_http;      /* CHATS3_S3_ALLOW_HTTP: 1 lets an http:// endpoint be off loopback */
+	long s3_timeout_seconds; /* CHATS3_S3_TIMEOUT_SECONDS: a storage call's time, retries included */
 	char *s3_endpoint;       /* AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL */
 	char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */
 	char *access_key_id;     /* AWS_ACCESS_KEY_ID */
