@@ -4,7 +4,8 @@ no existence oracle (an unknown conversation answers as a wrong code, also
 while storage is down), the session cookie (found behind many others, two
 of it refused, __Host- over HTTPS), the admin token (32 characters at
 least, wrong ones throttled and logged), the modes of the programs' files
-(0600, directories 0700)."""
+(0600, directories 0700), an http:// S3 endpoint only on loopback, no
+session token in the programs' log lines."""
 
 import os
 import sqlite3
@@ -27,17 +28,33 @@ def join_as(srv, conv, name, addr, code=None):
                      {"X-Forwarded-For": addr})
 
 
-class JoinGuard(unittest.TestCase):
-    """3 failed joins per conversation and minute; joins per address unlimited."""
+def own_server(test, settings, cls=harness.WebServer):
+    """A server of test's own with the admin token and settings, stopped
+    when test ends."""
+    srv = harness.new_server(dict({"CHATS3_ADMIN_TOKEN": ADMIN}, **settings), cls=cls)
+    test.addCleanup(srv.stop)
+    return srv
+
+
+class WithServer(unittest.TestCase):
+    """A server for the class (the admin token and SETTINGS) and a
+    conversation on it."""
+    SETTINGS = {}
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-                                      "CHATS3_JOIN_FAILURES": "3"})
+        cls.srv = harness.new_server(dict({"CHATS3_ADMIN_TOKEN": ADMIN}, **cls.SETTINGS))
+        cls.conv = new_conversation(cls.srv)
 
     @classmethod
     def tearDownClass(cls):
         cls.srv.stop()
+
+
+class JoinGuard(WithServer):
+    """3 failed joins per conversation and minute; joins per address unlimited."""
+
+    SETTINGS = {"CHATS3_JOIN_RATE": "100000", "CHATS3_JOIN_FAILURES": "3"}
 
     def test_a_spent_budget_refuses_even_the_right_code_and_is_logged(self):
         conv, other = new_conversation(self.srv), new_conversation(self.srv)
@@ -66,30 +83,23 @@ class JoinRateByNetwork(unittest.TestCase):
     """CHATS3_JOIN_RATE counts an IPv6 client by its /64."""
 
     def test_addresses_of_one_64_share_a_limit(self):
-        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "2",
-                                  "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
-        try:
-            conv = new_conversation(srv)
-            within_one_rate_window()
-            self.assertEqual(join_as(srv, conv, "A", "2001:db8:1:2::a").status, 201)
-            self.assertEqual(join_as(srv, conv, "B", "2001:db8:1:2:ffff::b").status, 201)
-            failure(self, join_as(srv, conv, "C", "2001:db8:1:2:1:2:3:4"), 429)
-            self.assertEqual(join_as(srv, conv, "D", "2001:db8:1:3::a").status, 201)
-            self.assertEqual(join_as(srv, conv, "E", "192.0.2.1").status, 201)
-        finally:
-            srv.stop()
+        srv = own_server(self, {"CHATS3_JOIN_RATE": "2", "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
+        conv = new_conversation(srv)
+        within_one_rate_window()
+        self.assertEqual(join_as(srv, conv, "A", "2001:db8:1:2::a").status, 201)
+        self.assertEqual(join_as(srv, conv, "B", "2001:db8:1:2:ffff::b").status, 201)
+        failure(self, join_as(srv, conv, "C", "2001:db8:1:2:1:2:3:4"), 429)
+        self.assertEqual(join_as(srv, conv, "D", "2001:db8:1:3::a").status, 201)
+        self.assertEqual(join_as(srv, conv, "E", "192.0.2.1").status, 201)
 
 
 class JoinCodeLength(unittest.TestCase):
     def test_new_codes_take_the_configured_length(self):
-        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_CODE_LENGTH": "12"})
-        try:
-            conv = new_conversation(srv)
-            self.assertRegex(conv["joinCode"], r"^[A-HJKMNP-Z2-9]{12}$")
-            self.assertEqual(join(srv, conv, "Alice").status, 201)
-            self.assertEqual(join(srv, conv, "Bob", code=conv["joinCode"][:8]).status, 403)
-        finally:
-            srv.stop()
+        srv = own_server(self, {"CHATS3_JOIN_CODE_LENGTH": "12"})
+        conv = new_conversation(srv)
+        self.assertRegex(conv["joinCode"], r"^[A-HJKMNP-Z2-9]{12}$")
+        self.assertEqual(join(srv, conv, "Alice").status, 201)
+        self.assertEqual(join(srv, conv, "Bob", code=conv["joinCode"][:8]).status, 403)
 
     def test_lengths_outside_6_to_16_are_refused_at_start(self):
         for bad in ("5", "17"):
@@ -104,16 +114,8 @@ HTTPS = {"X-Forwarded-Proto": "https"}  # from 127.0.0.1, a trusted proxy here
 OTHERS = "; ".join("c%d=v%d" % (i, i) for i in range(70))
 
 
-class SessionCookie(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-                                      "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
-        cls.conv = new_conversation(cls.srv)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+class SessionCookie(WithServer):
+    SETTINGS = {"CHATS3_JOIN_RATE": "100000", "CHATS3_TRUSTED_PROXIES": "127.0.0.1"}
 
     def joined(self, name, headers=None):
         r = post_json(self.srv, "/api/v1/join", {"conversationId": self.conv["conversationId"],
@@ -162,48 +164,70 @@ class AdminToken(unittest.TestCase):
         self.assertEqual(harness.check_config({"CHATS3_ADMIN_TOKEN": "x" * 32}).returncode, 0)
 
     def test_wrong_tokens_are_throttled_and_logged(self):
-        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN,
-                                  "CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
-        try:
-            def listing(token, headers=None):
-                return srv.request("GET", "/api/v1/admin/conversations",
-                                   headers=dict(headers or {}, Authorization="Bearer " + token))
-            within_one_rate_window()
-            statuses = [listing("wrong-%d" % i).status for i in range(10)]
-            self.assertEqual(statuses, [401] * 10)
-            r = listing(ADMIN)  # the right one too, from that address
-            failure(self, r, 429)
-            self.assertTrue(1 <= int(r.getheader("Retry-After")) <= 60, r.getheader("Retry-After"))
-            self.assertEqual(listing(ADMIN, {"X-Forwarded-For": "192.0.2.8"}).status, 200)
-            harness.wait_for(lambda: srv.log_text().count(
-                "admin: a wrong bearer token from 127.0.0.1") == 10,
-                what="a log line per wrong admin token")
-            self.assertNotIn("wrong-3", srv.log_text())
-        finally:
-            srv.stop()
+        srv = own_server(self, {"CHATS3_TRUSTED_PROXIES": "127.0.0.1"})
+        def listing(token, headers=None):
+            return srv.request("GET", "/api/v1/admin/conversations",
+                               headers=dict(headers or {}, Authorization="Bearer " + token))
+        within_one_rate_window()
+        statuses = [listing("wrong-%d" % i).status for i in range(10)]
+        self.assertEqual(statuses, [401] * 10)
+        r = listing(ADMIN)  # the right one too, from that address
+        failure(self, r, 429)
+        self.assertTrue(1 <= int(r.getheader("Retry-After")) <= 60, r.getheader("Retry-After"))
+        self.assertEqual(listing(ADMIN, {"X-Forwarded-For": "192.0.2.8"}).status, 200)
+        harness.wait_for(lambda: srv.log_text().count(
+            "admin: a wrong bearer token from 127.0.0.1") == 10,
+            what="a log line per wrong admin token")
+        self.assertNotIn("wrong-3", srv.log_text())
 
 
 class PrivateFiles(unittest.TestCase):
     def test_the_database_and_stored_objects_are_the_owners_only(self):
-        srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN})
-        try:
-            conv = new_conversation(srv)
-            sid = envelope(join(srv, conv, "Alice"))["data"]["session"]["sessionId"]
-            self.assertEqual(post_json(srv, "/api/v1/messages", {"body": "hi"},
-                                       {"x-session-id": sid}).status, 201)
-            mode = lambda p: os.stat(p).st_mode & 0o7777
-            self.assertEqual(mode(os.path.join(srv.data_dir, "chats3.db")), 0o600)
-            objects = os.path.join(srv.data_dir, "objects")
-            if srv.settings.get("CHATS3_STORAGE") != "fs":
-                return  # the objects are S3's
-            for base, dirs, files in os.walk(objects):
-                self.assertEqual(mode(base), 0o700, base)
-                for name in files:
-                    self.assertEqual(mode(os.path.join(base, name)), 0o600, name)
-            self.assertTrue(os.path.exists(os.path.join(
-                objects, "conversations", conv["conversationId"], "meta.json")))
-        finally:
-            srv.stop()
+        srv = own_server(self, {})
+        conv = new_conversation(srv)
+        sid = envelope(join(srv, conv, "Alice"))["data"]["session"]["sessionId"]
+        self.assertEqual(post_json(srv, "/api/v1/messages", {"body": "hi"},
+                                   {"x-session-id": sid}).status, 201)
+        mode = lambda p: os.stat(p).st_mode & 0o7777
+        self.assertEqual(mode(os.path.join(srv.data_dir, "chats3.db")), 0o600)
+        objects = os.path.join(srv.data_dir, "objects")
+        if srv.settings.get("CHATS3_STORAGE") != "fs":
+            return  # the objects are S3's
+        for base, dirs, files in os.walk(objects):
+            self.assertEqual(mode(base), 0o700, base)
+            for name in files:
+                self.assertEqual(mode(os.path.join(base, name)), 0o600, name)
+        self.assertTrue(os.path.exists(os.path.join(
+            objects, "conversations", conv["conversationId"], "meta.json")))
+
+
+class PlainHttpEndpoint(unittest.TestCase):
+    S3 = {"CHATS3_STORAGE": "s3", "CHATS3_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "x",
+          "AWS_SECRET_ACCESS_KEY": "y"}
+
+    def test_http_off_loopback_is_refused_at_start_unless_allowed(self):
+        off = dict(self.S3, AWS_ENDPOINT_URL_S3="http://s3.example.com:9000")
+        p = harness.check_config(off)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("AWS_ENDPOINT_URL_S3: http:// to another host", p.stderr)
+        self.assertIn("CHATS3_S3_ALLOW_HTTP=1", p.stderr)
+        self.assertEqual(harness.check_config(dict(off, CHATS3_S3_ALLOW_HTTP="1")).returncode, 0)
+        for url in ("http://127.0.0.1:9000", "http://localhost:9000", "https://s3.example.com"):
+            self.assertEqual(harness.check_config(dict(self.S3, AWS_ENDPOINT_URL_S3=url))
+                             .returncode, 0, url)
+
+
+class TokensOutOfLogs(unittest.TestCase):
+    def test_a_kick_by_session_id_logs_no_token(self):
+        srv = own_server(self, {})
+        conv = new_conversation(srv)
+        sid = envelope(join(srv, conv, "Kicked"))["data"]["session"]["sessionId"]
+        r = srv.request("DELETE", "/api/v1/admin/sessions/" + sid,
+                        headers={"Authorization": "Bearer " + ADMIN})
+        self.assertEqual(r.status, 200, r.body)
+        harness.wait_for(lambda: 'path="/api/v1/admin/sessions/[token]"' in srv.log_text(),
+                         what="the kick's log line")
+        self.assertNotIn(sid, srv.log_text())
 
 
 def without_meta(r):
@@ -242,18 +266,10 @@ class DeadStorage(harness.WebServer):
             dst.close()
 
 
-class NoExistenceOracle(unittest.TestCase):
+class NoExistenceOracle(WithServer):
     TRIES = 9
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-                                      "CHATS3_JOIN_FAILURES": "100000"})
-        cls.conv = new_conversation(cls.srv)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+    SETTINGS = {"CHATS3_JOIN_RATE": "100000", "CHATS3_JOIN_FAILURES": "100000"}
 
     def assert_alike(self, srv, conv):
         known = lambda: join(srv, conv, "Guess", code=GUESS)
@@ -272,16 +288,12 @@ class NoExistenceOracle(unittest.TestCase):
 
     def test_also_while_storage_is_down(self):
         DeadStorage.source = self.srv
-        dead = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-                                   "CHATS3_JOIN_FAILURES": "100000"}, cls=DeadStorage)
-        try:
-            self.assert_alike(dead, self.conv)
-            # The conversation's right code still joins: the cache has it.
-            self.assertEqual(join(dead, self.conv, "Alice").status, 201)
-            harness.wait_for(lambda: "answered as unknown" in dead.log_text(),
-                             what="the log line of a lookup storage could not answer")
-        finally:
-            dead.stop()
+        dead = own_server(self, self.SETTINGS, cls=DeadStorage)
+        self.assert_alike(dead, self.conv)
+        # The conversation's right code still joins: the cache has it.
+        self.assertEqual(join(dead, self.conv, "Alice").status, 201)
+        harness.wait_for(lambda: "answered as unknown" in dead.log_text(),
+                         what="the log line of a lookup storage could not answer")
 
 
 if __name__ == "__main__":
