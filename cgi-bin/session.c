@@ -52,16 +52,17 @@ static int join(struct request *r)
 	struct conversation c;
 	struct session s;
 	cJSON *data = NULL;
+	long retry = 0;
 	int rc;
 
-	if ((rc = session_join(r->app, &in, token, &s, &c)) == 0 &&
+	if ((rc = session_join_code(r->app, &in, r->id, token, &s, &c, &retry)) == 0 &&
 	    (rc = session_join_json(&s, token, &c, &data)) == 0 &&
 	    (rc = auth_set_cookie(r, token, r->app->cfg.session_ttl_seconds)) == 0)
 		rc = response_ok(r, 201, data);
 	else
 		cJSON_Delete(data);
 	OPENSSL_cleanse(token, sizeof token);
-	return rc;
+	return rc == ERR_LOCKED ? emit_err_after(r, rc, retry) : rc;
 }
 
 static int session(struct request *r)

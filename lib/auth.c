@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -7,21 +9,30 @@
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
+#include "clock.h"
 #include "errors.h"
 #include "http_cookie.h"
 #include "ids.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "session_store.h"
+
+const char *auth_cookie_name(const struct request *r)
+{
+	return auth_is_https(r) ? AUTH_COOKIE_HTTPS : AUTH_COOKIE_HTTP;
+}
 
 const char *auth_token(struct request *r)
 {
 	const char *t = request_header(r, "x-session-id");
-	int err;
+	int err, several;
 
 	if (t == NULL || *t == '\0')
 		t = request_query(r, "sessionId", &err);
-	if (t == NULL || *t == '\0')
-		t = request_cookie(r, "sessionId");
+	if ((t == NULL || *t == '\0') &&
+	    ((t = request_cookie(r, auth_cookie_name(r), &several)) == NULL || several))
+		return NULL;
 	return t != NULL && *t != '\0' ? t : NULL;
 }
 
@@ -53,14 +64,43 @@ static int secret_equal(const char *a, const char *b)
 	return CRYPTO_memcmp(da, db, IDS_SHA256_LEN) == 0;
 }
 
+/* The bearer token h (after "Bearer "): 0 when it is the admin token;
+ * 401 for another one, counted and logged; 429 with Retry-After once the
+ * client's wrong ones spent this minute's AUTH_ADMIN_FAILURES. */
+static int bearer(struct request *r, const char *h)
+{
+	const char *admin = r->app->cfg.admin_token;
+	char addr[AUTH_ADDR_MAX + 1], bucket[AUTH_ADDR_MAX + 16], secs[24];
+	struct state *st;
+	long retry = 0;
+	int rc;
+
+	auth_client_net(r, addr);
+	if (snprintf(bucket, sizeof bucket, "adminfail:%s", addr[0] ? addr : "-") >=
+	    (int)sizeof bucket)
+		return ERR_ARG;
+	if ((rc = app_state(r->app, &st)) < 0 ||
+	    (rc = ratelimit_spent(st, bucket, AUTH_ADMIN_FAILURES, clock_now_ms(), &retry)) < 0)
+		return rc;
+	if (rc == 1) {
+		snprintf(secs, sizeof secs, "%ld", retry);
+		return (rc = request_add_header(r, "Retry-After", secs)) < 0 ? rc : 429;
+	}
+	if (admin != NULL && *admin != '\0' && secret_equal(h, admin))
+		return 0;
+	if ((rc = ratelimit_hit(st, bucket, AUTH_ADMIN_FAILURES, clock_now_ms(), &retry)) < 0)
+		return rc;
+	log_error(r->id, "admin: a wrong bearer token from %s", addr[0] ? addr : "-");
+	return 401;
+}
+
 int auth_admin(struct request *r)
 {
 	const char *h = request_header(r, "authorization");
-	const char *admin = r->app->cfg.admin_token;
 	int rc;
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
-		return admin != NULL && *admin != '\0' && secret_equal(h + 7, admin) ? 0 : 401;
+		return bearer(r, h + 7);
 	if ((rc = auth_session(r)) != 0)
 		return rc;
 	return strcmp(r->session->role, "admin") == 0 ? 0 : 403;
@@ -124,6 +164,24 @@ void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1])
 		snprintf(out, AUTH_ADDR_MAX + 1, "%.*s", (int)n, p);
 }
 
+void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1])
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+
+	auth_client_addr(r, out);
+	if (strchr(out, ':') == NULL || inet_pton(AF_INET6, out, &a) != 1)
+		return;
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		if (inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof text) != NULL)
+			snprintf(out, AUTH_ADDR_MAX + 1, "%s", text);
+		return;
+	}
+	memset(&a.s6_addr[8], 0, 8);
+	if (inet_ntop(AF_INET6, &a, text, sizeof text) != NULL)
+		snprintf(out, AUTH_ADDR_MAX + 1, "%s/64", text);
+}
+
 int auth_set_cookie(struct request *r, const char *token, long max_age)
 {
 	return auth_set_cookie_for(r, token, max_age, HTTP_COOKIE_DIRECT);
@@ -135,7 +193,7 @@ int auth_set_cookie_for(struct request *r, const char *token, long max_age,
 	char value[HTTP_COOKIE_MAX];
 	int rc;
 
-	rc = http_cookie_session(value, "sessionId", token, max_age, kind, auth_is_https(r));
+	rc = http_cookie_session(value, auth_cookie_name(r), token, max_age, kind, auth_is_https(r));
 	if (rc == 0)
 		rc = request_add_header(r, "Set-Cookie", value);
 	OPENSSL_cleanse(value, sizeof value);

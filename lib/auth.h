@@ -1,6 +1,7 @@
 /*
  * auth: who is asking. The session token a request carries (x-session-id
- * header, else the sessionId query parameter, else the sessionId cookie),
+ * header, else the sessionId query parameter, else the session cookie:
+ * sessionId, or __Host-sessionId over HTTPS),
  * the admin check (Authorization: Bearer <CHATS3_ADMIN_TOKEN>, compared in
  * constant time, or a session whose role is admin), the session cookie,
  * whether the request came over HTTPS, and the client's address. Headers
@@ -21,15 +22,30 @@ struct request;
 
 #define AUTH_ADDR_MAX 64
 
-/* The session token the request carries, or NULL. */
+#define AUTH_COOKIE_HTTP "sessionId"
+#define AUTH_COOKIE_HTTPS "__Host-sessionId" /* only a Secure, Path=/ cookie of this host */
+
+/* The session cookie's name for r's scheme: AUTH_COOKIE_HTTPS over HTTPS
+ * (a cookie set over plain HTTP, or by another host of the domain, cannot
+ * take it), else AUTH_COOKIE_HTTP. */
+const char *auth_cookie_name(const struct request *r);
+
+/* The session token the request carries, or NULL: also when it carries
+ * two session cookies (one may be an attacker's, tossed in from another
+ * site of the domain), which makes it no session: 401. */
 const char *auth_token(struct request *r);
 
 /* Loads r->session from the token. 0; 401 when there is no token or no
  * live session for it; a negative enum err (ERR_DB, ERR_NOMEM). */
 int auth_session(struct request *r);
 
+#define AUTH_ADMIN_FAILURES 10 /* wrong bearer tokens per client address and minute */
+
 /* 0 when r may use admin routes; 401 without valid credentials, 403 for a
- * live session that is not an admin's; a negative enum err. */
+ * live session that is not an admin's, 429 (Retry-After added) once the
+ * client's wrong bearer tokens spent AUTH_ADMIN_FAILURES this minute
+ * (each one is logged: "admin: a wrong bearer token from ADDR"); a
+ * negative enum err. */
 int auth_admin(struct request *r);
 
 /* 1 when the client reached us over HTTPS. */
@@ -39,6 +55,12 @@ int auth_is_https(const struct request *r);
  * trusted proxy, the last X-Forwarded-For entry (the address that proxy
  * saw) if it looks like an address. "" when unknown. */
 void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
+
+/* The client as rate limits count it, into out: an IPv4 address as
+ * auth_client_addr gives it (also one written as ::ffff:a.b.c.d), an IPv6
+ * one as its /64 ("2001:db8:1:2::/64"): one host holds a /64. "" when
+ * unknown. */
+void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
 
 /* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
  * the cookie. The cookie of a direct session (http_cookie.h says what

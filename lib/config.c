@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "conversation.h"
 #include "errors.h"
 #include "ice_servers.h"
 #include "numparse.h"
@@ -39,6 +41,8 @@ static const struct key keys[] = {
 	{ "CHATS3_STORAGE", K_STORAGE, OFF(storage), 0, 0, "fs", 0 },
 	{ "CHATS3_STATE", K_STATE, OFF(state), 0, 0, "sqlite", 0 },
 	{ "CHATS3_S3_BUCKET", K_STR, OFF(s3_bucket), 0, 0, NULL, 0 },
+	{ "CHATS3_S3_ALLOW_HTTP", K_LONG, OFF(s3_allow_http), 0, 1, "0", 0 },
+	{ "CHATS3_S3_TIMEOUT_SECONDS", K_LONG, OFF(s3_timeout_seconds), 1, 3600, "30", 0 },
 	{ "CHATS3_S3_MULTIPART_BYTES", K_LONG, OFF(s3_multipart_bytes), 5 * MIB, LONG_MAX, "67108864", 0 },
 	{ "AWS_ENDPOINT_URL_S3", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
 	{ "AWS_ENDPOINT_URL", K_STR, OFF(s3_endpoint), 0, 0, NULL, 0 },
@@ -57,6 +61,8 @@ static const struct key keys[] = {
 	{ "CHATS3_SESSION_TTL_SECONDS", K_LONG, OFF(session_ttl_seconds), 60, 31536000, "86400", 0 },
 	{ "CHATS3_TRUSTED_PROXIES", K_STR, OFF(trusted_proxies), 0, 0, NULL, 0 },
 	{ "CHATS3_JOIN_RATE", K_LONG, OFF(join_rate), 1, 1000000, "30", 0 },
+	{ "CHATS3_JOIN_FAILURES", K_LONG, OFF(join_failures), 1, 1000000, "20", 0 },
+	{ "CHATS3_JOIN_CODE_LENGTH", K_LONG, OFF(join_code_length), JOIN_CODE_MIN, JOIN_CODE_MAX, "8", 0 },
 	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
 	{ "CHATS3_RELAY_LISTEN", K_STR, OFF(relay_listen), 0, 0, NULL, 0 },
 	{ "CHATS3_RELAY_LOG", K_STR, OFF(relay_log), 0, 0, NULL, 0 },
@@ -191,10 +197,34 @@ static int read_file(struct file_values *fv, const char *path, int optional,
 	return rc;
 }
 
+/* 1 when url is http:// to a host off this machine (not localhost,
+ * 127.0.0.0/8 or [::1]): requests and objects would cross a network in
+ * clear. */
+static int http_off_loopback(const char *url)
+{
+	const char *h = url + 7;
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
+		return 0;
+	return !(strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n);
+}
+
 static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
 {
 	if (c->storage == STORAGE_S3 && c->s3_bucket == NULL)
 		return config_error(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
+	if (c->storage == STORAGE_S3 && c->s3_endpoint != NULL && !c->s3_allow_http &&
+	    http_off_loopback(c->s3_endpoint))
+		return config_error(err, "AWS_ENDPOINT_URL_S3: http:// to another host sends the "
+		    "requests and every object in clear; use https://, or set CHATS3_S3_ALLOW_HTTP=1");
+	if (c->admin_token != NULL && strlen(c->admin_token) < CONFIG_ADMIN_TOKEN_MIN)
+		return config_error(err, "CHATS3_ADMIN_TOKEN: at least %d characters, got %zu "
+		    "(make one with: openssl rand -hex 32)", CONFIG_ADMIN_TOKEN_MIN,
+		    strlen(c->admin_token));
 	return 0;
 }
 

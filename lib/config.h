@@ -23,12 +23,14 @@ struct config {
 	enum state_kind state;   /* CHATS3_STATE */
 	char *s3_bucket;         /* CHATS3_S3_BUCKET */
 	long s3_multipart_bytes; /* CHATS3_S3_MULTIPART_BYTES: put_file above this in parts */
+	long s3_allow_http;      /* CHATS3_S3_ALLOW_HTTP: 1 lets an http:// endpoint be off loopback */
+	long s3_timeout_seconds; /* CHATS3_S3_TIMEOUT_SECONDS: a storage call's time, retries included */
 	char *s3_endpoint;       /* AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL */
 	char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */
 	char *access_key_id;     /* AWS_ACCESS_KEY_ID */
 	char *secret_access_key; /* AWS_SECRET_ACCESS_KEY */
 	char *session_token;     /* AWS_SESSION_TOKEN */
-	char *admin_token;       /* CHATS3_ADMIN_TOKEN */
+	char *admin_token;       /* CHATS3_ADMIN_TOKEN: CONFIG_ADMIN_TOKEN_MIN+ characters */
 	char *integrators_file;  /* CHATS3_INTEGRATORS_FILE */
 	char *ice_servers;       /* CHATS3_ICE_SERVERS: checked JSON array, NULL: none */
 	char *templates_dir;     /* CHATS3_TEMPLATES_DIR: the pages' HTML templates */
@@ -38,6 +40,8 @@ struct config {
 	long session_ttl_seconds; /* CHATS3_SESSION_TTL_SECONDS: sliding */
 	char *trusted_proxies;   /* CHATS3_TRUSTED_PROXIES: comma-separated addresses */
 	long join_rate;          /* CHATS3_JOIN_RATE: joins per client address per minute */
+	long join_failures;      /* CHATS3_JOIN_FAILURES: failed joins per conversation per minute */
+	long join_code_length;   /* CHATS3_JOIN_CODE_LENGTH: characters of a new join code */
 	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
 	char *relay_listen;      /* CHATS3_RELAY_LISTEN: the relay's TCP HOST:PORT too */
 	char *relay_log;         /* CHATS3_RELAY_LOG: the relay's log file (none: stderr) */
@@ -48,6 +52,7 @@ struct config {
 };
 
 #define CONFIG_ERR_LEN 256
+#define CONFIG_ADMIN_TOKEN_MIN 32 /* characters of CHATS3_ADMIN_TOKEN, at least */
 
 #define CONFIG_FILE_NAME "chats3.conf"
 

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "log.h"
 #include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
@@ -21,32 +22,37 @@ static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 #define META_MAX 4096
 #define REWRITE_TRIES 8 /* a change that finds the cache moved on starts again */
 #define REVISION_MAX 9007199254740991.0 /* 2^53 - 1: exact in JSON */
+#define GUEST_PATIENCE_MS 500 /* storage's time for a guest's lookup, retries included */
 
-static int new_code(char out[JOIN_CODE_LEN + 1])
+/* A new code of len characters (JOIN_CODE_MIN..JOIN_CODE_MAX) into out. */
+static int new_code(long len, char out[JOIN_CODE_MAX + 1])
 {
 	unsigned char b;
 	int rc;
 
-	for (size_t i = 0; i < JOIN_CODE_LEN; ) {
+	if (len < JOIN_CODE_MIN || len > JOIN_CODE_MAX)
+		return ERR_ARG;
+	for (size_t i = 0; i < (size_t)len; ) {
 		if ((rc = ids_random(&b, 1)) < 0)
 			return rc;
 		/* Only bytes below a multiple of the alphabet: no bias. */
 		if (b < 256 - 256 % ALPHABET_LEN)
 			out[i++] = code_alphabet[b % ALPHABET_LEN];
 	}
-	out[JOIN_CODE_LEN] = '\0';
+	out[len] = '\0';
 	return 0;
 }
 
 int conversation_code_matches(const struct conversation *c, const char *code)
 {
-	char upper[JOIN_CODE_LEN];
+	char upper[JOIN_CODE_MAX];
+	size_t n = strlen(c->join_code); /* the length is no secret: the setting's */
 
-	if (strlen(code) != JOIN_CODE_LEN)
+	if (strlen(code) != n || n > JOIN_CODE_MAX)
 		return 0;
-	for (size_t i = 0; i < JOIN_CODE_LEN; i++)
+	for (size_t i = 0; i < n; i++)
 		upper[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char)(code[i] - 32) : code[i];
-	return CRYPTO_memcmp(upper, c->join_code, JOIN_CODE_LEN) == 0;
+	return CRYPTO_memcmp(upper, c->join_code, n) == 0;
 }
 
 /* Adds name: ISO time of ms, or null when ms is 0. */
@@ -184,6 +190,17 @@ static int cache_get(struct app *app, const char *id, struct conversation *c)
 	return (rc = app_state(app, &st)) < 0 ? rc : state_conversation_get(st, id, c);
 }
 
+/* id from storage into the cache, and then out. */
+static int fill_cache(struct app *app, const char *id, struct conversation *out)
+{
+	int rc;
+
+	if ((rc = get_meta(app, id, out)) < 0 || (rc = cache_put(app, out)) <= 0)
+		return rc;
+	/* A writer cached a newer revision meanwhile: that one holds. */
+	return cache_get(app, id, out);
+}
+
 int conversation_get(struct app *app, const char *id, struct conversation *out)
 {
 	int rc;
@@ -192,10 +209,59 @@ int conversation_get(struct app *app, const char *id, struct conversation *out)
 		return ERR_NOTFOUND;
 	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
 		return rc;
-	if ((rc = get_meta(app, id, out)) < 0 || (rc = cache_put(app, out)) <= 0)
+	return fill_cache(app, id, out);
+}
+
+/* Peeks at (mark 0) or sets (mark 1) the note that a guest found no id:
+ * 1 when it is there, 0 when not, or a state error. */
+static int absence(struct app *app, const char *id, int mark)
+{
+	char bucket[CONV_ID_MAX + 16];
+	int64_t end;
+	struct state *st;
+	long seen = 0;
+	int rc = snprintf(bucket, sizeof bucket, "absent:%s", id);
+
+	if (rc < 0 || rc >= (int)sizeof bucket)
+		return ERR_ARG;
+	if ((rc = app_state(app, &st)) < 0)
 		return rc;
-	/* A writer cached a newer revision meanwhile: that one holds. */
-	return cache_get(app, id, out);
+	rc = (mark ? state_bucket_hit : state_bucket_peek)(st, bucket, clock_now_ms(),
+	    CONV_ABSENT_MS, &seen, &end);
+	return rc < 0 ? rc : seen > 0;
+}
+
+/* fill_cache within GUEST_PATIENCE_MS of storage's time. */
+static int fill_cache_quickly(struct app *app, const char *id, struct conversation *out)
+{
+	struct storage *s;
+	long was;
+	int rc;
+
+	if ((rc = app_storage(app, &s)) < 0)
+		return rc;
+	was = storage_set_patience(s, GUEST_PATIENCE_MS);
+	rc = fill_cache(app, id, out);
+	storage_set_patience(s, was);
+	if (rc < 0 && rc != ERR_NOTFOUND && rc != ERR_DB)
+		log_error(NULL, "conversation %s: a join could not read it from storage (%s: %s); "
+		    "answered as unknown", id, err_str(rc), storage_error_message(s));
+	return rc;
+}
+
+int conversation_find(struct app *app, const char *id, struct conversation *out)
+{
+	int rc;
+
+	if (!keys_valid_conversation_id(id))
+		return ERR_NOTFOUND;
+	if ((rc = cache_get(app, id, out)) != ERR_NOTFOUND)
+		return rc;
+	if ((rc = absence(app, id, 0)) != 0)
+		return rc < 0 ? rc : ERR_NOTFOUND;
+	if ((rc = fill_cache_quickly(app, id, out)) == 0 || rc == ERR_DB)
+		return rc;
+	return (rc = absence(app, id, 1)) < 0 ? rc : ERR_NOTFOUND;
 }
 
 int conversation_create(struct app *app, const char *id, struct conversation *out)
@@ -223,7 +289,7 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
 		return rc;
 	out->revision = rc == 0 ? existing.revision + 1 : 1;
 	out->created_at = clock_now_ms();
-	if ((rc = new_code(out->join_code)) < 0 ||
+	if ((rc = new_code(app->cfg.join_code_length, out->join_code)) < 0 ||
 	    (rc = put_meta(app, out, STORAGE_CREATE_ONLY)) < 0 ||
 	    (rc = cache_put(app, out)) < 0)
 		return rc;
@@ -235,12 +301,12 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
  * to the cache. When the cache has moved on meanwhile (another change, or
  * a reader that cached this very write), it starts again from there. */
 static int rewrite(struct app *app, const char *id, struct conversation *out,
-    int (*change)(struct conversation *))
+    int (*change)(const struct app *, struct conversation *))
 {
 	int rc, changed;
 
 	for (int i = 0; i < REWRITE_TRIES; i++) {
-		if ((rc = conversation_get(app, id, out)) < 0 || (changed = change(out)) <= 0)
+		if ((rc = conversation_get(app, id, out)) < 0 || (changed = change(app, out)) <= 0)
 			return rc < 0 ? rc : changed;
 		out->revision++;
 		if ((rc = put_meta(app, out, 0)) < 0 || (rc = cache_put(app, out)) <= 0)
@@ -249,8 +315,9 @@ static int rewrite(struct app *app, const char *id, struct conversation *out,
 	return ERR_UNAVAILABLE;
 }
 
-static int mark_closed(struct conversation *c)
+static int mark_closed(const struct app *app, struct conversation *c)
 {
+	(void)app;
 	if (c->closed)
 		return 0;
 	c->closed = 1;
@@ -258,9 +325,10 @@ static int mark_closed(struct conversation *c)
 	return 1;
 }
 
-static int replace_code(struct conversation *c)
+/* A new code has the length the settings say now. */
+static int replace_code(const struct app *app, struct conversation *c)
 {
-	int rc = new_code(c->join_code);
+	int rc = new_code(app->cfg.join_code_length, c->join_code);
 
 	return rc < 0 ? rc : 1;
 }

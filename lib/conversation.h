@@ -17,8 +17,10 @@
  * the cache.
  *
  * Ids are conv-<uuid> when generated, or custom ids that pass
- * keys_valid_conversation_id. Join codes are 6 characters of an
- * unambiguous alphabet from the CSPRNG, compared in constant time.
+ * keys_valid_conversation_id. Join codes are CHATS3_JOIN_CODE_LENGTH
+ * characters (a conversation keeps the code it was given, whatever the
+ * setting says later) of an unambiguous alphabet from the CSPRNG,
+ * compared in constant time.
  * A struct conversation is a flat value the caller owns.
  */
 #ifndef CHATS3_CONVERSATION_H
@@ -31,12 +33,14 @@ struct app;
 struct cJSON;
 
 #define CONV_ID_MAX 64
-#define JOIN_CODE_LEN 6
+#define JOIN_CODE_MIN 6  /* CHATS3_JOIN_CODE_LENGTH's range; codes made before it are 6 */
+#define JOIN_CODE_MAX 16
 #define CONV_LIST_MAX 200
+#define CONV_ABSENT_MS 10000 /* window of conversation_find's note of an unknown id */
 
 struct conversation {
 	char id[CONV_ID_MAX + 1];
-	char join_code[JOIN_CODE_LEN + 1];
+	char join_code[JOIN_CODE_MAX + 1];
 	int closed;
 	int64_t created_at; /* epoch ms */
 	int64_t closed_at;  /* 0 while active */
@@ -50,6 +54,17 @@ int conversation_create(struct app *app, const char *id, struct conversation *ou
 
 /* The conversation id, from the cache or else storage. ERR_NOTFOUND. */
 int conversation_get(struct app *app, const char *id, struct conversation *out);
+
+/* The lookup of a guest (a join by code), that answers an unknown id and
+ * a store that cannot say alike and as fast: as conversation_get, but
+ * storage gets GUEST_PATIENCE_MS at most (no 9 s of retries), any storage
+ * failure is ERR_NOTFOUND (logged), and an id storage did not give is
+ * noted in the state's bucket "absent:<id>" for the rest of a window of
+ * CONV_ABSENT_MS, so asking again costs no storage read. Conversations
+ * are cached when created, so a guest's lookup of one that exists reads
+ * no storage either. ERR_NOTFOUND, or a state error (ERR_DB) for every
+ * id alike. */
+int conversation_find(struct app *app, const char *id, struct conversation *out);
 
 /* Marks it closed (closedAt now) in storage and the cache; closing a
  * closed conversation changes nothing. ERR_UNAVAILABLE when racing

@@ -1,6 +1,8 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "errors.h"
@@ -80,6 +82,18 @@ rollback:
 	return rc;
 }
 
+/* Creates path as an empty file of mode 0600 unless it exists, so that
+ * SQLite, which gives its -wal and -shm files the database's mode, keeps
+ * all three to their owner. */
+static int create_private(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return ERR_DB;
+	return close(fd) == 0 ? 0 : ERR_DB;
+}
+
 int db_open(struct db **out, const char *path,
     const struct db_migration *migrations, int n)
 {
@@ -90,6 +104,8 @@ int db_open(struct db **out, const char *path,
 	if ((db = calloc(1, sizeof *db)) == NULL)
 		return ERR_NOMEM;
 	db->want_version = n;
+	if ((rc = create_private(path)) < 0)
+		goto err;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rc = ERR_DB;

@@ -19,8 +19,9 @@ struct db_migration {
 	const char *sql;
 };
 
-/* Opens (creating) path and upgrades it with migrations[0..n). 0, ERR_DB or
- * ERR_NOMEM. *out is NULL on failure. */
+/* Opens (creating, mode 0600: its -wal and -shm files too) path and
+ * upgrades it with migrations[0..n). 0, ERR_DB or ERR_NOMEM. *out is
+ * NULL on failure. */
 int db_open(struct db **out, const char *path,
     const struct db_migration *migrations, int n);
 

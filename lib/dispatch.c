@@ -91,6 +91,8 @@ static int authorize(struct request *r, const struct route *rt)
 		return refuse(r, 401, "A valid session is required", NULL);
 	if (rc == 403)
 		return refuse(r, 403, "Only an administrator may do this", NULL);
+	if (rc == 429)
+		return refuse(r, 429, "Too many failed admin attempts; try again later", NULL);
 	if (rc < 0)
 		emit_err(r, rc, "authorization");
 	return rc != 0;
@@ -113,7 +115,7 @@ static int rate_bucket(struct request *r, const struct route *rt, char *out, siz
 	if (rt->rate == RATE_WRITE)
 		who = r->session != NULL ? r->session->user_id : "";
 	else
-		auth_client_addr(r, addr);
+		auth_client_net(r, addr);
 	if (snprintf(out, cap, "%s:%s", rates[rt->rate].prefix, who[0] ? who : "-") >= (int)cap)
 		return ERR_INTERNAL;
 	return 0;

@@ -28,14 +28,15 @@ enum err {
 	ERR_CLOSED = -16,      /* the conversation is closed: 410 */
 	ERR_NAME_TAKEN = -17,  /* display name in use in the conversation: 409 */
 	ERR_BUSY = -18,        /* a racing twin still holds the key: 409, Retry-After */
-	ERR__MIN = -19
+	ERR_LOCKED = -19,      /* a conversation's failed joins spent its budget: 429, Retry-After */
+	ERR__MIN = -20
 };
 
 /* Short developer-facing name of e, for logs ("ERR_DB"). Never NULL. */
 const char *err_str(int e);
 
 /* HTTP status that e maps to (400, 403, 404, 405, 409, 410, 413, 415,
- * 500, 503). ERR_INVAL alone is a client's fault among the 4xx of input;
+ * 429, 500, 503). ERR_INVAL alone is a client's fault among the 4xx of input;
  * ERR_ARG (our own bad argument) is a 500, never a 400. */
 int err_http_status(int e);
 

@@ -59,9 +59,11 @@ int kv_parse_urlencoded(struct kvlist *l, const char *s, size_t n)
 
 static int is_cookie_space(char c) { return c == ' ' || c == '\t'; }
 
-int kv_parse_cookies(struct kvlist *l, const char *s, size_t n)
+/* The cookies of s[0..n) into l, only those called only when not NULL. */
+static int parse_cookies(struct kvlist *l, const char *s, size_t n, const char *only)
 {
 	const char *end = s + n, *semi, *eq, *ne, *v, *ve;
+	size_t only_len = only ? strlen(only) : 0;
 	int rc;
 
 	if (n > KV_MAX_INPUT)
@@ -75,6 +77,8 @@ int kv_parse_cookies(struct kvlist *l, const char *s, size_t n)
 			continue;
 		for (ne = eq; ne > s && is_cookie_space(ne[-1]); ne--)
 			;
+		if (only != NULL && ((size_t)(ne - s) != only_len || memcmp(s, only, only_len) != 0))
+			continue;
 		for (v = eq + 1; v < semi && is_cookie_space(*v); v++)
 			;
 		for (ve = semi; ve > v && is_cookie_space(ve[-1]); ve--)
@@ -87,6 +91,16 @@ int kv_parse_cookies(struct kvlist *l, const char *s, size_t n)
 			return rc;
 	}
 	return 0;
+}
+
+int kv_parse_cookies(struct kvlist *l, const char *s, size_t n)
+{
+	return parse_cookies(l, s, n, NULL);
+}
+
+int kv_parse_cookies_named(struct kvlist *l, const char *s, size_t n, const char *name)
+{
+	return parse_cookies(l, s, n, name);
 }
 
 const char *kv_get(const struct kvlist *l, const char *name)

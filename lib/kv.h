@@ -33,6 +33,11 @@ int kv_parse_urlencoded(struct kvlist *l, const char *s, size_t n);
  * quotes stripped); malformed pairs are skipped, as browsers expect. */
 int kv_parse_cookies(struct kvlist *l, const char *s, size_t n);
 
+/* The same keeping only the cookies called name, however many others
+ * come first: l holds every one of that name, in order (a second one is
+ * how a cookie set by another site of the domain shows). */
+int kv_parse_cookies_named(struct kvlist *l, const char *s, size_t n, const char *name);
+
 /* First value named name, or NULL. */
 const char *kv_get(const struct kvlist *l, const char *name);
 

@@ -8,9 +8,11 @@
 #include "escape.h"
 #include "log.h"
 #include "request.h"
+#include "session_store.h"
 
 #define LOG_LINE_MAX 2048
 #define LOG_FIELD_MAX 512
+#define LOG_REDACTED "[token]"
 
 static void emit(struct buf *b)
 {
@@ -37,6 +39,36 @@ static void prefix(struct buf *b, const char *id)
 	buf_puts(b, id ? id : "-");
 }
 
+/* 1 when p[0..n) is a session token's shape: SESSION_TOKEN_LEN hex digits. */
+static int token_shaped(const char *p, size_t n)
+{
+	return n == SESSION_TOKEN_LEN && strspn(p, "0123456789abcdefABCDEF") >= n;
+}
+
+/* path[0..n) escaped, each segment shaped like a session token (a kick by
+ * session id: DELETE /api/v1/admin/sessions/<id>) written as LOG_REDACTED:
+ * a log is no place for a secret. */
+static void put_path(struct buf *b, const char *path, size_t n)
+{
+	char shown[LOG_FIELD_MAX + 1]; /* one past the cap: escape_log marks the cut */
+	const char *seg = path, *end = path + n, *stop, *from;
+	size_t k = 0, len, m;
+
+	while (seg < end && k < sizeof shown) {
+		stop = memchr(seg, '/', (size_t)(end - seg));
+		len = (size_t)((stop ? stop : end) - seg);
+		from = token_shaped(seg, len) ? LOG_REDACTED : seg;
+		m = from == seg ? len : strlen(LOG_REDACTED);
+		m = m < sizeof shown - k ? m : sizeof shown - k;
+		memcpy(shown + k, from, m);
+		k += m;
+		if (stop != NULL && k < sizeof shown)
+			shown[k++] = '/';
+		seg += len + (stop != NULL);
+	}
+	escape_log(b, shown, k, LOG_FIELD_MAX);
+}
+
 void log_request(const struct request *r)
 {
 	struct buf b;
@@ -47,7 +79,7 @@ void log_request(const struct request *r)
 	buf_puts(&b, " method=\"");
 	escape_log(&b, r->method, strlen(r->method), 16);
 	buf_puts(&b, "\" path=\"");
-	escape_log(&b, r->path.data ? r->path.data : "", r->path.len, LOG_FIELD_MAX);
+	put_path(&b, r->path.data ? r->path.data : "", r->path.data ? r->path.len : 0);
 	buf_puts(&b, "\" status=");
 	buf_put_u64(&b, (unsigned long long)r->status);
 	buf_puts(&b, " us=");

@@ -9,7 +9,8 @@
 
 struct request;
 
-/* The access line for r, once its answer went out. */
+/* The access line for r, once its answer went out; a path segment shaped
+ * like a session token (64 hex digits) shows as [token]. */
 void log_request(const struct request *r);
 
 /* An error line; request_id may be NULL for process-level errors. */

@@ -20,6 +20,13 @@ struct state;
 int ratelimit_hit(struct state *st, const char *bucket, long limit, int64_t now_ms,
     long *retry_after);
 
+/* A budget of failures: 1 when bucket has had limit hits or more in the
+ * window that holds now_ms (the budget is spent), with *retry_after the
+ * seconds until it ends; 0 when not; ERR_DB. Counts nothing: a failure
+ * is counted with ratelimit_hit. */
+int ratelimit_spent(struct state *st, const char *bucket, long limit, int64_t now_ms,
+    long *retry_after);
+
 /* The same over fixed windows of window_ms (typing: a second); the
  * limit counts per window, *retry_after is at least 1. */
 int ratelimit_hit_in(struct state *st, const char *bucket, long limit, int64_t window_ms,

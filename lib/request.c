@@ -115,17 +115,21 @@ const char *request_query(struct request *r, const char *name, int *err)
 	return rc < 0 ? NULL : kv_get(kv, name);
 }
 
-const char *request_cookie(struct request *r, const char *name)
+const char *request_cookie(struct request *r, const char *name, int *several)
 {
 	const char *h;
 
-	if (!r->cookies_parsed) {
+	if (!r->cookies_parsed || (r->cookies.n > 0 && strcmp(r->cookies.pairs[0].name, name) != 0)) {
 		r->cookies_parsed = 1;
+		kv_free(&r->cookies);
 		h = request_header(r, "cookie");
-		if (h != NULL && kv_parse_cookies(&r->cookies, h, strlen(h)) < 0)
+		/* Past KV_MAX_PAIRS of that one name the list is full: several. */
+		if (h != NULL && kv_parse_cookies_named(&r->cookies, h, strlen(h), name) < 0 &&
+		    r->cookies.n < KV_MAX_PAIRS)
 			kv_free(&r->cookies);
 	}
-	return kv_get(&r->cookies, name);
+	*several = r->cookies.n > 1;
+	return r->cookies.n > 0 ? r->cookies.pairs[0].value : NULL;
 }
 
 int request_content_type_is(const struct request *r, const char *mime)

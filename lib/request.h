@@ -45,7 +45,7 @@ struct request {
 	const char *query;      /* raw query string, "" when none */
 	struct kvlist query_kv; /* parsed on first request_query */
 	int query_parsed;
-	struct kvlist cookies;  /* parsed on first request_cookie */
+	struct kvlist cookies;  /* request_cookie's name's, parsed on its first call */
 	int cookies_parsed;
 	struct buf body;        /* filled by request_read_body */
 	struct cJSON *json;     /* parsed JSON body, when the route wants one */
@@ -78,8 +78,12 @@ const char *request_query(struct request *r, const char *name, int *err);
  * 0, or ERR_INVAL/ERR_TOOBIG when the query string is malformed. */
 int request_query_all(struct request *r, const struct kvlist **out);
 
-/* Cookie name as sent, or NULL. */
-const char *request_cookie(struct request *r, const char *name);
+/* The value of the first cookie called name, as sent (valid until
+ * request_free), or NULL; *several is 1 when there are more of that name
+ * (a cookie tossed in by another site of the domain: a caller may refuse
+ * them). The other cookies, however many, do not count. Asking for
+ * another name forgets the first name's values. */
+const char *request_cookie(struct request *r, const char *name, int *several);
 
 /* 1 when the Content-Type's media type is mime (case-insensitive,
  * parameters ignored). */

@@ -436,3 +436,13 @@ int emit_err(struct request *r, int err, const char *detail)
 	return emit_error(r, status, status == 500 ? err_public_message(ERR_INTERNAL) :
 	    err_public_message(err), NULL);
 }
+
+int emit_err_after(struct request *r, int err, long retry_after)
+{
+	char secs[24];
+
+	snprintf(secs, sizeof secs, "%ld", retry_after);
+	if (request_add_header(r, "Retry-After", secs) < 0)
+		return emit_err(r, ERR_NOMEM, "Retry-After");
+	return emit_err(r, err, NULL);
+}

@@ -117,4 +117,7 @@ int emit_invalid(struct request *r, const char *message, const char *field, cons
  * answered is answered here. */
 int emit_err(struct request *r, int err, const char *detail);
 
+/* emit_err with Retry-After: retry_after seconds instead of err's own. */
+int emit_err_after(struct request *r, int err, long retry_after);
+
 #endif

@@ -7,12 +7,15 @@
 #include "errors.h"
 #include "presence.h"
 #include "session_flow.h"
+#include "session_guard.h"
 #include "session_name.h"
 
 /* The conversation in may enter, into *c. */
 static int open_for(struct app *app, const struct session_join *in, struct conversation *c)
 {
-	int rc = conversation_get(app, in->conversation_id, c);
+	/* A guest with a code must not learn which ids exist (conversation_find). */
+	int rc = in->join_code ? conversation_find(app, in->conversation_id, c) :
+	    conversation_get(app, in->conversation_id, c);
 
 	if (rc == ERR_NOTFOUND ||
 	    (rc == 0 && in->join_code && !conversation_code_matches(c, in->join_code)))
@@ -61,6 +64,22 @@ int session_join(struct app *app, const struct session_join *in,
 	if ((rc = session_store_create(st, &want, token, s)) == 0)
 		presence_joined(app, s, NULL);
 	return rc == ERR_CONFLICT ? ERR_NAME_TAKEN : rc;
+}
+
+int session_join_code(struct app *app, const struct session_join *in, const char *request_id,
+    char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c,
+    long *retry_after)
+{
+	int rc, spent;
+
+	if (in->join_code == NULL)
+		return ERR_ARG;
+	if ((rc = session_guard_check(app, in->conversation_id, retry_after)) < 0)
+		return rc;
+	if ((rc = session_join(app, in, token, s, c)) == ERR_NO_ENTRY &&
+	    (spent = session_guard_failed(app, in->conversation_id, request_id)) < 0)
+		return spent;
+	return rc;
 }
 
 int session_join_json(const struct session *s, const char *token,

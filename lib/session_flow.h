@@ -39,6 +39,14 @@ struct session_join {
 int session_join(struct app *app, const struct session_join *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c);
 
+/* session_join for flow 1 (in->join_code set), within the conversation's
+ * budget of failed joins (session_guard.h): ERR_LOCKED with
+ * *retry_after once it is spent; an unknown conversation or wrong code
+ * (ERR_NO_ENTRY) spends one, logged under request_id. */
+int session_join_code(struct app *app, const struct session_join *in, const char *request_id,
+    char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c,
+    long *retry_after);
+
 /* {"session": s with sessionId token (NULL: left out), "conversation": c}
  * into *out (caller frees): 0 or ERR_NOMEM. */
 int session_join_json(const struct session *s, const char *token,

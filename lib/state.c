@@ -137,6 +137,14 @@ int state_bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t 
 	return st->ops->bucket_hit(st, bucket, now, window_ms, count, end);
 }
 
+int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
+    long *count, int64_t *end)
+{
+	if (!name_ok(bucket) || window_ms <= 0 || now < 0)
+		return ERR_INVAL;
+	return st->ops->bucket_peek(st, bucket, now, window_ms, count, end);
+}
+
 int state_idempotency_claim(struct state *st, const char *user_id, const char *key,
     int64_t now, int64_t ttl_ms)
 {
@@ -178,7 +186,8 @@ int state_conversation_get(struct state *st, const char *id, struct conversation
 
 int state_conversation_put(struct state *st, const struct conversation *c)
 {
-	if (c == NULL || !conv_ok(c->id) || strlen(c->join_code) != JOIN_CODE_LEN ||
+	if (c == NULL || !conv_ok(c->id) || strlen(c->join_code) < JOIN_CODE_MIN ||
+	    strlen(c->join_code) > JOIN_CODE_MAX ||
 	    c->revision < 0)
 		return ERR_INVAL;
 	return st->ops->conversation_put(st, c);

@@ -127,6 +127,11 @@ int state_nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t 
 int state_bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
     long *count, int64_t *end);
 
+/* The same without counting a hit: the hits of now's window so far (0
+ * for none) into *count, and its end into *end. */
+int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
+    long *count, int64_t *end);
+
 /* ---- idempotency keys ---- */
 
 /* Claims (user_id, key) at now: 0 when this caller owns it now (a fresh

@@ -28,6 +28,8 @@ struct state_ops {
 	int (*nonce_claim)(struct state *st, const char *nonce, int64_t now, int64_t until);
 	int (*bucket_hit)(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
 	    long *count, int64_t *end);
+	int (*bucket_peek)(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
+	    long *count, int64_t *end);
 	int (*idempotency_claim)(struct state *st, const char *user_id, const char *key,
 	    int64_t now, int64_t ttl_ms);
 	int (*idempotency_record)(struct state *st, const char *user_id, const char *key,

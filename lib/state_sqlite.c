@@ -427,6 +427,25 @@ static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t
 	return n == 1 ? run(bound(st, rate_sweep, NONE, INTS(now))) : 0;
 }
 
+static int bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
+    long *count, int64_t *end)
+{
+	static const char peek[] = "SELECT count FROM rate_limits WHERE bucket = ?1 "
+	    "AND window_start = ?2";
+	int64_t start = now - now % window_ms, n;
+	sqlite3_stmt *q = bound(st, peek, TEXTS(bucket), INTS(start));
+	int rc;
+
+	*end = start + window_ms;
+	*count = 0;
+	if ((rc = first_row(q)) < 0)
+		return rc == ERR_NOTFOUND ? 0 : rc;
+	n = sqlite3_column_int64(q, 0);
+	db_done(q);
+	*count = n > LONG_MAX ? LONG_MAX : (long)n;
+	return 0;
+}
+
 /* ---- idempotency keys ---- */
 
 static int idempotency_claim(struct state *st, const char *user_id, const char *key,
@@ -678,6 +697,7 @@ static const struct state_ops sqlite_ops = {
 	.session_count = session_count,
 	.nonce_claim = nonce_claim,
 	.bucket_hit = bucket_hit,
+	.bucket_peek = bucket_peek,
 	.idempotency_claim = idempotency_claim,
 	.idempotency_record = idempotency_record,
 	.idempotency_release = idempotency_release,

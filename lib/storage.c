@@ -277,6 +277,14 @@ void storage_list_free(struct storage_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+long storage_set_patience(struct storage *s, long ms)
+{
+	long was = s->patience_ms;
+
+	s->patience_ms = ms > 0 ? ms : 0;
+	return was;
+}
+
 int storage_check(struct storage *s)
 {
 	clear_failure(s);

@@ -65,6 +65,14 @@ struct storage_list {
 	char *next_continuation;  /* NULL on the last page */
 };
 
+/* Makes each later call on s one try of at most ms milliseconds, no
+ * retry (0: the backend's own retries and limits); a call out of time
+ * fails with ERR_UNAVAILABLE. For a caller that must answer quickly
+ * whatever storage does. The local directory has nothing to wait for and
+ * takes no notice. Returns the patience it replaces, for the caller to
+ * put back. */
+long storage_set_patience(struct storage *s, long ms);
+
 /* Opens the backend cfg names (fs under cfg->data_dir/objects, or s3).
  * ERR_CONFIG or ERR_NOMEM; *out is NULL on failure. */
 int storage_open(struct storage **out, const struct config *cfg);

@@ -37,6 +37,7 @@ struct storage {
 	void *backend;
 	char code[64];
 	char message[256];
+	long patience_ms; /* storage_set_patience; 0: the backend's own limits */
 };
 
 /* Records code and message for the log and returns err. */

@@ -1,8 +1,9 @@
 /*
  * storage_fs: the local-directory backend. The object under a key is the
- * file <data_dir>/objects/<key>: key segments are directories (0750, made
+ * file <data_dir>/objects/<key>: key segments are directories (0700, made
  * on demand, removed again when a delete leaves them empty) and objects are
- * files (0640). A put writes a temp file in the object's directory, fsyncs
+ * files (0600): only the programs' user (the web server's, which the relay
+ * shares) reads them. A put writes a temp file in the object's directory, fsyncs
  * it, renames it into place (create-only: link(), which fails when the name
  * exists) and fsyncs the directory.
  *
@@ -194,7 +195,7 @@ static int make_dir(struct path *pa, size_t len)
 	int rc;
 
 	pa->p[len] = '\0';
-	rc = mkdir(pa->p, 0750);
+	rc = mkdir(pa->p, 0700);
 	pa->p[len] = saved;
 	if (rc < 0)
 		return errno == EEXIST ? 0 : -1;
@@ -231,7 +232,7 @@ static int open_temp(const struct path *dir, size_t dir_len, struct path *tmp)
 		    path_add(tmp, TEMP_PREFIX, strlen(TEMP_PREFIX)) < 0 ||
 		    path_add(tmp, rnd, strlen(rnd)) < 0)
 			return -1;
-		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		fd = open(tmp->p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}

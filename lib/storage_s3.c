@@ -15,7 +15,11 @@
  * 504 and the codes SlowDown and RequestTimeout are retried with capped
  * exponential backoff and full jitter while the total time stays within
  * S3_RETRY_BUDGET_MS; then the call fails with ERR_UNAVAILABLE. Other 4xx
- * are final. A streamed get is retried only until its sink has seen its
+ * are final. A storage with patience (storage_set_patience) makes one try
+ * of that long instead. Every call has an overall deadline,
+ * CHATS3_S3_TIMEOUT_SECONDS plus a second per S3_MIN_RATE bytes it moves
+ * (retries included; on_progress stops a transfer past it): an endpoint
+ * that trickles cannot hold a worker. A streamed get is retried only until its sink has seen its
  * first byte. Every failure goes through storage_fail with the S3 <Code>
  * (or the errno/curl name) and a message for the log.
  *
@@ -58,6 +62,7 @@
 #define S3_RETRY_BASE_MS 100   /* first backoff ceiling, doubled per retry */
 #define S3_RETRY_CAP_MS 2000   /* highest backoff ceiling */
 #define S3_RETRY_BUDGET_MS 10000 /* no retry starts later than this after the first try */
+#define S3_MIN_RATE 16384      /* bytes a second a transfer is given beyond CHATS3_S3_TIMEOUT_SECONDS */
 #define S3_ERROR_BODY_MAX 16384 /* bytes of an error answer kept to read its <Code> */
 #define S3_HASH_CHUNK 65536    /* bytes read at a time to hash a file */
 #define S3_STREAM_BUFFER 262144L /* curl's receive buffer of get_stream: the sink's chunk */
@@ -78,6 +83,7 @@ struct s3 {
 	char *bucket;
 	char *region, *key_id, *secret, *token;
 	long long multipart_bytes;     /* put_file above this: a multipart upload */
+	long timeout_ms;               /* CHATS3_S3_TIMEOUT_SECONDS: a call's time, retries included */
 	struct sigv4_credentials cred; /* points at the strings above */
 	char errbuf[CURL_ERROR_SIZE];
 	CURLM *multi;                  /* get_many: its connections stay open */
@@ -110,6 +116,9 @@ struct call {
 	int body_cut, begun, sink_failed, read_failed;
 	/* across attempts */
 	int retryable, attempts;
+	int64_t deadline_us;        /* storage_set_patience: the call ends by then; 0: none */
+	int64_t due_us;             /* the call's overall deadline, before its bytes' allowance */
+	int overdue;                /* on_progress stopped it at its due time */
 };
 
 static const char *call_what(const struct call *c, const struct s3 *b)
@@ -307,6 +316,7 @@ static int copy_settings(struct s3 *b, const struct config *cfg)
 	const char *token = cfg->session_token && cfg->session_token[0] ? cfg->session_token : NULL;
 
 	b->multipart_bytes = cfg->s3_multipart_bytes;
+	b->timeout_ms = cfg->s3_timeout_seconds * 1000;
 	b->bucket = strdup(cfg->s3_bucket);
 	b->region = strdup(cfg->region ? cfg->region : "us-east-1");
 	b->key_id = strdup(cfg->access_key_id);
@@ -622,6 +632,32 @@ static int other_headers(const struct call *c, struct curl_slist **list)
  * failure). */
 #define SET(opt, val) if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val)
 
+/* Milliseconds until deadline_us, at least 1 (curl's 0 is "no limit"). */
+static long ms_left(int64_t deadline_us)
+{
+	int64_t left = (deadline_us - clock_mono_us()) / 1000;
+
+	return left < 1 ? 1 : left > LONG_MAX ? LONG_MAX : (long)left;
+}
+
+/* curl's progress callback: stops a transfer past its call's due time,
+ * which a transfer of N bytes pushes back by N / S3_MIN_RATE seconds: a
+ * trickle (1 B/s) cannot hold a worker, a large object at a fair pace is
+ * not cut. */
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct call *c = p;
+	curl_off_t bytes = dltotal > ultotal ? dltotal : ultotal;
+
+	(void)dlnow;
+	(void)ulnow;
+	if (c->due_us == 0 || clock_mono_us() <= c->due_us + (int64_t)(bytes / S3_MIN_RATE) * 1000000)
+		return 0;
+	c->overdue = 1;
+	return 1;
+}
+
 /* Options of every request on h; curl_easy_reset came first. */
 static int common_options(CURL *h, char *errbuf, struct call *c, const char *url,
     struct curl_slist *headers)
@@ -636,6 +672,11 @@ static int common_options(CURL *h, char *errbuf, struct call *c, const char *url
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, S3_CONNECT_TIMEOUT_MS);
+	if (c->deadline_us)
+		SET(CURLOPT_TIMEOUT_MS, ms_left(c->deadline_us));
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, c);
 	SET(CURLOPT_LOW_SPEED_LIMIT, S3_LOW_SPEED_LIMIT);
 	SET(CURLOPT_LOW_SPEED_TIME, S3_LOW_SPEED_TIME);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
@@ -767,6 +808,10 @@ static int curl_failed(struct storage *s, struct call *c, CURLcode e)
 
 	if (c->sink_failed)
 		return storage_fail(s, ERR_IO, "SinkAborted", "GET %s: the reader stopped", what);
+	if (c->overdue)
+		return storage_fail(s, ERR_UNAVAILABLE, "Deadline", "%s %s: not done within "
+		    "CHATS3_S3_TIMEOUT_SECONDS (%ld s, and a second per %d bytes)", c->method, what,
+		    b->timeout_ms / 1000, S3_MIN_RATE);
 	if (c->read_failed)
 		return storage_fail(s, ERR_IO, "EIO", "PUT %s: the file could not be read", what);
 	if (curl_easy_getinfo(b->curl, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno > 0 &&
@@ -872,6 +917,9 @@ static int perform(struct storage *s, struct call *c)
 	long wait, elapsed;
 	int rc;
 
+	if (s->patience_ms > 0)
+		c->deadline_us = start + (int64_t)s->patience_ms * 1000;
+	c->due_us = start + (int64_t)((struct s3 *)s->backend)->timeout_ms * 1000;
 	buf_init(&c->body, 0);
 	c->attempts = 0;
 	for (;;) {
@@ -879,11 +927,11 @@ static int perform(struct storage *s, struct call *c)
 		c->attempts++;
 		if (rc == 0)
 			clear_fail(s);
-		if (rc == 0 || !c->retryable)
+		if (rc == 0 || !c->retryable || s->patience_ms > 0)
 			break;
 		wait = backoff_ms(c->attempts - 1);
 		elapsed = (long)((clock_mono_us() - start) / 1000);
-		if (elapsed + wait > S3_RETRY_BUDGET_MS)
+		if (elapsed + wait > S3_RETRY_BUDGET_MS || clock_mono_us() + wait * 1000 >= c->due_us)
 			break;
 		sleep_ms(wait);
 	}
@@ -1177,6 +1225,7 @@ static void wave_add(struct storage *s, struct wave *w, size_t i,
 	struct buf *out = item->out;
 
 	w->c[i] = new_call("GET", item->key);
+	w->c[i].due_us = clock_mono_us() + b->timeout_ms * 1000;
 	w->c[i].body_limit = out->limit == 0 ? SIZE_MAX : out->limit > out->len ?
 	    out->limit - out->len : 0;
 	buf_init(&w->c[i].body, 0);
@@ -1217,6 +1266,8 @@ static void wave_finish(struct s3 *b, struct wave *w, size_t i, struct storage_g
 	if (b->pool[i] != NULL) { /* leave the handle no pointer into w */
 		(void)curl_easy_setopt(b->pool[i], CURLOPT_HTTPHEADER, NULL);
 		(void)curl_easy_setopt(b->pool[i], CURLOPT_ERRORBUFFER, NULL);
+		(void)curl_easy_setopt(b->pool[i], CURLOPT_NOPROGRESS, 1L);
+		(void)curl_easy_setopt(b->pool[i], CURLOPT_XFERINFODATA, NULL);
 	}
 	free_headers(w->headers[i]);
 	buf_free(&c->body);

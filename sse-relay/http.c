@@ -31,19 +31,31 @@ static void keep_token(struct http_req *out, const char *p, size_t n)
 	out->token[n] = '\0';
 }
 
-/* The sessionId among the pairs p[0..n) that parse reads (a query or a
- * Cookie header), when nothing before gave a token. */
-static int pair_token(struct http_req *out, const char *p, size_t n,
-    int (*parse)(struct kvlist *, const char *, size_t))
+/* The sessionId of the query p[0..n), when nothing before gave a token. */
+static int query_token(struct http_req *out, const char *p, size_t n)
 {
 	struct kvlist l = { .n = 0 };
 	const char *v;
-	int rc = parse(&l, p, n);
+	int rc = kv_parse_urlencoded(&l, p, n);
 
 	if (rc == 0 && (v = kv_get(&l, "sessionId")) != NULL && out->token[0] == '\0')
 		keep_token(out, v, strlen(v));
 	kv_free(&l);
 	return rc == 0 ? 0 : 400;
+}
+
+/* The session cookie of the Cookie header p[0..n), when nothing before
+ * gave a token: the one cookie called name; 1 when there is none. Two of
+ * it are no session (lib/auth.c refuses them alike). */
+static int cookie_token(struct http_req *out, const char *p, size_t n, const char *name)
+{
+	struct kvlist l = { .n = 0 };
+	int rc = kv_parse_cookies_named(&l, p, n, name), found = l.n > 0;
+
+	if (l.n == 1 && out->token[0] == '\0')
+		keep_token(out, l.pairs[0].value, strlen(l.pairs[0].value));
+	kv_free(&l);
+	return rc < 0 || found ? 0 : 1;
 }
 
 /* "GET /path?query HTTP/1.1": method, path and query. */
@@ -149,9 +161,11 @@ int http_parse(const char *p, size_t n, struct http_req *out)
 	if ((rc = request_line(out, p, (size_t)(eol - p), &query, &query_len)) != 0 ||
 	    (rc = header_lines(out, eol + 2, (size_t)(end - eol - 2), &cookie, &cookie_len)) != 0)
 		return rc;
-	if (query != NULL && (rc = pair_token(out, query, query_len, kv_parse_urlencoded)) != 0)
+	if (query != NULL && (rc = query_token(out, query, query_len)) != 0)
 		return rc;
-	if (cookie != NULL)
-		return pair_token(out, cookie, cookie_len, kv_parse_cookies);
+	/* The relay cannot tell the scheme: the HTTPS name first (only a
+	 * Secure cookie of this very host has it). */
+	if (cookie != NULL && cookie_token(out, cookie, cookie_len, "__Host-sessionId") == 1)
+		cookie_token(out, cookie, cookie_len, "sessionId");
 	return 0;
 }

@@ -7,7 +7,9 @@
  * sizes, no allocation beyond kv's, freed before it returns).
  *
  * The session token: the x-session-id header, else the sessionId query
- * parameter, else the sessionId cookie (lib/auth.c's order).
+ * parameter, else the session cookie (lib/auth.c's order): the one
+ * __Host-sessionId cookie, else the one sessionId cookie; two of a name
+ * are no token, and other cookies, however many, do not count.
  */
 #ifndef CHATS3_RELAY_HTTP_H
 #define CHATS3_RELAY_HTTP_H

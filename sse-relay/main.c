@@ -118,7 +118,7 @@ static int socket_path(const struct config *cfg, const char *name, char out[PATH
 	char dir[PATH_MAX];
 	int n = snprintf(dir, sizeof dir, "%s/run", cfg->data_dir);
 
-	if (n < 0 || n >= (int)sizeof dir || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+	if (n < 0 || n >= (int)sizeof dir || (mkdir(dir, 0700) < 0 && errno != EEXIST))
 		return -1;
 	n = snprintf(out, PATH_MAX, "%s/%s", cfg->data_dir, name);
 	return n > 0 && n < PATH_MAX ? 0 : -1;

@@ -136,7 +136,7 @@ static int post_note(struct request *r)
 {
 	const char *tag;
 	cJSON *data = NULL;
-	int rc;
+	int rc, several;
 
 	tag = request_query(r, "tag", &rc);
 	if (rc == 0 && (data = cJSON_CreateObject()) == NULL)
@@ -146,7 +146,7 @@ static int post_note(struct request *r)
 	if (rc == 0)
 		rc = add_text(data, "tag", tag);
 	if (rc == 0)
-		rc = add_text(data, "session", request_cookie(r, "sid"));
+		rc = add_text(data, "session", request_cookie(r, "sid", &several));
 	if (rc == 0 && !cJSON_AddItemReferenceToObject(data, "note", r->json))
 		rc = ERR_NOMEM;
 	if (rc < 0) {

@@ -176,6 +176,16 @@ class Serve(unittest.TestCase):
         self.assert_all_stopped(launcher, "SIGTERM to the launcher alone")
         self.assert_starts_again()
 
+    def test_the_data_directory_is_its_users_only(self):
+        launcher = self.serving()
+        self.addCleanup(launcher.reap)
+        self.addCleanup(launcher.signal_launcher, signal.SIGTERM)
+        mode = lambda *p: os.stat(os.path.join(self.data_dir, *p)).st_mode & 0o7777
+        db = os.path.join(self.data_dir, "chats3.db")
+        wait_for(lambda: os.path.exists(db), STOP_SECONDS, "the relay to make chats3.db")
+        self.assertEqual((mode(), mode("run"), mode("chats3.db"), mode("admin-token")),
+                         (0o700, 0o700, 0o600, 0o600))
+
     def test_the_programs_end_with_a_web_server_killed_outright(self):
         srv = harness.WebServer("lighttpd", "fastcgi", BUILD).start()
         self.addCleanup(srv.stop)

@@ -40,7 +40,7 @@ class Admin(WithAdminServer):
         doc = self.call("POST", BASE, 201, {"conversationId": "team-standup_1"})
         c = doc["data"]["conversation"]
         self.assertEqual(c["conversationId"], "team-standup_1")
-        self.assertRegex(c["joinCode"], r"^[A-Z2-9]{6}$")
+        self.assertRegex(c["joinCode"], r"^[A-Z2-9]{8}$")
         self.assertEqual(c["status"], "active")
         self.assertIsNone(c["closedAt"])
         c = self.call("POST", BASE, 201, {})["data"]["conversation"]

@@ -290,7 +290,7 @@ class EmbedTest(unittest.TestCase):
         r, _, sid = self.enter(ticket_doc(self.conv()), HTTPS)
         self.assertIn("SameSite=None", r.getheader("Set-Cookie"))
         own = "https://127.0.0.1:%d" % self.srv.port
-        base = dict(HTTPS, Cookie="sessionId=" + sid, **{"Content-Type": "application/json"})
+        base = dict(HTTPS, Cookie="__Host-sessionId=" + sid, **{"Content-Type": "application/json"})
         body = json.dumps({"body": "hi"}).encode()
         refused = ({"Origin": "https://evil.example"}, {"Origin": ORIGIN},
                    {"Origin": "null"}, {"Origin": "http://127.0.0.1:%d" % self.srv.port},

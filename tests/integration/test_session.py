@@ -12,7 +12,7 @@ import unittest
 import harness
 from harness import envelope
 
-ADMIN = "it-admin-token-0123456789"
+ADMIN = "it-admin-token-0123456789abcdef0123456789"
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 JSON = {"Content-Type": "application/json"}
 

@@ -22,6 +22,7 @@ Failures on cue, chosen by the key's first segment:
   dropped/...   the first PUT drops the connection without storing
   stall/...     the first request gets no answer for 8 s
   midget/...    GET sends the headers and half the body, then drops
+  trickle/...   GET sends the headers, then the body at 1 byte a second
   taken/...     held by someone else from the start; the first PUT for the
                 key answers 503 (so a create-only put retries into a 412)
   conversations/hold1st-<rest>/messages/...
@@ -385,7 +386,24 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             return self.drop()
+        if key.startswith("trickle/") and not head:
+            return self.trickle(data, hdrs)
         return self.answer(200, data, hdrs, head)
+
+    def trickle(self, data, hdrs):
+        """200 with data at 1 byte a second, until the client gives up."""
+        self.send_response(200)
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            self.close_connection = True
 
     def op_HEAD(self, key, headers, body):
         return self.op_GET(key, headers, body, head=True)

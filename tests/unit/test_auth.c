@@ -24,7 +24,7 @@ static const char *get_env(const char *name)
 	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
 		return dir;
 	if (strcmp(name, "CHATS3_ADMIN_TOKEN") == 0)
-		return "s3cret-admin";
+		return "s3cret-admin-0123456789abcdef0123456789";
 	if (strcmp(name, "CHATS3_TRUSTED_PROXIES") == 0)
 		return "10.0.0.1, 10.0.0.2";
 	return NULL;
@@ -39,6 +39,9 @@ static void init(struct request *r, const char *const *env)
 
 	CHECK(request_init(r, &app, (char **)env, io) == 0);
 }
+
+#define C10 "a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9; j=10; "
+#define C70 C10 C10 C10 C10 C10 C10 C10
 
 static void test_token_order(void)
 {
@@ -55,6 +58,19 @@ static void test_token_order(void)
 		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_COOKIE=a=1; sessionId=c" } },
 		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_SESSION_ID=",
 		    "HTTP_COOKIE=sessionId=c" } },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=" C70 "sessionId=c" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=sessionId=c; a=1; sessionId=d" } },
+		/* Over HTTPS only the __Host- cookie counts. */
+		{ __LINE__, "s", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=sessionId=c; __Host-sessionId=s" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=sessionId=c" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
+		    "HTTP_COOKIE=__Host-sessionId=s; __Host-sessionId=t" } },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=__Host-sessionId=s; sessionId=c" } },
 	};
 	struct request r;
 	const char *t;
@@ -91,11 +107,11 @@ static void test_session_and_admin(void)
 	CHECK(auth_session(&r) == 401 && r.session == NULL);
 	CHECK(auth_admin(&r) == 401);
 	request_free(&r);
-	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin");
+	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin-0123456789abcdef0123456789");
 	init(&r, env);
 	CHECK(auth_admin(&r) == 0);
 	request_free(&r);
-	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin2");
+	snprintf(header, sizeof header, "HTTP_AUTHORIZATION=Bearer s3cret-admin-0123456789abcdef01234567890");
 	init(&r, env);
 	CHECK(auth_admin(&r) == 401);
 	request_free(&r);
@@ -132,10 +148,40 @@ static void test_proxy_headers(void)
 		CHECK_STR(cases[i].line, addr, cases[i].addr);
 		CHECK_AT(cases[i].line, auth_is_https(&r) == cases[i].https);
 		CHECK_AT(cases[i].line, auth_set_cookie(&r, "tok", 60) == 0);
-		CHECK_AT(cases[i].line, strstr(r.out_headers.data, "Set-Cookie: sessionId=tok; Path=/; "
-		    "Max-Age=60; HttpOnly; SameSite=Lax") != NULL);
+		CHECK_AT(cases[i].line, strstr(r.out_headers.data, cases[i].https ?
+		    "Set-Cookie: __Host-sessionId=tok; Path=/; Max-Age=60; HttpOnly; SameSite=Lax" :
+		    "Set-Cookie: sessionId=tok; Path=/; Max-Age=60; HttpOnly; SameSite=Lax") != NULL);
 		CHECK_AT(cases[i].line, (strstr(r.out_headers.data, "; Secure\r\n") != NULL) ==
 		    cases[i].https);
+		request_free(&r);
+	}
+}
+
+/* Rate limits count an IPv6 client by its /64: one host holds one. */
+static void test_client_net(void)
+{
+	static const struct {
+		int line;
+		const char *remote, *net;
+	} cases[] = {
+		{ __LINE__, "REMOTE_ADDR=192.0.2.9", "192.0.2.9" },
+		{ __LINE__, "REMOTE_ADDR=2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64" },
+		{ __LINE__, "REMOTE_ADDR=2001:db8:1:2::1", "2001:db8:1:2::/64" },
+		{ __LINE__, "REMOTE_ADDR=2001:DB8:1:3::1", "2001:db8:1:3::/64" },
+		{ __LINE__, "REMOTE_ADDR=::1", "::/64" },
+		{ __LINE__, "REMOTE_ADDR=::ffff:192.0.2.7", "192.0.2.7" },
+		{ __LINE__, "REMOTE_ADDR=1:2:3", "1:2:3" },
+		{ __LINE__, "REMOTE_ADDR=not an address", "" },
+	};
+	char net[AUTH_ADDR_MAX + 1];
+	const char *env[4] = { "REQUEST_METHOD=GET", "REQUEST_URI=/", NULL, NULL };
+	struct request r;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		env[2] = cases[i].remote;
+		init(&r, env);
+		auth_client_net(&r, net);
+		CHECK_STR(cases[i].line, net, cases[i].net);
 		request_free(&r);
 	}
 }
@@ -149,8 +195,8 @@ static void test_embed_cookie(void)
 
 	init(&r, https);
 	CHECK(auth_set_cookie_for(&r, "tok", 60, HTTP_COOKIE_EMBED) == 0);
-	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: sessionId=tok; Path=/; Max-Age=60; "
-	    "HttpOnly; Secure; SameSite=None; Partitioned\r\n");
+	CHECK_STR(__LINE__, r.out_headers.data, "Set-Cookie: __Host-sessionId=tok; Path=/; "
+	    "Max-Age=60; HttpOnly; Secure; SameSite=None; Partitioned\r\n");
 	request_free(&r);
 	init(&r, http);
 	CHECK(auth_set_cookie_for(&r, NULL, 60, HTTP_COOKIE_EMBED) == 0);
@@ -170,6 +216,7 @@ int main(void)
 	test_token_order();
 	test_session_and_admin();
 	test_proxy_headers();
+	test_client_net();
 	test_embed_cookie();
 	app_free(&app);
 	CHECK(tmpdir_remove(dir) == 0);

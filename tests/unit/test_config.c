@@ -49,8 +49,8 @@ static const struct config_case cases[] = {
 	  "port", "9002" },
 	{ __LINE__, 0, "a later line wins in the file", { NULL },
 	  "CHATS3_PORT=1\nCHATS3_PORT=2\n", "port", "2" },
-	{ __LINE__, 0, "'=' inside a value", { NULL }, "CHATS3_ADMIN_TOKEN = a=b\n",
-	  "admin_token", "a=b" },
+	{ __LINE__, 0, "'=' inside a value", { NULL }, "CHATS3_ADMIN_TOKEN = a=b0123456789abcdef0123456789abcdef\n",
+	  "admin_token", "a=b0123456789abcdef0123456789abcdef" },
 	{ __LINE__, 0, "empty file", { NULL }, "", "port", "8080" },
 
 	/* An empty value is unset. */
@@ -91,6 +91,36 @@ static const struct config_case cases[] = {
 	  NULL, "CHATS3_STORAGE" },
 	{ __LINE__, ERR_CONFIG, "storage is case-sensitive", { "CHATS3_STORAGE=S3" }, NULL,
 	  NULL, "CHATS3_STORAGE" },
+
+	/* An http:// endpoint only on this host, unless allowed. */
+#define S3_AT(url) "CHATS3_STORAGE=s3", "CHATS3_S3_BUCKET=b", "AWS_ENDPOINT_URL_S3=" url
+	{ __LINE__, ERR_CONFIG, "http to another host", { S3_AT("http://s3.example.com:9000") },
+	  NULL, NULL, "CHATS3_S3_ALLOW_HTTP=1" },
+	{ __LINE__, ERR_CONFIG, "a name that starts like loopback", { S3_AT("http://127.0.0.1.nip.io") },
+	  NULL, NULL, "use https://" },
+	{ __LINE__, 0, "http to another host, allowed", { S3_AT("http://s3.example.com:9000"),
+	  "CHATS3_S3_ALLOW_HTTP=1" }, NULL, "s3_endpoint", "http://s3.example.com:9000" },
+	{ __LINE__, 0, "http to 127.0.0.1", { S3_AT("http://127.0.0.1:9000") }, NULL,
+	  "s3_endpoint", "http://127.0.0.1:9000" },
+	{ __LINE__, 0, "http to localhost", { S3_AT("http://localhost:9000/") }, NULL,
+	  "s3_endpoint", "http://localhost:9000/" },
+	{ __LINE__, 0, "http to [::1]", { S3_AT("http://[::1]:9000") }, NULL,
+	  "s3_endpoint", "http://[::1]:9000" },
+	{ __LINE__, 0, "https anywhere", { S3_AT("https://s3.example.com") }, NULL,
+	  "s3_endpoint", "https://s3.example.com" },
+	{ __LINE__, 0, "the local directory ignores the endpoint",
+	  { "AWS_ENDPOINT_URL_S3=http://s3.example.com" }, NULL, "s3_endpoint",
+	  "http://s3.example.com" },
+	{ __LINE__, ERR_CONFIG, "CHATS3_S3_ALLOW_HTTP is 0 or 1", { "CHATS3_S3_ALLOW_HTTP=yes" },
+	  NULL, NULL, "CHATS3_S3_ALLOW_HTTP" },
+#undef S3_AT
+
+	/* The admin token: 32 characters at least. */
+	{ __LINE__, ERR_CONFIG, "an admin token of 31", { "CHATS3_ADMIN_TOKEN="
+	  "0123456789abcdef0123456789abcde" }, NULL, NULL, "at least 32 characters, got 31" },
+	{ __LINE__, 0, "an admin token of 32", { "CHATS3_ADMIN_TOKEN="
+	  "0123456789abcdef0123456789abcdef" }, NULL, "admin_token",
+	  "0123456789abcdef0123456789abcdef" },
 
 	/* State. */
 	{ __LINE__, 0, "state defaults to sqlite", { NULL }, NULL, "state", "sqlite" },

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "clock.h"
 #include "check.h"
 #include <sqlite3.h>
 
@@ -46,7 +47,7 @@ static void test_create(struct app *app)
 		CHECK_AT(creates[i].line, conversation_create(app, creates[i].id, &c) == creates[i].want);
 	CHECK(conversation_create(app, NULL, &c) == 0);
 	CHECK(strncmp(c.id, "conv-", 5) == 0 && ids_is_uuid4(c.id + 5, strlen(c.id + 5)));
-	CHECK(strlen(c.join_code) == JOIN_CODE_LEN && !c.closed);
+	CHECK(strlen(c.join_code) == 8 && !c.closed); /* CHATS3_JOIN_CODE_LENGTH's default */
 	buf_init(&meta, 4096);
 	CHECK(app_storage(app, &st) == 0);
 	CHECK(storage_get(st, "conversations/room-1/meta.json", &meta, NULL) == 0);
@@ -85,18 +86,18 @@ static void test_cache_miss(struct app *app)
 static void test_close_and_code(struct app *app)
 {
 	struct conversation a, b;
-	char lower[JOIN_CODE_LEN + 1];
+	char lower[JOIN_CODE_MAX + 1];
 
 	CHECK(conversation_get(app, "room-2", &a) == 0);
 	CHECK(conversation_code_matches(&a, a.join_code));
-	for (size_t i = 0; i <= JOIN_CODE_LEN; i++)
+	for (size_t i = 0; i <= strlen(a.join_code); i++)
 		lower[i] = (a.join_code[i] >= 'A' && a.join_code[i] <= 'Z') ?
 		    (char)(a.join_code[i] + 32) : a.join_code[i];
 	CHECK(conversation_code_matches(&a, lower));
 	CHECK(!conversation_code_matches(&a, ""));
 	CHECK(!conversation_code_matches(&a, "ABCDEFG"));
 	CHECK(conversation_new_code(app, "room-2", &b) == 0);
-	/* The old code stops working (a repeat has odds of 1 in 31^6). */
+	/* The old code stops working (a repeat has odds of 1 in 31^8). */
 	CHECK(!conversation_code_matches(&b, a.join_code));
 	CHECK(conversation_get(app, "room-2", &a) == 0);
 	CHECK_STR(__LINE__, a.join_code, b.join_code);
@@ -119,6 +120,56 @@ static void test_created_again(struct app *app)
 	CHECK(conversation_create(app, "room-4", &b) == 0 && b.revision > a.revision);
 	CHECK(conversation_get(app, "room-4", &got) == 0);
 	CHECK_STR(__LINE__, got.join_code, b.join_code);
+}
+
+/* New codes take CHATS3_JOIN_CODE_LENGTH; a conversation keeps the code
+ * it has, also one of 6 from before the setting. */
+static void test_code_length(struct app *app)
+{
+	static const char old[] = "{\"conversationId\":\"room-old\",\"joinCode\":\"K7QX2M\","
+	    "\"status\":\"active\",\"createdAt\":\"2026-01-02T03:04:05.000Z\",\"closedAt\":null}";
+	struct conversation c;
+	struct storage *st;
+
+	app->cfg.join_code_length = JOIN_CODE_MAX;
+	CHECK(conversation_create(app, "room-long", &c) == 0 && strlen(c.join_code) == JOIN_CODE_MAX);
+	CHECK(app_storage(app, &st) == 0 && storage_put(st, "conversations/room-old/meta.json",
+	    old, strlen(old), "application/json", STORAGE_CREATE_ONLY) == 0);
+	CHECK(conversation_get(app, "room-old", &c) == 0);
+	CHECK(conversation_code_matches(&c, "k7qx2m") && !conversation_code_matches(&c, "K7QX2M00"));
+	CHECK(conversation_new_code(app, "room-old", &c) == 0 && strlen(c.join_code) == JOIN_CODE_MAX);
+	app->cfg.join_code_length = 8;
+}
+
+static int64_t fixed_now;
+static int64_t standing_still(void) { return fixed_now; }
+
+/* A guest's lookup notes an id storage lacks, and then reads no storage
+ * for it until the note's window ends; other lookups do not see the note. */
+static void test_find(struct app *app)
+{
+	static const char ghost[] = "{\"conversationId\":\"ghost\",\"joinCode\":\"K7QX2M4P\","
+	    "\"status\":\"active\",\"createdAt\":\"2026-01-02T03:04:05.000Z\",\"closedAt\":null}";
+	struct conversation c;
+	struct storage *st;
+
+	fixed_now = clock_now_ms();
+	fixed_now -= fixed_now % CONV_ABSENT_MS;
+	clock_set_now_fn(standing_still);
+	CHECK(conversation_find(app, "room-1", &c) == 0 && strcmp(c.id, "room-1") == 0);
+	CHECK(conversation_find(app, "../x", &c) == ERR_NOTFOUND);
+	CHECK(conversation_find(app, "ghost", &c) == ERR_NOTFOUND);
+	/* Storage gets it behind the cache's back: the note still holds. */
+	CHECK(app_storage(app, &st) == 0 && storage_put(st, "conversations/ghost/meta.json",
+	    ghost, strlen(ghost), "application/json", STORAGE_CREATE_ONLY) == 0);
+	fixed_now += CONV_ABSENT_MS - 1;
+	CHECK(conversation_find(app, "ghost", &c) == ERR_NOTFOUND);
+	fixed_now += 1;
+	CHECK(conversation_find(app, "ghost", &c) == 0 && strcmp(c.join_code, "K7QX2M4P") == 0);
+	CHECK(conversation_find(app, "ghost-2", &c) == ERR_NOTFOUND);
+	CHECK(conversation_create(app, "ghost-2", &c) == 0);
+	CHECK(conversation_find(app, "ghost-2", &c) == 0);
+	clock_set_now_fn(NULL);
 }
 
 /* Lists all pages of status with pages of 1; the ids joined by ','. */
@@ -163,6 +214,8 @@ int main(void)
 	test_cache_miss(&app);
 	test_close_and_code(&app);
 	test_created_again(&app);
+	test_code_length(&app);
+	test_find(&app);
 	test_list(&app);
 	app_free(&app);
 	CHECK(tmpdir_remove(tmpdir_data) == 0);

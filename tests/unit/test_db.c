@@ -1,10 +1,12 @@
 /*
  * test_db: WAL on a real file, migrations applied once and in one
- * transaction, the statement cache, and db_check's schema and write checks.
+ * transaction, the statement cache, db_check's schema and write checks, and
+ * the file's mode (0600, its WAL files too).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -82,6 +84,23 @@ static void test_migrations(void)
 	}
 }
 
+/* The permission bits of file p, or -1. */
+static int mode_of(const char *p)
+{
+	struct stat s;
+
+	return stat(p, &s) == 0 ? (int)(s.st_mode & 07777) : -1;
+}
+
+static int mode_of_suffixed(const char *suffix)
+{
+	char p[4096 + 8];
+
+	return snprintf(p, sizeof p, "%s%s", path, suffix) < (int)sizeof p ? mode_of(p) : -1;
+}
+
+/* A new database and its WAL files are their owner's only (0600), whatever
+ * the umask: the test widens it. */
 static void test_connection(void)
 {
 	static const char q1[] = "SELECT 1", q2[] = "SELECT 1";
@@ -103,6 +122,8 @@ static void test_connection(void)
 	sqlite3_finalize(st);
 	CHECK(query_int(db, "PRAGMA foreign_keys") == 1);
 	CHECK(query_int(db, "PRAGMA busy_timeout") > 0);
+	CHECK(mode_of(path) == 0600);
+	CHECK(mode_of_suffixed("-wal") == 0600 && mode_of_suffixed("-shm") == 0600);
 
 	st = db_stmt(db, q1);
 	CHECK(st != NULL);
@@ -178,6 +199,7 @@ int main(void)
 		fprintf(stderr, "test_db: path too long\n");
 		return 1;
 	}
+	umask(022);
 	test_migrations();
 	test_connection();
 	test_unopenable();

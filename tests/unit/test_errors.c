@@ -33,6 +33,7 @@ static const struct {
 	{ __LINE__, 410, "closed", ERR_CLOSED, "ERR_CLOSED" },
 	{ __LINE__, 409, "name taken", ERR_NAME_TAKEN, "ERR_NAME_TAKEN" },
 	{ __LINE__, 409, "a racing twin", ERR_BUSY, "ERR_BUSY" },
+	{ __LINE__, 429, "a conversation's join budget spent", ERR_LOCKED, "ERR_LOCKED" },
 	{ __LINE__, 500, "just past the list", ERR__MIN, "ERR_INTERNAL" },
 	{ __LINE__, 500, "far past the list", -100, "ERR_INTERNAL" },
 	{ __LINE__, 500, "INT_MIN", INT_MIN, "ERR_INTERNAL" },
@@ -77,6 +78,7 @@ static void test_every_value(void)
 static void test_retry_after(void)
 {
 	CHECK(err_retry_after(ERR_BUSY) > 0);
+	CHECK(err_retry_after(ERR_LOCKED) > 0);
 	CHECK(err_retry_after(ERR_UNAVAILABLE) > 0);
 	CHECK(err_retry_after(ERR_DB) > 0);
 	CHECK(err_retry_after(ERR_INVAL) == 0);

@@ -152,10 +152,32 @@ static void test_bounds(void)
 	}
 }
 
+static int parse_sid(struct kvlist *l, const char *s, size_t n)
+{
+	return kv_parse_cookies_named(l, s, n, "sid");
+}
+
+/* Only the cookies of one name are kept, however many others there are. */
+static const struct kv_case named_cases[] = {
+	{ __LINE__, 0, "one of the name", S("a=1; sid=x; b=2"), "sid", "x", 1 },
+	{ __LINE__, 0, "two of the name, in order", S("sid=x; a=1; sid=y"), "sid", "x", 2 },
+	{ __LINE__, 0, "a longer or shorter name is another", S("sidx=1; si=2; Sid=3"), "sid",
+	  NULL, 0 },
+	{ __LINE__, 0, "spaces around the name", S("a=1;  sid =\"x\""), "sid", "x", 1 },
+	{ __LINE__, 0, "behind 100 others", S("a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; a=1; "
+	  "a=1; a=1; a=1; a=1; sid=z"), "sid", "z", 1 },
+};
+
 int main(void)
 {
 	run_cases(form_cases, sizeof form_cases / sizeof form_cases[0], kv_parse_urlencoded);
 	run_cases(cookie_cases, sizeof cookie_cases / sizeof cookie_cases[0], kv_parse_cookies);
+	run_cases(named_cases, sizeof named_cases / sizeof named_cases[0], parse_sid);
 	test_bounds();
 	return check_done("test_kv");
 }

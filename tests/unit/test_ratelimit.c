@@ -2,7 +2,8 @@
  * test_ratelimit: the per-minute window on a real state: hits up to
  * the limit pass, the next one is refused with the seconds left, buckets
  * are separate, and a new window starts from zero; the same over
- * one-second windows (typing).
+ * one-second windows (typing); a budget of failures is spent once it has
+ * had its limit of hits, and looking counts nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,13 @@ int main(void)
 			CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + i, &retry) == 0);
 		CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + 998, &retry) == 1 && retry == 1);
 		CHECK(ratelimit_hit_in(db, "typing:a", 2, 1000, T0 + 1000, &retry) == 0 && retry == 1);
+		CHECK(ratelimit_spent(db, "fail:a", 2, T0, &retry) == 0 && retry == 60);
+		CHECK(ratelimit_spent(db, "fail:a", 2, T0, &retry) == 0);
+		CHECK(ratelimit_hit(db, "fail:a", 2, T0 + 1, &retry) == 0);
+		CHECK(ratelimit_spent(db, "fail:a", 2, T0 + 2, &retry) == 0);
+		CHECK(ratelimit_hit(db, "fail:a", 2, T0 + 3, &retry) == 0);
+		CHECK(ratelimit_spent(db, "fail:a", 2, T0 + 30000, &retry) == 1 && retry == 30);
+		CHECK(ratelimit_spent(db, "fail:a", 2, T0 + 60000, &retry) == 0);
 	}
 	state_close(db);
 	CHECK(tmpdir_remove(dir) == 0);

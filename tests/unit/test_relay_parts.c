@@ -17,6 +17,8 @@
 
 #define U1 "0b6c5a4e-6f52-4c8e-9d0e-2b1d3c4e5f60"
 #define U2 "1b6c5a4e-6f52-4c8e-9d0e-2b1d3c4e5f61"
+#define C10 "a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9; j=10; "
+#define C70 C10 C10 C10 C10 C10 C10 C10
 #define T64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const struct {
@@ -35,6 +37,14 @@ static const struct {
 	  "Cookie: sessionId=c\r\n\r\n", "/s", "q", -1 },
 	{ __LINE__, 0, "the cookie alone", "GET /s HTTP/1.1\r\ncookie: sessionId=c\r\n\r\n",
 	  "/s", "c", -1 },
+	{ __LINE__, 0, "the cookie behind 70 others", "GET /s HTTP/1.1\r\nCookie: " C70
+	  "sessionId=c\r\n\r\n", "/s", "c", -1 },
+	{ __LINE__, 0, "two session cookies are none", "GET /s HTTP/1.1\r\nCookie: sessionId=c; "
+	  "a=1; sessionId=d\r\n\r\n", "/s", "", -1 },
+	{ __LINE__, 0, "the HTTPS name wins", "GET /s HTTP/1.1\r\nCookie: sessionId=c; "
+	  "__Host-sessionId=s\r\n\r\n", "/s", "s", -1 },
+	{ __LINE__, 0, "two of the HTTPS name are none", "GET /s HTTP/1.1\r\nCookie: sessionId=c; "
+	  "__Host-sessionId=s; __Host-sessionId=t\r\n\r\n", "/s", "", -1 },
 	{ __LINE__, 0, "Last-Event-ID", "GET /s HTTP/1.1\r\nLast-Event-ID:  42 \r\n\r\n",
 	  "/s", "", 42 },
 	{ __LINE__, 0, "a Last-Event-ID that is no number", "GET /s HTTP/1.1\r\n"

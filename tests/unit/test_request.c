@@ -260,6 +260,9 @@ static void test_query(void)
 	}
 }
 
+#define C10 "a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9; j=10; "
+#define C70 C10 C10 C10 C10 C10 C10 C10
+
 static const struct {
 	int line;
 	const char *desc;
@@ -273,7 +276,14 @@ static const struct {
 	{ __LINE__, "not decoded", "HTTP_COOKIE=sid=a%20b", "sid", "a%20b" },
 	{ __LINE__, "no Cookie header", NULL, "sid", NULL },
 	{ __LINE__, "malformed pair skipped", "HTTP_COOKIE=junk; sid=x", "sid", "x" },
+	{ __LINE__, "behind 70 others", "HTTP_COOKIE=" C70 "sid=x", "sid", "x" },
 };
+
+/* *several of each cookie_cases entry's name. */
+static int several_of(const char *env_cookie)
+{
+	return env_cookie != NULL && strstr(env_cookie, "sid=1; sid=2") != NULL;
+}
 
 static void test_cookies(void)
 {
@@ -288,11 +298,14 @@ static void test_cookies(void)
 		vars[2] = cookie_cases[i].env_cookie;
 		CHECK_AT(line, init(&r, env, vars, &m) == 0);
 		for (int k = 0; k < 2; k++) {
+			int several = -1;
+			const char *v = request_cookie(&r, cookie_cases[i].name, &several);
+
 			if (cookie_cases[i].want != NULL)
-				CHECK_STR(line, request_cookie(&r, cookie_cases[i].name),
-				    cookie_cases[i].want);
+				CHECK_STR(line, v, cookie_cases[i].want);
 			else
-				CHECK_AT(line, request_cookie(&r, cookie_cases[i].name) == NULL);
+				CHECK_AT(line, v == NULL);
+			CHECK_AT(line, several == several_of(cookie_cases[i].env_cookie));
 		}
 		request_free(&r);
 	}

@@ -180,6 +180,14 @@ static void test_buckets(struct state *st)
 	    end == start + 2 * MIN_MS);
 	CHECK(state_bucket_hit(st, "sec", start + 1500, 1000, &count, &end) == 0 &&
 	    end == start + 2000);
+	/* A peek counts nothing, and sees only the window that holds now. */
+	CHECK(state_bucket_peek(st, "b", start + MIN_MS + 1, MIN_MS, &count, &end) == 0 &&
+	    count == 1 && end == start + 2 * MIN_MS);
+	CHECK(state_bucket_peek(st, "b", start + MIN_MS + 2, MIN_MS, &count, &end) == 0 &&
+	    count == 1);
+	CHECK(state_bucket_peek(st, "b", start + 2 * MIN_MS, MIN_MS, &count, &end) == 0 &&
+	    count == 0 && end == start + 3 * MIN_MS);
+	CHECK(state_bucket_peek(st, "never", start, MIN_MS, &count, &end) == 0 && count == 0);
 }
 
 static void test_idempotency(struct state *st)
