@@ -89,8 +89,15 @@ class Writers:
             t.start()
         return self
 
-    def calm(self):
+    def wait_sends(self, n, what):
+        """Waits until n more sends are answered (or a writer failed)."""
+        target = self.count() + n
+        harness.wait_for(lambda: self.count() >= target or self.failures, SEND_DEADLINE, what)
+
+    def calm(self, n):
+        """The fault is over: waits for n more sends, now counted as calm."""
         self.phase = "calm"
+        self.wait_sends(n, "%d sends after the fault" % n)
 
     def stop(self):
         self._stop.set()
@@ -136,6 +143,15 @@ class Writers:
                 raise AssertionError("%s unanswered after %d s (last: %s)"
                                      % (key, SEND_DEADLINE, r and (r.status, r.body)))
             time.sleep(self.rngs[i].uniform(0.005, 0.05))  # a client's pause between retries
+
+    def assert_recovered(self, what):
+        """Nothing answered 409 once the fault was over, every send is in
+        history once (assert_all_once); prints what was answered, and when."""
+        self.test.assertEqual(self.statuses["calm"].get(409, 0), 0, self.statuses)
+        self.assert_all_once()
+        print("    %d sends, answers %s %s, after %s"
+              % (len(self.sent), what, dict(self.statuses["fault"]),
+                 dict(self.statuses["calm"])), flush=True)
 
     def assert_all_once(self):
         """Every key answered is in history exactly once, as answered, and

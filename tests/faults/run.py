@@ -13,14 +13,13 @@ import argparse
 import os
 import random
 import sys
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 import harness  # noqa: E402
 import faults  # noqa: E402
-from run import Result  # noqa: E402  (tests/integration/run.py)
+from run import run_suite  # noqa: E402  (tests/integration/run.py)
 
 
 def main():
@@ -35,18 +34,7 @@ def main():
     faults.SEED = seed
     harness.CONFIG.update(server="lighttpd", mode="fastcgi", storage="fs",
                           build=os.path.abspath(args.build))
-    loader = unittest.TestLoader()
-    if args.pattern:
-        loader.testNamePatterns = ["*%s*" % args.pattern]
-    suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    result = Result("faults")
-    try:
-        suite.run(result)
-    finally:
-        harness.stop_all()
-    failed = len(result.failures) + len(result.errors)
-    print("faults: %d passed, %d failed" % (result.passed, failed), flush=True)
-    return 1 if failed else 0
+    return run_suite(HERE, "faults", args.pattern)
 
 
 if __name__ == "__main__":

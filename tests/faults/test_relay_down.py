@@ -40,15 +40,14 @@ class RelayDown(unittest.TestCase):
     def stream(self, who):
         """A stream of who's, once one is answered 200 (the web server may
         wait a moment before it tries a relay that failed again)."""
-        def opened():
-            st = harness.sse(self.srv, who["sessionId"])
-            if st.status == 200:
-                return st
-            st.close()
-            return None
-        st = wait_for(opened, 10, "a stream to be answered 200")
-        self.addCleanup(st.close)
-        return st
+        streams = []
+
+        def answered():
+            streams.append(harness.sse(self.srv, who["sessionId"]))
+            self.addCleanup(streams[-1].close)
+            return streams[-1].status == 200
+        wait_for(answered, 10, "a stream to be answered 200")
+        return streams[-1]
 
     def test_sends_stay_201_while_the_relay_is_killed_and_since_catches_up(self):
         srv = self.srv

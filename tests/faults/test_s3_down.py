@@ -55,29 +55,21 @@ class S3Down(unittest.TestCase):
         conv = new_conversation(self.srv, "faults-s3-" + uuid.uuid4().hex[:8])
         writers = faults.Writers(self, self.srv, conv, 3, "S").start()
         try:
-            wait_for(lambda: writers.count() >= 20 or writers.failures, 30, "20 sends")
+            writers.wait_sends(20, "20 sends")
             s3rver("stop", self.s3)
             try:
                 wait_for(lambda: len(writers.unavailable) >= 3 or writers.failures, 60,
                          "three sends to be answered 503")
             finally:
                 s3rver("start", self.s3)
-            writers.calm()
-            back_from = writers.count()
-            wait_for(lambda: writers.count() >= back_from + 20 or writers.failures, 60,
-                     "20 sends once S3 is back")
+            writers.calm(20)
         finally:
             writers.stop()
         self.assertEqual(set(writers.statuses["fault"]) - {200, 201, 503}, set(),
                          writers.statuses)
         self.assertEqual([r.getheader("Retry-After") is not None for r in writers.unavailable],
                          [True] * len(writers.unavailable))
-        self.assertEqual(writers.statuses["calm"].get(409, 0), 0, writers.statuses)
-        writers.assert_all_once()
-        print("    %d sends, answers while S3 was away %s, after %s"
-              % (len(writers.sent), dict(writers.statuses["fault"]),
-                 dict(writers.statuses["calm"])), flush=True)
-
+        writers.assert_recovered("while S3 was away")
 
 if __name__ == "__main__":
     unittest.main()

@@ -15,8 +15,7 @@ import uuid
 import harness
 from harness import envelope, wait_for
 from test_messages import history, joined, send
-from test_relay import SETTINGS
-from test_relay_order import FakeS3
+from test_relay_order import WithFakeS3
 from test_session import new_conversation
 
 
@@ -46,24 +45,8 @@ def kill_program(srv, name):
     return pids
 
 
-class DeadClaims(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.fake = FakeS3()
-        try:
-            cls.srv = harness.WebServer(
-                harness.CONFIG["server"], harness.CONFIG["mode"], harness.CONFIG["build"],
-                dict(SETTINGS, **cls.fake.settings), harness._sanitizer_env()).start()
-        except BaseException:
-            cls.fake.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.fake.stop()
+class DeadClaims(WithFakeS3):
+    relay = False
 
     def killed_mid_put(self, prefix):
         """Sends with a clientMessageId into a new prefix- conversation,
