@@ -7,6 +7,7 @@
 
 #define HOST_MAX 65
 #define BOOT_MAX 40
+#define UNKNOWN_PART "-"
 
 /* The first line of path into out[size], without its newline: 0 or -1. */
 static int read_line(const char *path, char *out, size_t size)
@@ -39,28 +40,30 @@ static int proc_stat(long pid, char *state, unsigned long long *start)
 	return n == 19 && sscanf(p, "%llu", start) == 1 ? 0 : -1;
 }
 
-static int host_and_boot(char host[HOST_MAX], char boot[BOOT_MAX])
+/* This host's name and boot id; UNKNOWN_PART for what cannot be read (a
+ * /proc that hides it): names with one are never checked, only leased. */
+static void host_and_boot(char host[HOST_MAX], char boot[BOOT_MAX])
 {
-	if (gethostname(host, HOST_MAX) < 0)
-		return ERR_IO;
+	if (gethostname(host, HOST_MAX) < 0 || host[0] == '\0')
+		snprintf(host, HOST_MAX, "%s", UNKNOWN_PART);
 	host[HOST_MAX - 1] = '\0';
 	host[strcspn(host, " ")] = '\0';
-	return read_line("/proc/sys/kernel/random/boot_id", boot, BOOT_MAX) < 0 ? ERR_IO : 0;
+	if (read_line("/proc/sys/kernel/random/boot_id", boot, BOOT_MAX) < 0 || boot[0] == '\0')
+		snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
 }
 
 int owner_self(char out[OWNER_MAX])
 {
 	char host[HOST_MAX], boot[BOOT_MAX], state;
-	unsigned long long start;
+	unsigned long long start = 0;
 	long pid = (long)getpid();
-	int rc = host_and_boot(host, boot);
+	int n;
 
-	if (rc < 0)
-		return rc;
+	host_and_boot(host, boot);
 	if (proc_stat(pid, &state, &start) < 0)
-		return ERR_IO;
-	rc = snprintf(out, OWNER_MAX, "%s %s %ld %llu", host, boot, pid, start);
-	return rc > 0 && rc < OWNER_MAX ? 0 : ERR_IO;
+		snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
+	n = snprintf(out, OWNER_MAX, "%s %s %ld %llu", host, boot, pid, start);
+	return n > 0 && n < OWNER_MAX ? 0 : ERR_IO;
 }
 
 enum owner_liveness owner_liveness(const char *name)
@@ -69,9 +72,10 @@ enum owner_liveness owner_liveness(const char *name)
 	unsigned long long start, their_start;
 	long pid;
 
-	if (host_and_boot(host, boot) < 0 ||
-	    sscanf(name, "%64s %39s %ld %llu", their_host, their_boot, &pid, &their_start) != 4 ||
-	    strcmp(host, their_host) != 0 || pid <= 0)
+	host_and_boot(host, boot);
+	if (sscanf(name, "%64s %39s %ld %llu", their_host, their_boot, &pid, &their_start) != 4 ||
+	    strcmp(host, their_host) != 0 || pid <= 0 || strcmp(boot, UNKNOWN_PART) == 0 ||
+	    strcmp(their_boot, UNKNOWN_PART) == 0)
 		return OWNER_UNKNOWN;
 	if (strcmp(boot, their_boot) != 0 || proc_stat(pid, &state, &start) < 0 ||
 	    start != their_start || state == 'Z' || state == 'X')

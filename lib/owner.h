@@ -9,7 +9,9 @@
  * its start time in clock ticks after boot (/proc/<pid>/stat), which tells
  * a reused pid from the process that held it. Only a name of this host can
  * be checked; whether another host's process lives is not known here (the
- * caller falls back on a lease). Names are plain values in caller buffers.
+ * caller falls back on a lease), nor is it where /proc hides the boot id
+ * or the start time (the name then holds "-" for the boot id). Names are
+ * plain values in caller buffers.
  */
 #ifndef CHATS3_OWNER_H
 #define CHATS3_OWNER_H
@@ -18,14 +20,13 @@
 
 enum owner_liveness { OWNER_ALIVE, OWNER_GONE, OWNER_UNKNOWN };
 
-/* This process's name into out: 0, or ERR_IO when /proc or the host name
- * cannot be read. */
+/* This process's name into out: 0 (ERR_IO only if a name did not fit). */
 int owner_self(char out[OWNER_MAX]);
 
 /* Whether the process name stands for runs: OWNER_GONE when it is of this
  * host and its process ended (also as a zombie not yet reaped) or this
  * host booted since; OWNER_ALIVE when it runs; OWNER_UNKNOWN for another
- * host's name or one that is not a name. */
+ * host's name, one without a boot id, or one that is not a name. */
 enum owner_liveness owner_liveness(const char *name);
 
 #endif
