@@ -1,10 +1,14 @@
-"""A damaged object in storage (issue 19): a stored NDJSON batch overwritten
-with garbage. The conversation still reads (history pages and since=,
+"""Damaged objects in storage (issue 19). A stored NDJSON batch overwritten
+with garbage: the conversation still reads (history pages and since=,
 answered 200 every time, never a 500), the bad batch is logged by its key
-and passed over, and sends go on."""
+and passed over, and sends go on. A damaged meta.json: the state's cache
+of the conversation serves joins and sends; should the cache miss it (a
+state started afresh), history still reads and the bad object is logged
+by its key."""
 
 import glob
 import os
+import sqlite3
 import unittest
 import uuid
 
@@ -16,7 +20,7 @@ from test_session import new_conversation
 import faults
 
 
-class Damaged(unittest.TestCase):
+class WithServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = harness.new_server(faults.SETTINGS)
@@ -25,6 +29,8 @@ class Damaged(unittest.TestCase):
     def tearDownClass(cls):
         cls.srv.stop()
 
+
+class Damaged(WithServer):
     def test_a_damaged_batch_is_logged_and_skipped(self):
         cid = "faults-damaged-" + uuid.uuid4().hex[:8]
         conv = new_conversation(self.srv, cid)
@@ -55,3 +61,28 @@ class Damaged(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DamagedMeta(WithServer):
+    def test_a_damaged_meta_json_is_logged_and_history_still_reads(self):
+        cid = "faults-meta-" + uuid.uuid4().hex[:8]
+        conv = new_conversation(self.srv, cid)
+        me = joined(self, self.srv, conv, "Alice")
+        self.assertEqual(send(self.srv, me, {"body": "one"}).status, 201)
+        meta = os.path.join(self.srv.data_dir, "objects", "conversations", cid, "meta.json")
+        with open(meta, "w") as f:
+            f.write("{damaged")
+        self.assertEqual(send(self.srv, me, {"body": "two"}).status, 201)
+        joined(self, self.srv, conv, "Bob")
+        db = sqlite3.connect(os.path.join(self.srv.data_dir, "chats3.db"), timeout=10)
+        with db:
+            db.execute("DELETE FROM conversations WHERE conversation_id = ?", (cid,))
+        db.close()
+        for _ in range(2):
+            self.assertEqual([m["body"] for m in history(self, self.srv, me)], ["one", "two"])
+        r = send(self.srv, me, {"body": "three"})  # needs the conversation's status
+        self.assertGreaterEqual(r.status, 400, r.body)
+        self.assertEqual([m["body"] for m in history(self, self.srv, me)], ["one", "two"])
+        key = os.path.join("conversations", cid, "meta.json")
+        wait_for(lambda: "%s is not a valid meta.json" % key in self.srv.log_text(), 10,
+                 "the log line naming the damaged meta.json")
