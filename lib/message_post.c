@@ -79,8 +79,9 @@ int message_post(struct app *app, struct message *m, const char *request_id,
 	return 0;
 }
 
-/* m stored once under its own key: 0 also when it is there already. */
-static int store_again(struct app *app, const struct message *m)
+/* m stored once under its own key: 0 also when it is there already
+ * (*stored 0 then). */
+static int store_again(struct app *app, const struct message *m, int *stored)
 {
 	struct storage *s;
 	struct state *st;
@@ -89,18 +90,20 @@ static int store_again(struct app *app, const struct message *m)
 	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0)
 		return rc;
 	rc = message_store_append(s, st, m, 1);
+	*stored = rc == 0;
 	return rc == ERR_CONFLICT ? 0 : rc;
 }
 
 int message_post_again(struct app *app, const char *message_json, const char *request_id,
-    struct cJSON **out)
+    struct cJSON **out, int *stored)
 {
 	struct message m;
 	int rc;
 
+	*stored = 0;
 	if ((*out = cJSON_Parse(message_json)) == NULL)
 		return ERR_INVAL;
-	if ((rc = message_from_json(*out, &m)) == 0 && (rc = store_again(app, &m)) == 0)
+	if ((rc = message_from_json(*out, &m)) == 0 && (rc = store_again(app, &m, stored)) == 0)
 		presence_message(app, m.conversation_id, m.server_received_ms, m.sender_user_id,
 		    cJSON_Duplicate(*out, 1), request_id);
 	message_free(&m);

@@ -37,9 +37,10 @@ int message_post(struct app *app, struct message *m, const char *request_id,
  * not have finished (its process was killed): under the same id, time and
  * batch key, create-only, so that it is stored once whether or not the
  * first post had stored it; then publishes new-message (again, maybe:
- * clients know messages by id). 0 with *out its JSON (caller frees),
+ * clients know messages by id). 0 with *out its JSON (caller frees) and
+ * *stored 1 when this call stored it, 0 when it was there already;
  * ERR_INVAL when message_json is not a message, or a storage error. */
 int message_post_again(struct app *app, const char *message_json, const char *request_id,
-    struct cJSON **out);
+    struct cJSON **out, int *stored);
 
 #endif

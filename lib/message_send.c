@@ -130,23 +130,23 @@ static int settle(const struct claimed *c, int rc, cJSON **out)
 }
 
 /* Claims the key (again when a racing owner gave up), then stores, finishes
- * the pending message of a gone owner (answered as the key's first), or
- * replays. */
+ * the pending message of a gone owner (201 when this send stored it, 200
+ * when the owner had), or replays. */
 static int send_keyed(struct app *app, struct message *m, const struct message_send *o,
     cJSON **out, int *replayed)
 {
 	struct claimed c = { NULL, m->sender_user_id, o->key };
 	const struct message_post_hook hook = { note_pending, &c };
 	char *pending = NULL;
-	int rc;
+	int rc, stored;
 
 	if ((rc = app_state(app, &c.st)) < 0)
 		return rc;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
 		rc = idempotency_claim(c.st, c.user_id, c.key, clock_now_ms(), &pending);
 		if (rc == 0 && pending != NULL) {
-			*replayed = 1;
-			rc = message_post_again(app, pending, o->request_id, out);
+			rc = message_post_again(app, pending, o->request_id, out, &stored);
+			*replayed = !stored;
 			free(pending);
 			return settle(&c, rc, out);
 		}

@@ -1,8 +1,9 @@
 """A send whose program is killed (kill -9) in the middle, after it claimed
 its clientMessageId (issue 19, "Faults, with nothing lost"): the retry with
 the same clientMessageId is answered at once, never 409 for the claim the
-dead process left, and the message is in history exactly once, whether
-the first attempt's message had reached storage or not. Storage is
+dead process left, and the message is in history exactly once: 200 when
+the first attempt's message had reached storage, 201 when the retry
+stored it. Storage is
 tests/s3/fake_s3.py, whose hold1st- and holddrop- conversations hold the
 first message PUT until the test lets it go: the test kills the programs
 while the PUT waits, then lets it store (hold1st) or drop (holddrop)."""
@@ -68,8 +69,8 @@ class DeadClaims(WithFakeS3):
             send(self.srv, me, doc)), 20, "the retry to be answered")
         return r, history(self, self.srv, me), me
 
-    def assert_once(self, r, msgs, me):
-        self.assertEqual(r.status, 200, r.body)
+    def assert_once(self, r, msgs, me, status):
+        self.assertEqual(r.status, status, r.body)
         m = envelope(r)["data"]["message"]
         self.assertEqual(m["body"], "sent once")
         self.assertEqual(m["senderUserId"], me["userId"])
@@ -77,11 +78,11 @@ class DeadClaims(WithFakeS3):
                          [(m["messageId"], "sent once")])
 
     def test_a_retry_returns_the_message_a_killed_send_had_stored(self):
-        self.assert_once(*self.killed_mid_put("hold1st-"))
+        self.assert_once(*self.killed_mid_put("hold1st-"), 200)
 
     def test_a_retry_stores_once_what_a_killed_send_had_not_stored(self):
         r, msgs, me = self.killed_mid_put("holddrop-")
-        self.assert_once(r, msgs, me)
+        self.assert_once(r, msgs, me, 201)
         again = send(self.srv, me, {"body": "sent once", "clientMessageId": "dies-holddrop-"})
         self.assertEqual(again.status, 200, again.body)
         self.assertEqual(envelope(again)["data"], envelope(r)["data"])
