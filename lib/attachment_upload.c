@@ -226,15 +226,29 @@ static int draft(struct message *m, const struct request *r, const struct attach
 	return m->attachment_id && m->filename && m->mimetype && m->url ? 0 : ERR_NOMEM;
 }
 
+static const char *attachment_id_of(const cJSON *msg)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "attachmentId"));
+}
+
 /* The attachment of a replayed answer's message, from its meta.json. */
 static int replayed_attachment(struct storage *s, const struct request *r, const cJSON *msg,
     struct attachment *a)
 {
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "attachmentId"));
+	const char *id = attachment_id_of(msg);
 
 	if (id == NULL)
 		return ERR_CONFLICT; /* the key was a text message's */
 	return attachment_load(s, r->session->conversation_id, id, a);
+}
+
+/* 1 when msg is a's message; 0 when it is an earlier attempt's (a send
+ * that finished a killed one's message: its attachment is that one's). */
+static int is_of(const cJSON *msg, const struct attachment *a)
+{
+	const char *id = attachment_id_of(msg);
+
+	return id != NULL && strcmp(id, a->attachment_id) == 0;
 }
 
 /* {"attachment","message"} of a and msg (taken) into *out. */
@@ -282,7 +296,7 @@ int attachment_upload_send(struct request *r, struct attachment_upload *u, const
 	struct attachment a, first;
 	struct storage *s;
 	cJSON *msg = NULL;
-	int rc;
+	int rc, earlier;
 
 	*out = NULL;
 	if ((rc = app_storage(r->app, &s)) < 0 ||
@@ -290,11 +304,12 @@ int attachment_upload_send(struct request *r, struct attachment_upload *u, const
 	    u->filename, type, u->size)) < 0 ||
 	    (rc = send_file(r, s, u, &a, key, &msg, replayed)) < 0)
 		return rc;
-	if (*replayed && (rc = replayed_attachment(s, r, msg, &first)) < 0) {
+	earlier = *replayed || !is_of(msg, &a);
+	if (earlier && (rc = replayed_attachment(s, r, msg, &first)) < 0) {
 		cJSON_Delete(msg);
 		return rc;
 	}
-	return answer_of(*replayed ? &first : &a, msg, out);
+	return answer_of(earlier ? &first : &a, msg, out);
 }
 
 void attachment_upload_free(struct attachment_upload *u)

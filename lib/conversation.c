@@ -170,6 +170,8 @@ static int get_meta(struct app *app, const char *id, struct conversation *c)
 	buf_free(&b);
 	if (rc == 0 && strcmp(c->id, id) != 0)
 		rc = ERR_INTERNAL;
+	if (rc == ERR_INTERNAL)
+		log_error(NULL, "conversation: %s is not a valid meta.json", key);
 	return rc;
 }
 

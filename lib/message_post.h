@@ -16,14 +16,31 @@ struct cJSON;
 
 #define MESSAGE_BODY_CHARS 4000 /* characters of a body a client sends */
 
+/* Runs with a message's JSON once it has its id and time, just before it
+ * is stored; a negative enum err stops the post (nothing stored). */
+struct message_post_hook {
+	int (*before_store)(void *ctx, const struct cJSON *message);
+	void *ctx;
+};
+
 /* Gives m (filled by the caller but for messageId and serverReceivedAt)
  * a new id and the conversation's next millisecond from now on
  * (state_next_message_ms: a message sent after another was answered reads
  * back after it), and clientTimestamp when NULL (serverReceivedAt: the
- * model requires one); stores it as its own batch and publishes
- * new-message. 0 with *out the message's JSON (caller frees), or an enum
- * err (nothing stored, *out NULL). m stays the caller's. */
+ * model requires one); runs hook (NULL: none), stores m as its own batch
+ * and publishes new-message. 0 with *out the message's JSON (caller
+ * frees), or an enum err (nothing stored, *out NULL). m stays the caller's. */
 int message_post(struct app *app, struct message *m, const char *request_id,
-    struct cJSON **out);
+    const struct message_post_hook *hook, struct cJSON **out);
+
+/* Stores again message_json, the JSON a hook was given by a post that may
+ * not have finished (its process was killed): under the same id, time and
+ * batch key, create-only, so that it is stored once whether or not the
+ * first post had stored it; then publishes new-message (again, maybe:
+ * clients know messages by id). 0 with *out its JSON (caller frees) and
+ * *stored 1 when this call stored it, 0 when it was there already;
+ * ERR_INVAL when message_json is not a message, or a storage error. */
+int message_post_again(struct app *app, const char *message_json, const char *request_id,
+    struct cJSON **out, int *stored);
 
 #endif

@@ -82,27 +82,44 @@ static int await_owner(struct state *st, const char *user_id, const char *key, c
 	return *out ? 0 : ERR_NOMEM;
 }
 
-/* Stores what m refers to, then m itself. */
-static int post(struct app *app, struct message *m, const struct message_send *o, cJSON **out)
+/* A keyed send's claim, for its before_store hook. */
+struct claimed {
+	struct state *st;
+	const char *user_id, *key;
+};
+
+/* Notes the message about to be stored, so that a retry can finish it
+ * should this process die; ERR_BUSY when the claim was taken over. */
+static int note_pending(void *ctx, const cJSON *message)
+{
+	const struct claimed *c = ctx;
+	char *text = cJSON_PrintUnformatted(message);
+	int rc = text == NULL ? ERR_NOMEM : idempotency_pending(c->st, c->user_id, c->key, text);
+
+	cJSON_free(text);
+	return rc == ERR_CONFLICT ? ERR_BUSY : rc;
+}
+
+/* Stores what m refers to, then m itself, with hook. */
+static int post(struct app *app, struct message *m, const struct message_send *o,
+    const struct message_post_hook *hook, cJSON **out)
 {
 	int rc = o->prepare != NULL ? o->prepare(o->prepare_ctx) : 0;
 
-	return rc < 0 ? rc : message_post(app, m, o->request_id, out);
+	return rc < 0 ? rc : message_post(app, m, o->request_id, hook, out);
 }
 
-/* Stores m under the owned claim of key: records it, or drops the claim
- * when it was not stored. */
-static int store_claimed(struct app *app, struct state *st, struct message *m,
-    const struct message_send *o, cJSON **out)
+/* Records *out, the message stored under the owned claim c when rc is 0;
+ * else gives the claim up. On failure *out is freed. */
+static int settle(const struct claimed *c, int rc, cJSON **out)
 {
 	char *text = NULL;
-	int rc = post(app, m, o, out);
 
 	if (rc == 0 && (text = cJSON_PrintUnformatted(*out)) == NULL)
 		rc = ERR_NOMEM;
 	if (rc == 0)
-		rc = idempotency_record(st, m->sender_user_id, o->key, text);
-	else if (idempotency_release(st, m->sender_user_id, o->key) < 0)
+		rc = idempotency_record(c->st, c->user_id, c->key, text);
+	else if (idempotency_release(c->st, c->user_id, c->key) < 0)
 		rc = rc < 0 ? rc : ERR_DB;
 	cJSON_free(text);
 	if (rc < 0) {
@@ -112,23 +129,32 @@ static int store_claimed(struct app *app, struct state *st, struct message *m,
 	return rc;
 }
 
-/* Claims the key (again when a racing owner gave up), then stores or
- * replays. */
+/* Claims the key (again when a racing owner gave up), then stores, finishes
+ * the pending message of a gone owner (201 when this send stored it, 200
+ * when the owner had), or replays. */
 static int send_keyed(struct app *app, struct message *m, const struct message_send *o,
     cJSON **out, int *replayed)
 {
-	struct state *st;
-	int rc;
+	struct claimed c = { NULL, m->sender_user_id, o->key };
+	const struct message_post_hook hook = { note_pending, &c };
+	char *pending = NULL;
+	int rc, stored;
 
-	if ((rc = app_state(app, &st)) < 0)
+	if ((rc = app_state(app, &c.st)) < 0)
 		return rc;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
-		rc = idempotency_claim(st, m->sender_user_id, o->key, clock_now_ms());
+		rc = idempotency_claim(c.st, c.user_id, c.key, clock_now_ms(), &pending);
+		if (rc == 0 && pending != NULL) {
+			rc = message_post_again(app, pending, o->request_id, out, &stored);
+			*replayed = !stored;
+			free(pending);
+			return settle(&c, rc, out);
+		}
 		if (rc == 0)
-			return store_claimed(app, st, m, o, out);
+			return settle(&c, post(app, m, o, &hook, out), out);
 		if (rc < 0)
 			return rc;
-		if ((rc = await_owner(st, m->sender_user_id, o->key, out)) != ERR_NOTFOUND) {
+		if ((rc = await_owner(c.st, c.user_id, c.key, out)) != ERR_NOTFOUND) {
 			*replayed = rc == 0;
 			return rc;
 		}
@@ -149,7 +175,7 @@ int message_send(struct app *app, struct message *m, const struct message_send *
 	if (o->open_only && c.closed)
 		return ERR_CLOSED;
 	if (o->key == NULL)
-		return post(app, m, o, out);
+		return post(app, m, o, NULL, out);
 	return send_keyed(app, m, o, out, replayed);
 }
 

@@ -10,7 +10,13 @@
  * (same key, while the first is storing) waits at most
  * MESSAGE_SEND_WAIT_MS for the first to record, then gets ERR_BUSY (409,
  * Retry-After): a worker is never held for seconds. When the first fails,
- * its claim is released and the twin claims again.
+ * its claim is released and the twin claims again. The message is noted
+ * in the claim just before it is stored; when the first's process is gone
+ * (killed mid-send), the next send of the key takes the claim over and
+ * stores that noted message under its own key, once: *replayed 0 when it
+ * stored it now, 1 when the owner had (lib/idempotency.h, docs/state.md).
+ * Either way the message is the first attempt's (its id and time, and an
+ * attachment the first attempt's prepare stored).
  *
  * The caller owns the message and the draft's strings; *out is a new
  * cJSON the caller frees.

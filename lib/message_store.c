@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "json.h"
+#include "log.h"
 #include "message_store.h"
 #include "numparse.h"
 #include "state.h"
@@ -834,9 +835,24 @@ static int fetch(struct storage *s, const struct tail *t, size_t at, size_t n,
 	return storage_get_many(s, f->items, n);
 }
 
+/* The messages of the batch object p[0..n) at key into *batch: an object
+ * that is not a valid batch (damaged in storage) is logged and holds none,
+ * so that the rest of the conversation still reads. */
+static int batch_of(const char *key, const char *p, size_t n, const char *conversation_id,
+    struct messages *batch)
+{
+	int rc = parse_batch(p, n, conversation_id, batch);
+
+	if (rc != ERR_STORAGE)
+		return rc;
+	log_error(NULL, "history: skipped %s: not a valid message batch", key);
+	messages_free(batch);
+	return 0;
+}
+
 /* Calls take with each of t's batches in order until it returns non-zero;
  * *used counts the batches it was given. A key whose object is gone (an
- * indexed put that failed) holds no messages. */
+ * indexed put that failed) holds no messages, nor does a damaged object. */
 static int each_batch(struct storage *s, const char *conversation_id, const struct tail *t,
     int oldest_first, batch_fn take, void *ctx, size_t *used)
 {
@@ -853,7 +869,8 @@ static int each_batch(struct storage *s, const char *conversation_id, const stru
 			messages_free(&batch);
 			rc = f.items[i].rc == ERR_NOTFOUND ? 0 : f.items[i].rc;
 			if (rc == 0)
-				rc = parse_batch(f.bytes[i].data, f.bytes[i].len, conversation_id, &batch);
+				rc = batch_of(f.items[i].key, f.bytes[i].data, f.bytes[i].len,
+				    conversation_id, &batch);
 			if (rc == 0 && (rc = take(ctx, &batch, f.items[i].key)) > 0)
 				stop = 1;
 		}

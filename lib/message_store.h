@@ -28,8 +28,10 @@
  * cursor or message id that is not one), ERR_ARG (a bad argument of ours:
  * a limit, a conversation id, a batch), ERR_CONFLICT (the batch key
  * exists), ERR_NOTFOUND (since: no such
- * message within reach), ERR_STORAGE (an object that is not a valid batch),
- * and whatever storage.h returns.
+ * message within reach), ERR_STORAGE (an object that is not a valid batch,
+ * where one is needed), and whatever storage.h returns. History and since
+ * pass over a damaged batch object (logged, as holding no messages), so a
+ * conversation still reads; the export copies objects as they are.
  */
 #ifndef CHATS3_MESSAGE_STORE_H
 #define CHATS3_MESSAGE_STORE_H

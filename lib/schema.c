@@ -63,6 +63,12 @@ const struct db_migration schema_migrations[] = {
 	/* 6: the origin of the page that embeds a session made from a ticket
 	 * (flow 2), for its room's frame-ancestors; NULL for a direct join. */
 	{ "ALTER TABLE sessions ADD COLUMN origin TEXT;" },
+	/* 7: who holds each idempotency claim (lib/owner.h; '' for the claims
+	 * made before: their owner is not known) and the message it is
+	 * storing, so that a claim a killed process left is taken over and its
+	 * message finished. */
+	{ "ALTER TABLE idempotency ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE idempotency ADD COLUMN pending TEXT;" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

@@ -145,36 +145,72 @@ int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t
 	return st->ops->bucket_peek(st, bucket, now, window_ms, count, end);
 }
 
-int state_idempotency_claim(struct state *st, const char *user_id, const char *key,
-    int64_t now, int64_t ttl_ms)
+static int key_ok(const char *user_id, const char *key)
 {
-	if (!name_ok(user_id) || !name_ok(key) || ttl_ms <= 0)
+	return name_ok(user_id) && name_ok(key);
+}
+
+int state_idempotency_claim(struct state *st, const char *user_id, const char *key,
+    int64_t now, int64_t ttl_ms, const char *owner)
+{
+	if (!key_ok(user_id, key) || !name_ok(owner) || ttl_ms <= 0)
 		return ERR_INVAL;
-	return st->ops->idempotency_claim(st, user_id, key, now, ttl_ms);
+	return st->ops->idempotency_claim(st, user_id, key, now, ttl_ms, owner);
+}
+
+int state_idempotency_get(struct state *st, const char *user_id, const char *key,
+    struct state_claim *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!key_ok(user_id, key))
+		return ERR_INVAL;
+	return st->ops->idempotency_get(st, user_id, key, out);
+}
+
+int state_idempotency_takeover(struct state *st, const char *user_id, const char *key,
+    const char *from, const char *owner, int64_t now, int64_t ttl_ms)
+{
+	if (!key_ok(user_id, key) || from == NULL || !name_ok(owner) || ttl_ms <= 0)
+		return ERR_INVAL;
+	return st->ops->idempotency_takeover(st, user_id, key, from, owner, now, ttl_ms);
+}
+
+int state_idempotency_pending(struct state *st, const char *user_id, const char *key,
+    const char *owner, const char *message_json)
+{
+	if (!key_ok(user_id, key) || !name_ok(owner) || message_json == NULL)
+		return ERR_INVAL;
+	return st->ops->idempotency_pending(st, user_id, key, owner, message_json);
 }
 
 int state_idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
-	if (!name_ok(user_id) || !name_ok(key) || message_json == NULL)
+	if (!key_ok(user_id, key) || message_json == NULL)
 		return ERR_INVAL;
 	return st->ops->idempotency_record(st, user_id, key, message_json);
 }
 
-int state_idempotency_release(struct state *st, const char *user_id, const char *key)
+int state_idempotency_release(struct state *st, const char *user_id, const char *key,
+    const char *owner)
 {
-	if (!name_ok(user_id) || !name_ok(key))
+	if (!key_ok(user_id, key) || !name_ok(owner))
 		return ERR_INVAL;
-	return st->ops->idempotency_release(st, user_id, key);
+	return st->ops->idempotency_release(st, user_id, key, owner);
 }
 
 int state_idempotency_result(struct state *st, const char *user_id, const char *key,
     char **out)
 {
+	struct state_claim c;
+	int rc = state_idempotency_get(st, user_id, key, &c);
+
 	*out = NULL;
-	if (!name_ok(user_id) || !name_ok(key))
-		return ERR_INVAL;
-	return st->ops->idempotency_result(st, user_id, key, out);
+	free(c.pending);
+	if (rc < 0)
+		return rc;
+	*out = c.message;
+	return c.message != NULL ? 0 : 1;
 }
 
 /* ---- the conversation cache ---- */

@@ -134,19 +134,46 @@ int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t
 
 /* ---- idempotency keys ---- */
 
-/* Claims (user_id, key) at now: 0 when this caller owns it now (a fresh
- * key, or one claimed more than ttl_ms before now, whose record is
- * dropped), 1 when another claim within ttl_ms holds it. */
+/* A claim as the state holds it. owner names the process that holds it
+ * (lib/owner.h); pending and message are the caller's to free. */
+struct state_claim {
+	char owner[STATE_NAME_MAX + 1];
+	int64_t claimed_at;
+	char *pending; /* the message the owner is storing, or NULL */
+	char *message; /* the message it recorded once stored, or NULL */
+};
+
+/* Claims (user_id, key) at now for owner: 0 when owner holds it now (a
+ * fresh key, or one claimed more than ttl_ms before now, whose pending and
+ * recorded messages are dropped), 1 when another claim within ttl_ms holds
+ * it. */
 int state_idempotency_claim(struct state *st, const char *user_id, const char *key,
-    int64_t now, int64_t ttl_ms);
+    int64_t now, int64_t ttl_ms, const char *owner);
+
+/* The claim of (user_id, key) into *out: 0, or ERR_NOTFOUND when there is
+ * none (out is then empty). */
+int state_idempotency_get(struct state *st, const char *user_id, const char *key,
+    struct state_claim *out);
+
+/* Gives the claim of (user_id, key) that from holds, unrecorded, to owner
+ * at now, held until now + ttl_ms, its pending message kept: 0; 1 when
+ * another owner holds it, it is recorded or it is gone. */
+int state_idempotency_takeover(struct state *st, const char *user_id, const char *key,
+    const char *from, const char *owner, int64_t now, int64_t ttl_ms);
+
+/* Notes the message (JSON text) owner is about to store under its claim:
+ * 0, or ERR_CONFLICT when owner does not hold the claim (any longer). */
+int state_idempotency_pending(struct state *st, const char *user_id, const char *key,
+    const char *owner, const char *message_json);
 
 /* Records the stored message (JSON text) of a claim (a claim that is gone:
  * nothing happens). */
 int state_idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json);
 
-/* Drops a claim. */
-int state_idempotency_release(struct state *st, const char *user_id, const char *key);
+/* Drops the claim owner holds (another owner's: nothing happens). */
+int state_idempotency_release(struct state *st, const char *user_id, const char *key,
+    const char *owner);
 
 /* The recorded message of (user_id, key): 0 with *out (caller frees),
  * 1 while only claimed, ERR_NOTFOUND when there is no claim. */

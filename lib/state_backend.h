@@ -31,12 +31,17 @@ struct state_ops {
 	int (*bucket_peek)(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
 	    long *count, int64_t *end);
 	int (*idempotency_claim)(struct state *st, const char *user_id, const char *key,
-	    int64_t now, int64_t ttl_ms);
+	    int64_t now, int64_t ttl_ms, const char *owner);
+	int (*idempotency_get)(struct state *st, const char *user_id, const char *key,
+	    struct state_claim *out);
+	int (*idempotency_takeover)(struct state *st, const char *user_id, const char *key,
+	    const char *from, const char *owner, int64_t now, int64_t ttl_ms);
+	int (*idempotency_pending)(struct state *st, const char *user_id, const char *key,
+	    const char *owner, const char *message_json);
 	int (*idempotency_record)(struct state *st, const char *user_id, const char *key,
 	    const char *message_json);
-	int (*idempotency_release)(struct state *st, const char *user_id, const char *key);
-	int (*idempotency_result)(struct state *st, const char *user_id, const char *key,
-	    char **out);
+	int (*idempotency_release)(struct state *st, const char *user_id, const char *key,
+	    const char *owner);
 	int (*conversation_get)(struct state *st, const char *id, struct conversation *out);
 	int (*conversation_put)(struct state *st, const struct conversation *c);
 	int (*conversation_list)(struct state *st, enum state_status status, const char *after,

@@ -13,13 +13,14 @@
  *                   creates under one name fail
  *   nonces          nonces (v5)
  *   rate buckets    rate_limits (v2, window_end v5)
- *   idempotency     idempotency (v4, expires_at v5)
+ *   idempotency     idempotency (v4, expires_at v5, owner and pending v7)
  *   conversations   conversations (v2, revision v5)
  *   message index   message_batches and message_covered (v3; WITHOUT
  *                   ROWID, so the newest keys are one range seek), and
  *                   message_clock (v5)
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -449,17 +450,72 @@ static int bucket_peek(struct state *st, const char *bucket, int64_t now, int64_
 /* ---- idempotency keys ---- */
 
 static int idempotency_claim(struct state *st, const char *user_id, const char *key,
-    int64_t now, int64_t ttl_ms)
+    int64_t now, int64_t ttl_ms, const char *owner)
 {
-	static const char claim[] = "INSERT INTO idempotency (user_id, key, message, "
-	    "created_at, expires_at) VALUES (?1, ?2, NULL, ?3, ?4) ON CONFLICT (user_id, key) "
-	    "DO UPDATE SET message = NULL, created_at = excluded.created_at, "
+	static const char claim[] = "INSERT INTO idempotency (user_id, key, message, pending, "
+	    "owner, created_at, expires_at) VALUES (?1, ?2, NULL, NULL, ?3, ?4, ?5) "
+	    "ON CONFLICT (user_id, key) DO UPDATE SET message = NULL, pending = NULL, "
+	    "owner = excluded.owner, created_at = excluded.created_at, "
 	    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= excluded.created_at";
 	int rc;
 
 	if ((rc = run(bound(st, idempotency_sweep, NONE, INTS(now)))) < 0)
 		return rc;
-	return run_changed(st, bound(st, claim, TEXTS(user_id, key), INTS(now, now + ttl_ms)));
+	return run_changed(st, bound(st, claim, TEXTS(user_id, key, owner),
+	    INTS(now, now + ttl_ms)));
+}
+
+/* Column i of q's row as a new string into *out (NULL stays NULL): 0 or ERR_NOMEM. */
+static int column_copy(sqlite3_stmt *q, int i, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	*out = t != NULL ? strdup((const char *)t) : NULL;
+	return t == NULL || *out != NULL ? 0 : ERR_NOMEM;
+}
+
+static int idempotency_get(struct state *st, const char *user_id, const char *key,
+    struct state_claim *out)
+{
+	static const char sql[] = "SELECT owner, created_at, pending, message FROM idempotency "
+	    "WHERE user_id = ?1 AND key = ?2";
+	sqlite3_stmt *q = bound(st, sql, TEXTS(user_id, key), NONE);
+	const unsigned char *owner;
+	int rc;
+
+	if ((rc = first_row(q)) < 0)
+		return rc;
+	if ((owner = sqlite3_column_text(q, 0)) != NULL)
+		snprintf(out->owner, sizeof out->owner, "%s", (const char *)owner);
+	out->claimed_at = sqlite3_column_int64(q, 1);
+	if ((rc = column_copy(q, 2, &out->pending)) == 0)
+		rc = column_copy(q, 3, &out->message);
+	db_done(q);
+	if (rc < 0) {
+		free(out->pending);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
+}
+
+static int idempotency_takeover(struct state *st, const char *user_id, const char *key,
+    const char *from, const char *owner, int64_t now, int64_t ttl_ms)
+{
+	static const char sql[] = "UPDATE idempotency SET owner = ?4, created_at = ?5, "
+	    "expires_at = ?6 WHERE user_id = ?1 AND key = ?2 AND owner = ?3 AND message IS NULL";
+
+	return run_changed(st, bound(st, sql, TEXTS(user_id, key, from, owner),
+	    INTS(now, now + ttl_ms)));
+}
+
+static int idempotency_pending(struct state *st, const char *user_id, const char *key,
+    const char *owner, const char *message_json)
+{
+	static const char sql[] = "UPDATE idempotency SET pending = ?4 "
+	    "WHERE user_id = ?1 AND key = ?2 AND owner = ?3";
+	int rc = run_changed(st, bound(st, sql, TEXTS(user_id, key, owner, message_json), NONE));
+
+	return rc == 1 ? ERR_CONFLICT : rc;
 }
 
 static int idempotency_record(struct state *st, const char *user_id, const char *key,
@@ -471,30 +527,13 @@ static int idempotency_record(struct state *st, const char *user_id, const char 
 	return run(bound(st, sql, TEXTS(user_id, key, message_json), NONE));
 }
 
-static int idempotency_release(struct state *st, const char *user_id, const char *key)
+static int idempotency_release(struct state *st, const char *user_id, const char *key,
+    const char *owner)
 {
-	static const char sql[] = "DELETE FROM idempotency WHERE user_id = ?1 AND key = ?2";
+	static const char sql[] = "DELETE FROM idempotency "
+	    "WHERE user_id = ?1 AND key = ?2 AND owner = ?3";
 
-	return run(bound(st, sql, TEXTS(user_id, key), NONE));
-}
-
-static int idempotency_result(struct state *st, const char *user_id, const char *key,
-    char **out)
-{
-	static const char sql[] = "SELECT message FROM idempotency "
-	    "WHERE user_id = ?1 AND key = ?2";
-	sqlite3_stmt *q = bound(st, sql, TEXTS(user_id, key), NONE);
-	const unsigned char *t;
-	int rc;
-
-	if ((rc = first_row(q)) < 0)
-		return rc;
-	if ((t = sqlite3_column_text(q, 0)) == NULL)
-		rc = 1;
-	else
-		rc = (*out = strdup((const char *)t)) != NULL ? 0 : ERR_NOMEM;
-	db_done(q);
-	return rc;
+	return run(bound(st, sql, TEXTS(user_id, key, owner), NONE));
 }
 
 /* ---- the conversation cache ---- */
@@ -699,9 +738,11 @@ static const struct state_ops sqlite_ops = {
 	.bucket_hit = bucket_hit,
 	.bucket_peek = bucket_peek,
 	.idempotency_claim = idempotency_claim,
+	.idempotency_get = idempotency_get,
+	.idempotency_takeover = idempotency_takeover,
+	.idempotency_pending = idempotency_pending,
 	.idempotency_record = idempotency_record,
 	.idempotency_release = idempotency_release,
-	.idempotency_result = idempotency_result,
 	.conversation_get = cache_get,
 	.conversation_put = cache_put,
 	.conversation_list = cache_list,

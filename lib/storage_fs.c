@@ -77,11 +77,12 @@ static int err_of(int e, enum access how)
 		return ERR_INVAL;
 	case ENOMEM:
 		return ERR_NOMEM;
+	case ENOSPC: /* a full disk: space may come back */
+	case EDQUOT:
+		return ERR_UNAVAILABLE;
 	case EACCES:
 	case EPERM:
 	case EROFS:
-	case ENOSPC:
-	case EDQUOT:
 	case ENOTSUP:
 		return ERR_STORAGE;
 	default:

@@ -65,10 +65,16 @@ def main():
     harness.CONFIG.update(server=args.server, mode=args.mode, storage=args.storage,
                           build=os.path.abspath(args.build))
 
-    here = os.path.dirname(os.path.abspath(__file__))
+    return run_suite(os.path.dirname(os.path.abspath(__file__)), label, args.pattern)
+
+
+def run_suite(here, label, pattern=None):
+    """Runs the test_*.py of directory here (only the tests whose names
+    hold pattern, when given), then stops the servers; prints the summary
+    line. The exit status: 1 when anything failed."""
     loader = unittest.TestLoader()
-    if args.pattern:
-        loader.testNamePatterns = ["*%s*" % args.pattern]
+    if pattern:
+        loader.testNamePatterns = ["*%s*" % pattern]
     suite = loader.discover(here, pattern="test_*.py", top_level_dir=here)
     result = Result(label)
     try:

@@ -63,14 +63,19 @@ class FakeS3:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class HistoryOrder(unittest.TestCase):
+class WithFakeS3(unittest.TestCase):
+    """A server of this run's kind storing into a FakeS3 of its own, with
+    the relay when relay is true."""
+    relay = True
+
     @classmethod
     def setUpClass(cls):
         cls.fake = FakeS3()
         try:
             cls.srv = harness.WebServer(
                 harness.CONFIG["server"], harness.CONFIG["mode"], harness.CONFIG["build"],
-                dict(SETTINGS, **cls.fake.settings), harness._sanitizer_env(), relay=True).start()
+                dict(SETTINGS, **cls.fake.settings), harness._sanitizer_env(),
+                relay=cls.relay).start()
         except BaseException:
             cls.fake.stop()
             raise
@@ -82,6 +87,8 @@ class HistoryOrder(unittest.TestCase):
         finally:
             cls.fake.stop()
 
+
+class HistoryOrder(WithFakeS3):
     def race(self):
         """Sends A and B as above; the bodies in history order and in the
         order a participant's stream delivered them."""

@@ -30,6 +30,10 @@ Failures on cue, chosen by the key's first segment:
                 GET /__release?conversation=hold1st-<rest> (at most 4 s, under
                 the client's 5 s stall limit), so a later send can finish
                 before the first
+  conversations/holddrop-<rest>/messages/...
+                as hold1st-, but the held PUT then drops the connection
+                without storing (a send whose process died before its
+                message reached storage)
   conversations/deny-<rest>/messages/...
                 every message PUT of such a conversation answers 403
                 AccessDenied (a send that fails after taking its time)
@@ -173,7 +177,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def drop(self):
         self.close_connection = True
-        self.connection.shutdown(2)
+        try:
+            self.connection.shutdown(2)
+        except OSError:  # the client is gone already
+            pass
 
     def parse(self):
         raw_path, _, query = self.path.partition("?")
@@ -231,16 +238,22 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def hold_first(self, key):
-        """A hold1st conversation's first message PUT waits at its gate."""
+        """A hold1st (or holddrop) conversation's first message PUT waits at
+        its gate; True when it was then dropped (holddrop)."""
         parts = key.split("/")
         if self.command != "PUT" or len(parts) < 4 or parts[0] != "conversations" \
-                or not parts[1].startswith("hold1st-") or parts[2] != "messages":
-            return
+                or not parts[1].startswith(("hold1st-", "holddrop-")) or parts[2] != "messages":
+            return False
         with lock:
             first = parts[1] not in held
             held.add(parts[1])
-        if first:
-            gate(parts[1]).wait(4)
+        if not first:
+            return False
+        gate(parts[1]).wait(4)
+        if parts[1].startswith("holddrop-"):
+            self.drop()
+            return True
+        return False
 
     def store(self, key, body):
         ct = self.headers.get("Content-Type", "application/octet-stream")
@@ -267,7 +280,8 @@ class Handler(BaseHTTPRequestHandler):
         key = path[len(BUCKET) + 2:]
         if self.cue(key, count(self.command, key), body):
             return None
-        self.hold_first(key)
+        if self.hold_first(key):
+            return None
         q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
         if "uploads" in q or "uploadId" in q:
             return self.op_upload(key, q, headers, body)

@@ -195,21 +195,61 @@ static void test_idempotency(struct state *st)
 	char *out = NULL;
 
 	CHECK(state_idempotency_result(st, "u", "k", &out) == ERR_NOTFOUND && out == NULL);
-	CHECK(state_idempotency_claim(st, "u", "k", now, MIN_MS) == 0);
-	CHECK(state_idempotency_claim(st, "u", "k", now + 1, MIN_MS) == 1);
-	CHECK(state_idempotency_claim(st, "v", "k", now + 1, MIN_MS) == 0);
+	CHECK(state_idempotency_claim(st, "u", "k", now, MIN_MS, "o1") == 0);
+	CHECK(state_idempotency_claim(st, "u", "k", now + 1, MIN_MS, "o1") == 1);
+	CHECK(state_idempotency_claim(st, "v", "k", now + 1, MIN_MS, "o1") == 0);
 	CHECK(state_idempotency_result(st, "u", "k", &out) == 1 && out == NULL);
 	CHECK(state_idempotency_record(st, "u", "k", "{\"id\":1}") == 0);
 	CHECK(state_idempotency_result(st, "u", "k", &out) == 0 && out != NULL &&
 	    strcmp(out, "{\"id\":1}") == 0);
 	free(out);
-	CHECK(state_idempotency_claim(st, "u", "k", now + MIN_MS - 1, MIN_MS) == 1);
+	CHECK(state_idempotency_claim(st, "u", "k", now + MIN_MS - 1, MIN_MS, "o1") == 1);
 	/* Past the TTL a claim is new: its record is gone. */
-	CHECK(state_idempotency_claim(st, "u", "k", now + MIN_MS, MIN_MS) == 0);
+	CHECK(state_idempotency_claim(st, "u", "k", now + MIN_MS, MIN_MS, "o1") == 0);
 	CHECK(state_idempotency_result(st, "u", "k", &out) == 1 && out == NULL);
-	CHECK(state_idempotency_release(st, "v", "k") == 0);
+	CHECK(state_idempotency_release(st, "v", "k", "o1") == 0);
 	CHECK(state_idempotency_result(st, "v", "k", &out) == ERR_NOTFOUND);
-	CHECK(state_idempotency_claim(st, "v", "k", now + 2, MIN_MS) == 0);
+	CHECK(state_idempotency_claim(st, "v", "k", now + 2, MIN_MS, "o1") == 0);
+}
+
+/* Owners: who holds a claim, what it is storing, takeover and release. */
+static void test_idempotency_owners(struct state *st)
+{
+	struct state_claim c;
+	char *out = NULL;
+
+	CHECK(state_idempotency_get(st, "w", "k", &c) == ERR_NOTFOUND && c.owner[0] == '\0');
+	CHECK(state_idempotency_claim(st, "w", "k", now, MIN_MS, "o1") == 0);
+	CHECK(state_idempotency_get(st, "w", "k", &c) == 0 && strcmp(c.owner, "o1") == 0 &&
+	    c.claimed_at == now && c.pending == NULL && c.message == NULL);
+	CHECK(state_idempotency_pending(st, "w", "k", "o2", "{\"m\":2}") == ERR_CONFLICT);
+	CHECK(state_idempotency_pending(st, "w", "k", "o1", "{\"m\":1}") == 0);
+	/* Another owner's release does nothing; a takeover needs the holder's name. */
+	CHECK(state_idempotency_release(st, "w", "k", "o2") == 0);
+	CHECK(state_idempotency_takeover(st, "w", "k", "o3", "o2", now + 5, MIN_MS) == 1);
+	CHECK(state_idempotency_takeover(st, "w", "k", "o1", "o2", now + 5, MIN_MS) == 0);
+	CHECK(state_idempotency_takeover(st, "w", "k", "o1", "o3", now + 5, MIN_MS) == 1);
+	CHECK(state_idempotency_get(st, "w", "k", &c) == 0 && strcmp(c.owner, "o2") == 0 &&
+	    c.claimed_at == now + 5 && c.pending && strcmp(c.pending, "{\"m\":1}") == 0 &&
+	    c.message == NULL);
+	free(c.pending);
+	CHECK(state_idempotency_pending(st, "w", "k", "o1", "{\"m\":3}") == ERR_CONFLICT);
+	/* The takeover holds it a TTL from its own time. */
+	CHECK(state_idempotency_claim(st, "w", "k", now + MIN_MS + 4, MIN_MS, "o4") == 1);
+	CHECK(state_idempotency_record(st, "w", "k", "{\"m\":1}") == 0);
+	CHECK(state_idempotency_takeover(st, "w", "k", "o2", "o3", now + 6, MIN_MS) == 1);
+	CHECK(state_idempotency_get(st, "w", "k", &c) == 0 && c.message &&
+	    strcmp(c.message, "{\"m\":1}") == 0);
+	free(c.pending);
+	free(c.message);
+	CHECK(state_idempotency_release(st, "w", "k", "o2") == 0);
+	CHECK(state_idempotency_result(st, "w", "k", &out) == ERR_NOTFOUND && out == NULL);
+	/* A claim past its TTL starts with nothing pending. */
+	CHECK(state_idempotency_claim(st, "x", "k", now, MIN_MS, "o1") == 0);
+	CHECK(state_idempotency_pending(st, "x", "k", "o1", "{}") == 0);
+	CHECK(state_idempotency_claim(st, "x", "k", now + MIN_MS, MIN_MS, "o2") == 0);
+	CHECK(state_idempotency_get(st, "x", "k", &c) == 0 && c.pending == NULL &&
+	    strcmp(c.owner, "o2") == 0);
 }
 
 /* ---- the conversation cache ---- */
@@ -363,7 +403,8 @@ static void test_arguments(struct state *st)
 	CHECK(state_nonce_claim(st, "", now, now + 1) == ERR_INVAL);
 	CHECK(state_nonce_claim(st, big, now, now + 1) == ERR_INVAL);
 	CHECK(state_bucket_hit(st, "b", now, 0, &n, &end) == ERR_INVAL);
-	CHECK(state_idempotency_claim(st, "u", big, now, MIN_MS) == ERR_INVAL);
+	CHECK(state_idempotency_claim(st, "u", big, now, MIN_MS, "o1") == ERR_INVAL);
+	CHECK(state_idempotency_claim(st, "u", "k", now, MIN_MS, "") == ERR_INVAL);
 	CHECK(state_next_message_ms(st, "../x", now, &ms) == ERR_INVAL);
 	CHECK(state_index_add(st, "ix", (const char *const[]){ "" }, 1) == ERR_INVAL);
 	CHECK(state_session_count(st, "", now, &n) == ERR_INVAL);
@@ -489,6 +530,7 @@ int main(void)
 		test_nonces(st);
 		test_buckets(st);
 		test_idempotency(st);
+		test_idempotency_owners(st);
 		test_conversations(st);
 		test_index(st);
 		test_clock(st);
