@@ -4,7 +4,8 @@ no existence oracle (an unknown conversation answers as a wrong code, also
 while storage is down), the session cookie (found behind many others, two
 of it refused, __Host- over HTTPS), the admin token (32 characters at
 least, wrong ones throttled and logged), the modes of the programs' files
-(0600, directories 0700), an http:// S3 endpoint only on loopback, no
+(0600, directories 0700), an http:// S3 endpoint only on loopback, ?deep=1 health only for
+loopback clients and the admin token, no
 session token in the programs' log lines."""
 
 import os
@@ -179,6 +180,39 @@ class AdminToken(unittest.TestCase):
             "admin: a wrong bearer token from 127.0.0.1") == 10,
             what="a log line per wrong admin token")
         self.assertNotIn("wrong-3", srv.log_text())
+
+
+class DeepHealth(WithServer):
+    """?deep=1 runs the checks for loopback clients and the admin token;
+    anyone else gets the cheap answer."""
+
+    SETTINGS = {"CHATS3_TRUSTED_PROXIES": "127.0.0.1"}
+
+    def deep(self, addr=None, token=None):
+        headers = {"X-Forwarded-For": addr} if addr else {}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        return self.srv.request("GET", "/api/v1/health?deep=1", headers=headers)
+
+    def test_a_client_off_loopback_gets_the_cheap_answer(self):
+        for addr in ("192.0.2.8", "2001:db8::8", "::ffff:192.0.2.8"):
+            r = self.deep(addr)
+            self.assertEqual(r.status, 200, addr)
+            self.assertEqual(envelope(r)["data"], {"status": "ok"}, addr)
+
+    def test_loopback_clients_and_the_admin_token_get_the_checks(self):
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
+        for addr, token in ((None, None), ("::1", None), ("127.0.0.9", None),
+                            ("::ffff:127.0.0.1", None), ("192.0.2.8", ADMIN)):
+            r = self.deep(addr, token)
+            self.assertEqual(r.status, 200, addr)
+            self.assertEqual(envelope(r)["data"]["checks"],
+                             {"database": "ok", "storage": "ok", "relay": "ok"}, addr)
+
+    def test_a_wrong_admin_token_is_refused_and_logged(self):
+        failure(self, self.deep("192.0.2.9", "wrong-token-for-health"), 401)
+        harness.wait_for(lambda: "admin: a wrong bearer token from 192.0.2.9" in self.srv.log_text(),
+                         what="the wrong token's log line")
 
 
 class PrivateFiles(unittest.TestCase):
