@@ -182,6 +182,54 @@ class AdminToken(unittest.TestCase):
         self.assertNotIn("wrong-3", srv.log_text())
 
 
+class SessionCaps(WithServer):
+    """At most 3 live sessions per conversation and 2 per client address
+    (an IPv6 client by its /64); leaving frees a place."""
+
+    SETTINGS = {"CHATS3_JOIN_RATE": "100000", "CHATS3_TRUSTED_PROXIES": "127.0.0.1",
+                "CHATS3_SESSIONS_PER_CONVERSATION": "3", "CHATS3_SESSIONS_PER_CLIENT": "2"}
+
+    def joins(self, conv, addrs):
+        return [join_as(self.srv, conv, "User %d" % i, addr) for i, addr in enumerate(addrs)]
+
+    def test_a_conversation_takes_no_session_past_its_cap(self):
+        conv, other = new_conversation(self.srv), new_conversation(self.srv)
+        first = self.joins(conv, ["192.0.2.31", "192.0.2.32", "192.0.2.33", "192.0.2.34"])
+        self.assertEqual([r.status for r in first], [201, 201, 201, 429])
+        self.assertIn("too many sessions", failure(self, first[3], 429)["message"])
+        self.assertTrue(first[3].getheader("Retry-After"))
+        self.assertEqual(self.joins(other, ["192.0.2.34"])[0].status, 201)
+        sid = envelope(first[0])["data"]["session"]["sessionId"]
+        self.assertEqual(self.srv.request("POST", "/api/v1/leave",
+                                          headers={"x-session-id": sid}).status, 200)
+        self.assertEqual(self.joins(conv, ["192.0.2.34"])[0].status, 201)
+
+    def test_an_address_takes_no_session_past_its_cap_in_any_conversation(self):
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        statuses = [join_as(self.srv, c, "Mallory", "192.0.2.41").status for c in convs]
+        self.assertEqual(statuses, [201, 201, 429])
+        self.assertIn("Too many sessions from this address",
+                      failure(self, join_as(self.srv, convs[2], "Mallory", "192.0.2.41"),
+                              429)["message"])
+        self.assertEqual(join_as(self.srv, convs[2], "Mallory", "192.0.2.42").status, 201)
+
+    def test_an_ipv6_client_counts_by_its_64(self):
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        addrs = ["2001:db8:5:6::1", "2001:db8:5:6:ffff::2", "2001:db8:5:6::3"]
+        statuses = [join_as(self.srv, c, "Eve", a).status for c, a in zip(convs, addrs)]
+        self.assertEqual(statuses, [201, 201, 429])
+        self.assertEqual(join_as(self.srv, convs[2], "Eve", "2001:db8:5:7::1").status, 201)
+
+    def test_loopback_is_not_capped(self):
+        # this host, or a proxy in front not among CHATS3_TRUSTED_PROXIES: everyone's address
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        statuses = [post_json(self.srv, "/api/v1/join", {"conversationId": c["conversationId"],
+                                                         "joinCode": c["joinCode"],
+                                                         "displayName": "Local"}).status
+                    for c in convs]
+        self.assertEqual(statuses, [201, 201, 201])
+
+
 class DeepHealth(WithServer):
     """?deep=1 runs the checks for loopback clients and the admin token;
     anyone else gets the cheap answer."""
