@@ -10,6 +10,7 @@
  *   POST   /conversations/<id>/messages    {"body"} -> 201, a system message
  *   GET    /conversations/<id>/export      the transcript as NDJSON, streamed
  *   DELETE /sessions/<sessionId or userId> kick
+ *   DELETE /conversations/<id>/participants/<userId> kick that user
  */
 #include <stddef.h>
 #include <string.h>
@@ -133,6 +134,14 @@ static int new_code(struct request *r) { return on_capture(r, admin_new_code); }
 static int sessions(struct request *r) { return on_capture(r, admin_sessions); }
 static int kick(struct request *r) { return on_capture(r, admin_kick); }
 
+static int kick_participant(struct request *r)
+{
+	cJSON *data = NULL;
+	int rc = admin_kick_participant(r->app, r->captures[0], r->captures[1], &data);
+
+	return finish(r, rc, 200, data);
+}
+
 static int export_begin(void *ctx)
 {
 	struct request *r = ctx;
@@ -172,6 +181,7 @@ static const struct route routes[] = {
 	{ "POST", CONV "/*/messages", post_message, R_ADMIN, BODY_JSON, 0, NULL, &notice_form,
 	  RATE_NONE },
 	ADMIN("GET", CONV "/*/export", export),
+	ADMIN("DELETE", CONV "/*/participants/*", kick_participant),
 	ADMIN("DELETE", "/api/v1/admin/sessions/*", kick),
 };
 

@@ -4,6 +4,11 @@
  * SSE relay. A failing database or storage is a 503 ("error"); a relay
  * that does not answer leaves messages working (sent, stored, read by
  * polling), so it is 200 "degraded".
+ *
+ * The deep checks cost a database write, a storage call and a relay
+ * probe, so only a loopback client or the admin bearer token gets them;
+ * anyone else asking for deep gets the cheap answer (a wrong token: 401,
+ * counted like any wrong admin token).
  */
 #include <stddef.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "auth.h"
 #include "log.h"
 #include "relay_probe.h"
 #include "state.h"
@@ -66,14 +72,37 @@ static int add_check(cJSON *checks, const char *name, const char *result)
 	return strcmp(result, "ok") == 0;
 }
 
+/* 1 when r may have the deep checks, 0 when it gets the cheap answer,
+ * else the status of its wrong admin token (401, 429) or a negative enum err. */
+static int deep_allowed(struct request *r)
+{
+	int rc;
+
+	if (auth_client_is_loopback(r))
+		return 1;
+	if (request_header(r, "authorization") == NULL)
+		return 0;
+	return (rc = auth_admin(r)) == 0 ? 1 : rc == 403 ? 0 : rc;
+}
+
+static int wants_deep(const struct health_query *q)
+{
+	return q->deep && (strcmp(q->deep, "1") == 0 || strcmp(q->deep, "true") == 0);
+}
+
 static int health(struct request *r)
 {
 	const struct health_query *q = r->query_values;
 	cJSON *data, *checks;
-	int ok = 1, relay_ok = 1;
+	int ok = 1, relay_ok = 1, deep = wants_deep(q) ? deep_allowed(r) : 0;
 
+	if (deep < 0)
+		return emit_err(r, deep, "health authorization");
+	if (deep > 1)
+		return emit_error(r, deep, deep == 429 ? "Too many failed admin attempts; try again later"
+		    : "A valid admin token is required for the deep checks", NULL);
 	data = cJSON_CreateObject();
-	if (q->deep && (strcmp(q->deep, "1") == 0 || strcmp(q->deep, "true") == 0)) {
+	if (deep) {
 		checks = cJSON_AddObjectToObject(data, "checks");
 		ok = add_check(checks, "database", check_database(r));
 		ok = add_check(checks, "storage", check_storage(r)) && ok;

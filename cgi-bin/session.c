@@ -41,12 +41,24 @@ static const struct vform join_form = {
 	"Invalid join request", NULL
 };
 
+/* The client as the cap of sessions per address counts it, into net: ""
+ * (not counted) for loopback, which is this host or a proxy in front that
+ * is not among CHATS3_TRUSTED_PROXIES, where every user shares one address. */
+static void capped_net(const struct request *r, char net[AUTH_ADDR_MAX + 1])
+{
+	auth_client_net(r, net);
+	if (auth_client_is_loopback(r))
+		net[0] = '\0';
+}
+
 /* 201 with the new session and its cookie. */
 static int join(struct request *r)
 {
 	const struct join_form *f = r->form_values;
+	char net[AUTH_ADDR_MAX + 1];
 	const struct session_join in = {
-		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user", NULL, NULL
+		f->conversation_id, f->join_code, f->display_name, f->avatar_url, "user", NULL, NULL,
+		net
 	};
 	char token[SESSION_TOKEN_LEN + 1];
 	struct conversation c;
@@ -55,6 +67,7 @@ static int join(struct request *r)
 	long retry = 0;
 	int rc;
 
+	capped_net(r, net);
 	if ((rc = session_join_code(r->app, &in, r->id, token, &s, &c, &retry)) == 0 &&
 	    (rc = session_join_json(&s, token, &c, &data)) == 0 &&
 	    (rc = auth_set_cookie(r, token, r->app->cfg.session_ttl_seconds)) == 0)

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "conversation.h"
 #include "errors.h"
+#include "ids.h"
 #include "json.h"
 #include "message_send.h"
 #include "message_store.h"
@@ -142,6 +143,13 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 	return json_wrap("sessions", arr, out);
 }
 
+/* Ends the session gone was (its peer-leave sent): {"kicked":true}. */
+static int kicked(struct app *app, const struct session *gone, cJSON **out)
+{
+	presence_left(app, gone, NULL);
+	return json_wrap("kicked", cJSON_CreateTrue(), out);
+}
+
 int admin_kick(struct app *app, const char *id, cJSON **out)
 {
 	struct state *st;
@@ -152,6 +160,39 @@ int admin_kick(struct app *app, const char *id, cJSON **out)
 	if ((rc = app_state(app, &st)) < 0 ||
 	    (rc = session_store_delete(st, id, strlen(id), &gone)) < 0)
 		return rc;
-	presence_left(app, &gone, NULL);
-	return json_wrap("kicked", cJSON_CreateTrue(), out);
+	return kicked(app, &gone, out);
+}
+
+struct participant {
+	const char *user_id;
+	int found;
+};
+
+static int is_participant(void *ctx, const struct session *s)
+{
+	struct participant *p = ctx;
+
+	p->found |= strcmp(s->user_id, p->user_id) == 0;
+	return 0;
+}
+
+int admin_kick_participant(struct app *app, const char *conversation_id, const char *user_id,
+    cJSON **out)
+{
+	struct participant p = { user_id, 0 };
+	struct state *st;
+	struct session gone;
+	int rc;
+
+	*out = NULL;
+	if (!ids_is_uuid4(user_id, strlen(user_id)) || !keys_valid_conversation_id(conversation_id))
+		return ERR_NOTFOUND;
+	if ((rc = app_state(app, &st)) < 0 ||
+	    (rc = session_store_list(st, conversation_id, is_participant, &p)) < 0)
+		return rc;
+	if (!p.found)
+		return ERR_NOTFOUND;
+	if ((rc = session_store_delete(st, user_id, strlen(user_id), &gone)) < 0)
+		return rc;
+	return kicked(app, &gone, out);
 }

@@ -59,4 +59,10 @@ int admin_sessions(struct app *app, const char *id, struct cJSON **out);
 /* {"kicked":true}: ends the session whose token or user id is id. */
 int admin_kick(struct app *app, const char *id, struct cJSON **out);
 
+/* {"kicked":true}: ends the session of user_id (a user holds one) when it
+ * is a live participant of conversation_id; ERR_NOTFOUND otherwise (a
+ * user of another conversation included). */
+int admin_kick_participant(struct app *app, const char *conversation_id, const char *user_id,
+    struct cJSON **out);
+
 #endif

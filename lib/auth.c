@@ -182,6 +182,20 @@ void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1])
 		snprintf(out, AUTH_ADDR_MAX + 1, "%s/64", text);
 }
 
+int auth_client_is_loopback(const struct request *r)
+{
+	char addr[AUTH_ADDR_MAX + 1];
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	auth_client_addr(r, addr);
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) != 1)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+}
+
 int auth_set_cookie(struct request *r, const char *token, long max_age)
 {
 	return auth_set_cookie_for(r, token, max_age, HTTP_COOKIE_DIRECT);

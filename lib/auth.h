@@ -62,6 +62,10 @@ void auth_client_addr(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
  * unknown. */
 void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
 
+/* 1 when the client (as auth_client_addr gives it) is a loopback address:
+ * 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
+int auth_client_is_loopback(const struct request *r);
+
 /* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
  * the cookie. The cookie of a direct session (http_cookie.h says what
  * each kind's attributes are). 0 or a negative enum err. */

@@ -41,6 +41,8 @@ struct config {
 	char *trusted_proxies;   /* CHATS3_TRUSTED_PROXIES: comma-separated addresses */
 	long join_rate;          /* CHATS3_JOIN_RATE: joins per client address per minute */
 	long join_failures;      /* CHATS3_JOIN_FAILURES: failed joins per conversation per minute */
+	long sessions_per_conversation; /* CHATS3_SESSIONS_PER_CONVERSATION: live sessions */
+	long sessions_per_client;       /* CHATS3_SESSIONS_PER_CLIENT: live sessions per address */
 	long join_code_length;   /* CHATS3_JOIN_CODE_LENGTH: characters of a new join code */
 	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
 	char *relay_listen;      /* CHATS3_RELAY_LISTEN: the relay's TCP HOST:PORT too */

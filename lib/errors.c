@@ -29,6 +29,8 @@ static const struct err_info infos[] = {
 	{ "ERR_NAME_TAKEN", 409, "That display name is already in use in this conversation", 0 },
 	{ "ERR_BUSY", 409, "A message with this key is still being stored; retry later", 1 },
 	{ "ERR_LOCKED", 429, "Too many failed joins for this conversation; try again later", 60 },
+	{ "ERR_CONV_FULL", 429, "This conversation has too many sessions; try again later", 60 },
+	{ "ERR_CLIENT_FULL", 429, "Too many sessions from this address; leave one first", 60 },
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == -ERR__MIN, "one entry per enum err");

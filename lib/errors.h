@@ -29,7 +29,9 @@ enum err {
 	ERR_NAME_TAKEN = -17,  /* display name in use in the conversation: 409 */
 	ERR_BUSY = -18,        /* a racing twin still holds the key: 409, Retry-After */
 	ERR_LOCKED = -19,      /* a conversation's failed joins spent its budget: 429, Retry-After */
-	ERR__MIN = -20
+	ERR_CONV_FULL = -20,   /* a conversation holds CHATS3_SESSIONS_PER_CONVERSATION: 429 */
+	ERR_CLIENT_FULL = -21, /* a client address holds CHATS3_SESSIONS_PER_CLIENT: 429 */
+	ERR__MIN = -22
 };
 
 /* Short developer-facing name of e, for logs ("ERR_DB"). Never NULL. */

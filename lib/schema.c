@@ -69,6 +69,11 @@ const struct db_migration schema_migrations[] = {
 	 * message finished. */
 	{ "ALTER TABLE idempotency ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
 	  "ALTER TABLE idempotency ADD COLUMN pending TEXT;" },
+	/* 8: the client address a session was made from (auth_client_net;
+	 * '' when not known, as for the sessions made before), for the cap
+	 * of sessions per client address. */
+	{ "ALTER TABLE sessions ADD COLUMN client_net TEXT NOT NULL DEFAULT '';"
+	  "CREATE INDEX sessions_client ON sessions (client_net, expires_at);" },
 };
 
 const int schema_version = sizeof schema_migrations / sizeof schema_migrations[0];

@@ -39,7 +39,7 @@ static int enter(struct app *app, const struct ticket *t, const char *request_id
 {
 	const struct session_join in = {
 		t->v.conversation_id, NULL, t->v.display_name, t->v.avatar_url, t->v.role,
-		t->v.user_id, t->v.origin
+		t->v.user_id, t->v.origin, NULL
 	};
 	int rc;
 

@@ -33,6 +33,7 @@ static int wanted(const struct session_join *in, const struct conversation *c,
 	const char *url = in->avatar_url ? in->avatar_url : "";
 	const char *user = in->user_id ? in->user_id : "";
 	const char *origin = in->origin ? in->origin : "";
+	const char *net = in->client_net ? in->client_net : "";
 
 	memset(out, 0, sizeof *out);
 	if (session_name_problem(in->display_name) != NULL ||
@@ -46,7 +47,9 @@ static int wanted(const struct session_join *in, const struct conversation *c,
 	    (int)sizeof out->avatar_url ||
 	    snprintf(out->role, sizeof out->role, "%s", in->role) >= (int)sizeof out->role ||
 	    snprintf(out->user_id, sizeof out->user_id, "%s", user) >= (int)sizeof out->user_id ||
-	    snprintf(out->origin, sizeof out->origin, "%s", origin) >= (int)sizeof out->origin)
+	    snprintf(out->origin, sizeof out->origin, "%s", origin) >= (int)sizeof out->origin ||
+	    snprintf(out->client_net, sizeof out->client_net, "%s", net) >=
+	    (int)sizeof out->client_net)
 		return ERR_ARG;
 	return 0;
 }

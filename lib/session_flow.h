@@ -29,13 +29,15 @@ struct session_join {
 	const char *role;         /* "user" or "admin" */
 	const char *user_id;      /* NULL: a new one; else a ticket's (a UUID) */
 	const char *origin;       /* NULL: a direct join; else the embedding page's */
+	const char *client_net;   /* NULL: not counted per address; else auth_client_net's */
 };
 
 /* Creates the session of in: 0 with token, *s and *c filled;
  * ERR_INVAL for a name or avatar URL that session_name refuses (the
  * caller's validation should have said why), ERR_NO_ENTRY (unknown
  * conversation or wrong code, alike), ERR_CLOSED,
- * ERR_NAME_TAKEN, state and storage errors. */
+ * ERR_NAME_TAKEN, ERR_CONV_FULL, ERR_CLIENT_FULL (the session caps of
+ * state_session_create), state and storage errors. */
 int session_join(struct app *app, const struct session_join *in,
     char token[SESSION_TOKEN_LEN + 1], struct session *s, struct conversation *c);
 

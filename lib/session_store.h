@@ -34,6 +34,7 @@ struct state;
 #define SESSION_CONV_MAX 64      /* bytes of a conversation id */
 #define SESSION_TOUCH_MS 60000   /* lastActiveAt is written at most this often */
 #define SESSION_ORIGIN_MAX 300   /* bytes of an origin (HTTP_ORIGIN_MAX) */
+#define SESSION_NET_MAX 64       /* bytes of a client address (AUTH_ADDR_MAX) */
 
 struct session {
 	char user_id[UUID_STRLEN + 1];
@@ -43,6 +44,8 @@ struct session {
 	char conversation_id[SESSION_CONV_MAX + 1];
 	char origin[SESSION_ORIGIN_MAX + 1];  /* the embedding page's, from a
 	                                         ticket; "" for a direct join */
+	char client_net[SESSION_NET_MAX + 1]; /* the client as auth_client_net
+	                                         counts it; "" when not known */
 	int64_t created_at;                   /* epoch ms */
 	int64_t last_active_at;
 	int64_t expires_at;

@@ -26,6 +26,8 @@ int state_open(struct state **out, const struct config *cfg)
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return ERR_NOMEM;
 	st->session_ttl_ms = (int64_t)cfg->session_ttl_seconds * 1000;
+	st->sessions_per_conversation = cfg->sessions_per_conversation;
+	st->sessions_per_client = cfg->sessions_per_client;
 	if ((rc = openers[cfg->state](st, cfg)) < 0) {
 		free(st);
 		return rc;

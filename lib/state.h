@@ -80,7 +80,11 @@ int64_t state_session_ttl_ms(const struct state *st);
 
 /* Stores s under its token's hash, unless a session of s's conversation
  * live at s->created_at holds name_key: ERR_CONFLICT (also for a hash or
- * user id in use). Two racing creates of one name: one 0, one ERR_CONFLICT. */
+ * user id in use). Two racing creates of one name: one 0, one ERR_CONFLICT.
+ * ERR_CONV_FULL when the conversation already has
+ * CHATS3_SESSIONS_PER_CONVERSATION live sessions, ERR_CLIENT_FULL when
+ * s->client_net (not "") has CHATS3_SESSIONS_PER_CLIENT (racing creates
+ * never pass a cap). */
 int state_session_create(struct state *st, const struct session *s,
     const unsigned char hash[STATE_HASH_LEN], const char *name_key);
 

@@ -65,6 +65,8 @@ struct state {
 	const struct state_ops *ops;
 	void *backend;
 	int64_t session_ttl_ms;
+	long sessions_per_conversation; /* the caps session_create keeps */
+	long sessions_per_client;
 };
 
 /* Backend constructors: fill st->ops and st->backend. */

@@ -175,7 +175,7 @@ static int transaction(struct state *st, int (*body)(struct state *, const void 
 /* ---- sessions ---- */
 
 #define COLUMNS "user_id, display_name, avatar_url, role, conversation_id, " \
-	"created_at, last_active_at, expires_at, origin"
+	"created_at, last_active_at, expires_at, origin, client_net"
 
 /* Reads the COLUMNS of the current row, starting at column first. */
 static void read_session(sqlite3_stmt *q, int first, struct session *s)
@@ -189,6 +189,7 @@ static void read_session(sqlite3_stmt *q, int first, struct session *s)
 	s->last_active_at = sqlite3_column_int64(q, first + 6);
 	s->expires_at = sqlite3_column_int64(q, first + 7);
 	text(q, first + 8, s->origin, sizeof s->origin);
+	text(q, first + 9, s->client_net, sizeof s->client_net);
 }
 
 /* A statement whose ?1 is a token hash, bound; NULL on ERR_DB. */
@@ -210,8 +211,44 @@ struct new_session {
 	const char *name_key;
 };
 
+/* The number of sessions live at now whose column (in sql) is key, into *n. */
+static int count_live(struct state *st, const char *sql, const char *key, int64_t now, long *n)
+{
+	sqlite3_stmt *q = bound(st, sql, TEXTS(key), INTS(now));
+	int rc;
+
+	if ((rc = first_row(q)) < 0)
+		return rc;
+	*n = (long)sqlite3_column_int64(q, 0);
+	db_done(q);
+	return 0;
+}
+
+static const char count_conversation[] = "SELECT count(*) FROM sessions WHERE "
+    "conversation_id = ?1 AND expires_at > ?2";
+static const char count_client[] = "SELECT count(*) FROM sessions WHERE "
+    "client_net = ?1 AND expires_at > ?2";
+
+/* 0 when s may be added under the caps; ERR_CONV_FULL, ERR_CLIENT_FULL. */
+static int within_caps(struct state *st, const struct session *s)
+{
+	long n = 0;
+	int rc;
+
+	if ((rc = count_live(st, count_conversation, s->conversation_id, s->created_at, &n)) < 0)
+		return rc;
+	if (n >= st->sessions_per_conversation)
+		return ERR_CONV_FULL;
+	if (s->client_net[0] == '\0')
+		return 0;
+	if ((rc = count_live(st, count_client, s->client_net, s->created_at, &n)) < 0)
+		return rc;
+	return n >= st->sessions_per_client ? ERR_CLIENT_FULL : 0;
+}
+
 /* Removes up to a batch of expired sessions and any expired one holding
- * the name (so it cannot block it), then inserts the session. */
+ * the name (so it cannot block it), then inserts the session within the
+ * caps. */
 static int sweep_and_insert(struct state *st, const void *arg)
 {
 	static const char batch[] = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM "
@@ -219,7 +256,7 @@ static int sweep_and_insert(struct state *st, const void *arg)
 	static const char same[] = "DELETE FROM sessions WHERE conversation_id = ?1 "
 	    "AND name_key = ?2 AND expires_at <= ?3";
 	static const char insert[] = "INSERT INTO sessions (token_hash, name_key, " COLUMNS
-	    ") VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?7)";
+	    ") VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?9, ?10, ?11, ?7, ?8)";
 	const struct new_session *n = arg;
 	const struct session *s = n->s;
 	sqlite3_stmt *q;
@@ -227,13 +264,13 @@ static int sweep_and_insert(struct state *st, const void *arg)
 
 	if ((rc = run(bound(st, batch, NONE, INTS(s->created_at)))) < 0 ||
 	    (rc = run(bound(st, same, TEXTS(s->conversation_id, n->name_key),
-	    INTS(s->created_at)))) < 0)
+	    INTS(s->created_at)))) < 0 || (rc = within_caps(st, s)) < 0)
 		return rc;
 	q = bound(st, insert, TEXTS(n->name_key, s->user_id, s->display_name,
 	    s->avatar_url[0] ? s->avatar_url : NULL, s->role, s->conversation_id,
-	    s->origin[0] ? s->origin : NULL),
+	    s->origin[0] ? s->origin : NULL, s->client_net),
 	    INTS(s->created_at, s->last_active_at, s->expires_at));
-	if (q != NULL && sqlite3_bind_blob(q, 11, n->hash, STATE_HASH_LEN, SQLITE_STATIC) !=
+	if (q != NULL && sqlite3_bind_blob(q, 12, n->hash, STATE_HASH_LEN, SQLITE_STATIC) !=
 	    SQLITE_OK) {
 		db_done(q);
 		q = NULL;
@@ -356,16 +393,7 @@ static int session_sweep(struct state *st, int64_t now, session_each_fn each, vo
 static int session_count(struct state *st, const char *conversation_id, int64_t now,
     long *n)
 {
-	static const char sql[] = "SELECT count(*) FROM sessions WHERE "
-	    "conversation_id = ?1 AND expires_at > ?2";
-	sqlite3_stmt *q = bound(st, sql, TEXTS(conversation_id), INTS(now));
-	int rc;
-
-	if ((rc = first_row(q)) < 0)
-		return rc;
-	*n = (long)sqlite3_column_int64(q, 0);
-	db_done(q);
-	return 0;
+	return count_live(st, count_conversation, conversation_id, now, n);
 }
 
 /* Expired rows of nonces, rate buckets and idempotency keys, a batch each;

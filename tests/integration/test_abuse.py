@@ -4,7 +4,8 @@ no existence oracle (an unknown conversation answers as a wrong code, also
 while storage is down), the session cookie (found behind many others, two
 of it refused, __Host- over HTTPS), the admin token (32 characters at
 least, wrong ones throttled and logged), the modes of the programs' files
-(0600, directories 0700), an http:// S3 endpoint only on loopback, no
+(0600, directories 0700), an http:// S3 endpoint only on loopback, ?deep=1 health only for
+loopback clients and the admin token, no
 session token in the programs' log lines."""
 
 import os
@@ -179,6 +180,87 @@ class AdminToken(unittest.TestCase):
             "admin: a wrong bearer token from 127.0.0.1") == 10,
             what="a log line per wrong admin token")
         self.assertNotIn("wrong-3", srv.log_text())
+
+
+class SessionCaps(WithServer):
+    """At most 3 live sessions per conversation and 2 per client address
+    (an IPv6 client by its /64); leaving frees a place."""
+
+    SETTINGS = {"CHATS3_JOIN_RATE": "100000", "CHATS3_TRUSTED_PROXIES": "127.0.0.1",
+                "CHATS3_SESSIONS_PER_CONVERSATION": "3", "CHATS3_SESSIONS_PER_CLIENT": "2"}
+
+    def joins(self, conv, addrs):
+        return [join_as(self.srv, conv, "User %d" % i, addr) for i, addr in enumerate(addrs)]
+
+    def test_a_conversation_takes_no_session_past_its_cap(self):
+        conv, other = new_conversation(self.srv), new_conversation(self.srv)
+        first = self.joins(conv, ["192.0.2.31", "192.0.2.32", "192.0.2.33", "192.0.2.34"])
+        self.assertEqual([r.status for r in first], [201, 201, 201, 429])
+        self.assertIn("too many sessions", failure(self, first[3], 429)["message"])
+        self.assertTrue(first[3].getheader("Retry-After"))
+        self.assertEqual(self.joins(other, ["192.0.2.34"])[0].status, 201)
+        sid = envelope(first[0])["data"]["session"]["sessionId"]
+        self.assertEqual(self.srv.request("POST", "/api/v1/leave",
+                                          headers={"x-session-id": sid}).status, 200)
+        self.assertEqual(self.joins(conv, ["192.0.2.34"])[0].status, 201)
+
+    def test_an_address_takes_no_session_past_its_cap_in_any_conversation(self):
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        statuses = [join_as(self.srv, c, "Mallory", "192.0.2.41").status for c in convs]
+        self.assertEqual(statuses, [201, 201, 429])
+        self.assertIn("Too many sessions from this address",
+                      failure(self, join_as(self.srv, convs[2], "Mallory", "192.0.2.41"),
+                              429)["message"])
+        self.assertEqual(join_as(self.srv, convs[2], "Mallory", "192.0.2.42").status, 201)
+
+    def test_an_ipv6_client_counts_by_its_64(self):
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        addrs = ["2001:db8:5:6::1", "2001:db8:5:6:ffff::2", "2001:db8:5:6::3"]
+        statuses = [join_as(self.srv, c, "Eve", a).status for c, a in zip(convs, addrs)]
+        self.assertEqual(statuses, [201, 201, 429])
+        self.assertEqual(join_as(self.srv, convs[2], "Eve", "2001:db8:5:7::1").status, 201)
+
+    def test_loopback_is_not_capped(self):
+        # this host, or a proxy in front not among CHATS3_TRUSTED_PROXIES: everyone's address
+        convs = [new_conversation(self.srv) for _ in range(3)]
+        statuses = [post_json(self.srv, "/api/v1/join", {"conversationId": c["conversationId"],
+                                                         "joinCode": c["joinCode"],
+                                                         "displayName": "Local"}).status
+                    for c in convs]
+        self.assertEqual(statuses, [201, 201, 201])
+
+
+class DeepHealth(WithServer):
+    """?deep=1 runs the checks for loopback clients and the admin token;
+    anyone else gets the cheap answer."""
+
+    SETTINGS = {"CHATS3_TRUSTED_PROXIES": "127.0.0.1"}
+
+    def deep(self, addr=None, token=None):
+        headers = {"X-Forwarded-For": addr} if addr else {}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        return self.srv.request("GET", "/api/v1/health?deep=1", headers=headers)
+
+    def test_a_client_off_loopback_gets_the_cheap_answer(self):
+        for addr in ("192.0.2.8", "2001:db8::8", "::ffff:192.0.2.8"):
+            r = self.deep(addr)
+            self.assertEqual(r.status, 200, addr)
+            self.assertEqual(envelope(r)["data"], {"status": "ok"}, addr)
+
+    def test_loopback_clients_and_the_admin_token_get_the_checks(self):
+        self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
+        for addr, token in ((None, None), ("::1", None), ("127.0.0.9", None),
+                            ("::ffff:127.0.0.1", None), ("192.0.2.8", ADMIN)):
+            r = self.deep(addr, token)
+            self.assertEqual(r.status, 200, addr)
+            self.assertEqual(envelope(r)["data"]["checks"],
+                             {"database": "ok", "storage": "ok", "relay": "ok"}, addr)
+
+    def test_a_wrong_admin_token_is_refused_and_logged(self):
+        failure(self, self.deep("192.0.2.9", "wrong-token-for-health"), 401)
+        harness.wait_for(lambda: "admin: a wrong bearer token from 192.0.2.9" in self.srv.log_text(),
+                         what="the wrong token's log line")
 
 
 class PrivateFiles(unittest.TestCase):

@@ -1,6 +1,6 @@
 """The admin API through the web server (contract: Admin): who may use it,
 create, list with a status filter and cursor, get, close, a new join code,
-sessions and kick."""
+sessions and kick (by session, by user id in a conversation)."""
 
 import json
 import unittest
@@ -115,6 +115,24 @@ class Admin(WithAdminServer):
         failure(self, self.srv.request("DELETE", "/api/v1/admin/sessions/" + me["userId"],
                                        headers=BEARER), 404)
         failure(self, self.srv.request("GET", BASE + "/nope/sessions", headers=BEARER), 404)
+
+    def test_kick_a_participant_by_user_id(self):
+        conv, elsewhere = new_conversation(self.srv), new_conversation(self.srv)
+        me = envelope(join(self.srv, conv, "Kicked"))["data"]["session"]
+        other = envelope(join(self.srv, conv, "Stays"))["data"]["session"]
+        stranger = envelope(join(self.srv, elsewhere, "Elsewhere"))["data"]["session"]
+        path = BASE + "/%s/participants/" % conv["conversationId"]
+
+        def alive(s):
+            return self.srv.request("GET", "/api/v1/session",
+                                    headers={"x-session-id": s["sessionId"]}).status
+        for who in (stranger["userId"], me["sessionId"], "nobody"):
+            failure(self, self.srv.request("DELETE", path + who, headers=BEARER), 404)
+        self.assertEqual([alive(s) for s in (me, other, stranger)], [200, 200, 200])
+        self.assertEqual(self.call("DELETE", path + me["userId"])["data"], {"kicked": True})
+        self.assertEqual([alive(s) for s in (me, other, stranger)], [401, 200, 200])
+        failure(self, self.srv.request("DELETE", path + me["userId"], headers=BEARER), 404)
+        failure(self, self.srv.request("DELETE", path + me["userId"]), 401)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ static const struct {
 	{ __LINE__, 409, "name taken", ERR_NAME_TAKEN, "ERR_NAME_TAKEN" },
 	{ __LINE__, 409, "a racing twin", ERR_BUSY, "ERR_BUSY" },
 	{ __LINE__, 429, "a conversation's join budget spent", ERR_LOCKED, "ERR_LOCKED" },
+	{ __LINE__, 429, "a conversation's sessions at the cap", ERR_CONV_FULL, "ERR_CONV_FULL" },
+	{ __LINE__, 429, "an address's sessions at the cap", ERR_CLIENT_FULL, "ERR_CLIENT_FULL" },
 	{ __LINE__, 500, "just past the list", ERR__MIN, "ERR_INTERNAL" },
 	{ __LINE__, 500, "far past the list", -100, "ERR_INTERNAL" },
 	{ __LINE__, 500, "INT_MIN", INT_MIN, "ERR_INTERNAL" },

@@ -128,6 +128,53 @@ static void test_sessions(struct state *st)
 	CHECK(state_session_delete_user(st, "u-5", NULL) == ERR_NOTFOUND);
 }
 
+/* Creates the session number i of the caps test (its own hash and user)
+ * in conv from net at at. */
+static int create_capped(struct state *st, int i, const char *conv, const char *net,
+    int64_t at)
+{
+	unsigned char h[STATE_HASH_LEN];
+	char user[32], name[32];
+	struct session s;
+
+	snprintf(user, sizeof user, "cap-u-%d", i);
+	snprintf(name, sizeof name, "cap-%d", i);
+	s = session_of(conv, user, name, at);
+	snprintf(s.client_net, sizeof s.client_net, "%s", net);
+	hash_of(h, i);
+	h[2] = 0xca;
+	return state_session_create(st, &s, h, name);
+}
+
+/* The default caps: 50 live sessions per client address over every
+ * conversation, 500 per conversation; expired ones free their place and
+ * an unknown address ("") is not counted. */
+static void test_caps(struct state *st)
+{
+	char conv[32], user[32];
+	int i, rc, full = 0;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(conv, sizeof conv, "cap-%d", i);
+		full |= create_capped(st, i, conv, "192.0.2.1", now) != 0;
+	}
+	CHECK(!full);
+	CHECK(create_capped(st, i++, "cap-0", "192.0.2.1", now + 1) == ERR_CLIENT_FULL);
+	CHECK(create_capped(st, i++, "cap-0", "192.0.2.2", now + 1) == 0);
+	CHECK(create_capped(st, i++, "cap-0", "192.0.2.1", now + TTL_MS + 1) == 0);
+	for (int n = 0; n < 500; n++)
+		full |= create_capped(st, i++, "cap-many", "", now) != 0;
+	CHECK(!full);
+	CHECK(create_capped(st, i++, "cap-many", "", now + 1) == ERR_CONV_FULL);
+	CHECK(create_capped(st, i++, "cap-many", "", now + TTL_MS + 1) == 0);
+	while (i-- > 0) { /* gone again (the refused ones never came), for the sweep's test */
+		snprintf(user, sizeof user, "cap-u-%d", i);
+		rc = state_session_delete_user(st, user, NULL);
+		full |= rc < 0 && rc != ERR_NOTFOUND;
+	}
+	CHECK(!full);
+}
+
 /* The relay's sweep: what expired goes (and is told), what lives stays;
  * the other expired rows go without a word. */
 static void test_sweep(struct state *st)
@@ -526,6 +573,7 @@ int main(void)
 		CHECK(state_check(st) == 0);
 		test_races_counted(st);
 		test_sessions(st);
+		test_caps(st);
 		test_sweep(st);
 		test_nonces(st);
 		test_buckets(st);
