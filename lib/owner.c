@@ -52,18 +52,28 @@ static void host_and_boot(char host[HOST_MAX], char boot[BOOT_MAX])
 		snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
 }
 
+/* A process's name is read from /proc once: it holds for its whole life
+ * (a forked child, with a pid of its own, reads its own). */
 int owner_self(char out[OWNER_MAX])
 {
+	static char name[OWNER_MAX];
+	static long named_pid;
 	char host[HOST_MAX], boot[BOOT_MAX], state;
 	unsigned long long start = 0;
 	long pid = (long)getpid();
 	int n;
 
-	host_and_boot(host, boot);
-	if (proc_stat(pid, &state, &start) < 0)
-		snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
-	n = snprintf(out, OWNER_MAX, "%s %s %ld %llu", host, boot, pid, start);
-	return n > 0 && n < OWNER_MAX ? 0 : ERR_IO;
+	if (named_pid != pid) {
+		host_and_boot(host, boot);
+		if (proc_stat(pid, &state, &start) < 0)
+			snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
+		n = snprintf(name, OWNER_MAX, "%s %s %ld %llu", host, boot, pid, start);
+		if (n <= 0 || n >= OWNER_MAX)
+			return ERR_IO;
+		named_pid = pid;
+	}
+	memcpy(out, name, OWNER_MAX);
+	return 0;
 }
 
 enum owner_liveness owner_liveness(const char *name)

@@ -11,7 +11,7 @@
  * be checked; whether another host's process lives is not known here (the
  * caller falls back on a lease), nor is it where /proc hides the boot id
  * or the start time (the name then holds "-" for the boot id). Names are
- * plain values in caller buffers.
+ * plain values in caller buffers; this process's is read once.
  */
 #ifndef CHATS3_OWNER_H
 #define CHATS3_OWNER_H
