@@ -2,7 +2,9 @@
 """make install DESTDIR=...: the relay's systemd unit runs the relay where
 make install put it (ExecStartPre and ExecStart name an executable file of
 the installation), as the user ./configure was given, and the relay is
-installed once.
+installed once; the programs, commands, templates, static files, settings
+and man pages are where README.md (Deployment) says; and the service files
+work (services.py).
 
     tests/package/install.py BUILD_DIR
 
@@ -14,6 +16,7 @@ import sys
 import tempfile
 
 from checks import Checks
+from services import check_services
 
 check = Checks("install")
 
@@ -34,6 +37,23 @@ def check_unit(destdir, unit, relay_user):
           f"the installed unit does not run the relay as {relay_user}")
 
 
+def layout(makefile):
+    """The files make install must write, under the configured paths."""
+    value = dict(re.findall(r"^(\w+) = (.*)$", makefile, re.M))
+    prefix = value["prefix"]
+    libexec, bindir = prefix + "/libexec/chats3", prefix + "/bin"
+    share = prefix + "/share/chats3"
+    files = [f"{libexec}/{p}" for p in ("health", "session", "admin", "messages", "signaling",
+                                        "pages", "attachments", "notfound", "chats3-relay")]
+    files += [f"{bindir}/chats3-admin", f"{bindir}/chats3-ticket"]
+    files += [f"{share}/templates/room.html", f"{share}/htdocs/index.html",
+              f"{share}/htdocs/js/room.js", f"{share}/etc/chats3.conf.example",
+              f"{share}/etc/lighttpd.conf.in", f"{share}/etc/apache-chats3.conf.in",
+              f"{share}/etc/chats3-relay.service", f"{share}/etc/chats3-fcgi@.service",
+              f"{share}/etc/chats3-fcgi@.socket", f"{share}/etc/chats3.logrotate"]
+    return prefix, share + "/etc", files
+
+
 def main():
     build = os.path.abspath(sys.argv[1])
     makefile = open(os.path.join(build, "Makefile")).read()
@@ -49,6 +69,10 @@ def main():
         check(len(relays) == 1, f"installed relays: {relays}")
         if units:
             check_unit(destdir, units[0], relay_user)
+        prefix, etc, files = layout(makefile)
+        for f in files:
+            check(os.path.isfile(destdir + f), f"make install wrote no {f}")
+        check_services(check, destdir, prefix, destdir + etc, destdir)
 
 
 if __name__ == "__main__":
