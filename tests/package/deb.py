@@ -32,6 +32,10 @@ LAYOUT = {
     "./usr/bin/chats3-ticket": "-rwxr-xr-x",
     "./usr/share/chats3/htdocs/index.html": "-rw-r--r--",
     "./usr/share/chats3/templates/room.html": "-rw-r--r--",
+    "./usr/share/man/man1/chats3-admin.1.gz": "-rw-r--r--",
+    "./usr/share/man/man1/chats3-ticket.1.gz": "-rw-r--r--",
+    "./usr/share/man/man8/chats3-relay.8.gz": "-rw-r--r--",
+    "./usr/share/man/man7/chats3.7.gz": "-rw-r--r--",
 }
 CONFFILES = ("/etc/chats3/chats3.conf", "/etc/apache2/conf-available/chats3.conf",
              "/etc/lighttpd/conf-available/50-chats3.conf", "/etc/logrotate.d/chats3")
