@@ -1,7 +1,8 @@
 """What make install puts beside the programs for running them as
 services, tried on the installation (install.py calls check_services):
 systemd-analyze verify on every unit (the installation's paths moved
-into DESTDIR), logrotate -d on the logrotate file, and one program run the
+into DESTDIR), logrotate -d on the logrotate file and a real rotation of
+its logs while the installed relay writes its own, and one program run the
 way chats3-fcgi@.socket starts it (its standard input a listening socket
 it did not create), answering through lighttpd configured as
 docs/deploy-lighttpd.md says for such sockets."""
@@ -97,6 +98,61 @@ def check_logrotate(check, destdir, prefix, etc, tmp):
           f"logrotate -d does not move relay.log and reload the relay: {said}")
     check(f"copying {programs} to {programs}.1" in said and f"truncating {programs}" in said,
           f"logrotate -d does not copy and truncate programs.log: {said}")
+    relay_program = destdir + re.search(r"^ExecStart=(\S+)$", open(
+        os.path.join(etc, "chats3-relay.service")).read(), re.M).group(1)
+    check_rotation(check, relay_program, text, logdir.group(1), tmp)
+
+
+def frame_logged(events, log, mark):
+    """Sends the relay a malformed event frame (which it logs) of MARK's
+    length and waits for the line in LOG."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.sendto(mark.encode(), events)
+    line = f"malformed frame of {len(mark)} bytes"
+    wait_for(lambda: os.path.exists(log) and line in open(log).read(),
+             what=f"the relay's line about {len(mark)} bytes in {log}")
+
+
+def check_rotation(check, relay_program, text, logdir, tmp):
+    """A real rotation of TEXT's logs while the installed relay writes
+    relay.log as the user logrotate switches to, the postrotate's reload
+    done as systemd does it (SIGHUP): the old lines in relay.log.1, the
+    next ones in a new relay.log; programs.log copied and emptied."""
+    su = re.search(r"^\s*su (\S+) (\S+)$", text, re.M)
+    if not check(su, "the logrotate file names no su USER GROUP"):
+        return
+    data = os.path.join(tmp, "relay-data")
+    os.makedirs(os.path.join(data, "run"))
+    for d in (data, os.path.join(data, "run")):
+        shutil.chown(d, su.group(1), su.group(2))
+    conf = os.path.join(tmp, "relay.conf")
+    relay_log = os.path.join(logdir, "relay.log")
+    with open(conf, "w") as f:
+        f.write(f"CHATS3_DATA_DIR = {data}\nCHATS3_RELAY_LOG = {relay_log}\n")
+    os.chmod(conf, 0o644)
+    relay = subprocess.Popen([relay_program], env={"PATH": "/usr/bin:/bin",
+                             "CHATS3_CONFIG_FILE": conf}, user=su.group(1), group=su.group(2))
+    try:
+        events = os.path.join(data, "run", "relay-events.sock")
+        wait_for(lambda: os.path.exists(events), what=f"the relay's {events}")
+        frame_logged(events, relay_log, "before")
+        rotated = text.replace("systemctl reload chats3-relay.service", f"kill -HUP {relay.pid}")
+        with open(os.path.join(tmp, "logrotate-real.conf"), "w") as f:
+            f.write(rotated)
+        got = subprocess.run(["logrotate", "-f", "-s", os.path.join(tmp, "logrotate-real.state"),
+                              os.path.join(tmp, "logrotate-real.conf")], capture_output=True,
+                             text=True)
+        check(got.returncode == 0, f"logrotate -f: {got.stdout}{got.stderr}")
+        frame_logged(events, relay_log, "after the rotation")
+        old = open(relay_log + ".1").read()
+        check("of 6 bytes" in old and "of 18 bytes" not in old,
+              f"relay.log.1 after the rotation: {old!r}")
+        check("of 6 bytes" not in open(relay_log).read(), "relay.log kept the lines before")
+        programs = os.path.join(logdir, "programs.log")
+        check(open(programs + ".1").read() == "a line\n" and os.path.getsize(programs) == 0,
+              "programs.log was not copied and truncated")
+    finally:
+        check(stop(relay) == 0, f"the relay did not end on SIGTERM: {relay.returncode}")
 
 
 def doc_config(sockets):
