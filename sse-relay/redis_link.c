@@ -16,6 +16,7 @@
 #define RETRY_FIRST_MS 100
 #define RETRY_LAST_MS 5000
 #define READY_MS 2000 /* a connection not ready by then is given up */
+#define STALL_MS 1000 /* a publish unanswered that long drops both connections */
 #define ID_TTL_MS "3600000" /* a conversation's last id is kept an hour after its last event */
 
 /* KEYS[1] the conversation's last id, ARGV[1] the channel, ARGV[2] the
@@ -40,6 +41,13 @@ struct link_conn {
 	int64_t started_ms, retry_ms, wait_ms;
 };
 
+/* A publish awaiting its reply: the frame goes out here alone without one. */
+struct pending {
+	struct pending *next;
+	int64_t sent_ms;
+	char frame[];
+};
+
 struct redis_link {
 	struct loop *loop;
 	struct redis_url url;
@@ -48,6 +56,7 @@ struct redis_link {
 	redis_link_deliver_fn *deliver;
 	void *ctx;
 	size_t inflight;
+	struct pending *oldest, *newest; /* in the order sent, so of the replies */
 	int told;    /* what the log last said: -1 nothing, 0 down, 1 up */
 	int full;    /* the in-flight cap is reached (logged once) */
 	int closing; /* redis_link_free: replies still coming are not delivered */
@@ -198,23 +207,38 @@ static void on_subscription(redisAsyncContext *ac, void *reply, void *priv)
 		take_message(c->link, r->element[2]);
 }
 
-/* The frame (priv, copied at publish) goes out on this host alone when
- * its publish got no answer. */
+/* Takes p off the list of publishes awaiting their reply (the oldest, as
+ * replies come in order). */
+static void answered(struct redis_link *k, struct pending *p)
+{
+	struct pending **link = &k->oldest, *prev = NULL;
+
+	while (*link != p)
+		prev = *link, link = &(*link)->next;
+	*link = p->next;
+	if (k->newest == p)
+		k->newest = prev;
+	k->inflight--;
+}
+
+/* The frame of the publish p (priv) goes out on this host alone when its
+ * publish got no answer. */
 static void on_published(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct redis_link *k = ((struct link_conn *)ac->data)->link;
 	const redisReply *r = reply;
+	struct pending *p = priv;
 	struct relay_frame f;
 
-	k->inflight--;
+	answered(k, p);
 	if ((r == NULL || r->type == REDIS_REPLY_ERROR) && !k->closing) {
 		if (r != NULL)
 			log_error(NULL, "relay: redis: publishing: %.*s", (int)r->len, r->str);
-		if (relay_frame_parse(priv, strlen(priv), &f) == 0)
+		if (relay_frame_parse(p->frame, strlen(p->frame), &f) == 0)
 			k->deliver(k->ctx, 0, &f);
 		relay_frame_free(&f);
 	}
-	free(priv);
+	free(p);
 }
 
 /* -- connecting ------------------------------------------------------------- */
@@ -275,29 +299,36 @@ static void start(struct link_conn *c)
 	}
 }
 
-/* Gives up a connection that was not ready in time (a Redis that does not answer). */
-static void give_up(struct link_conn *c)
+/* Gives up c's connection (a Redis that does not answer); what awaited
+ * its reply goes out on this host. */
+static void give_up(struct link_conn *c, const char *why)
 {
 	redisAsyncContext *ac = c->ac;
 
-	lost(c, "no answer within 2 s");
+	lost(c, why);
 	redisAsyncFree(ac);
 }
 
 /* Every REDIS_LINK_TICK_MS: connections away are tried again when their
- * wait is over, and slow ones given up. */
+ * wait is over, and slow ones given up: one not ready in READY_MS, both
+ * when a publish waited STALL_MS (a stalled Redis must not hold this
+ * host's events; the subscription goes too, so what it still brings of
+ * them does not come twice). */
 static void tick(struct loop *l, void *ctx)
 {
 	struct redis_link *k = ctx;
 	int64_t now = now_ms();
+	int stalled = k->oldest != NULL && now - k->oldest->sent_ms >= STALL_MS;
 
 	(void)l;
 	for (int i = 0; i < CONNS; i++) {
 		struct link_conn *c = &k->conns[i];
 		if (c->ac == NULL && now >= c->retry_ms)
 			start(c);
+		else if (c->ac != NULL && stalled)
+			give_up(c, "a publish unanswered for 1 s");
 		else if (c->ac != NULL && !c->ready && now - c->started_ms >= READY_MS)
-			give_up(c);
+			give_up(c, "not ready within 2 s");
 	}
 }
 
@@ -356,7 +387,8 @@ static int room(struct redis_link *k)
 
 /* Queues the publish of frame text: an EVAL for an event of
  * conversation_id, a PUBLISH of "0 <frame>" for a close. */
-static int queue(struct redis_link *k, const char *conversation_id, const char *frame, char *copy)
+static int queue(struct redis_link *k, const char *conversation_id, const char *frame,
+    struct pending *copy)
 {
 	redisAsyncContext *ac = k->conns[PUB].ac;
 	char *message;
@@ -375,14 +407,22 @@ static int queue(struct redis_link *k, const char *conversation_id, const char *
 
 int redis_link_publish(struct redis_link *k, const char *conversation_id, const char *frame)
 {
-	char *copy;
+	size_t n = strlen(frame) + 1;
+	struct pending *p;
 
-	if (!redis_link_up(k) || !room(k) || (copy = strdup(frame)) == NULL)
+	if (!redis_link_up(k) || !room(k) || (p = malloc(sizeof *p + n)) == NULL)
 		return -1;
-	if (queue(k, conversation_id, frame, copy) != REDIS_OK) {
-		free(copy);
+	*p = (struct pending){ NULL, now_ms() };
+	memcpy(p->frame, frame, n);
+	if (queue(k, conversation_id, frame, p) != REDIS_OK) {
+		free(p);
 		return -1;
 	}
+	if (k->newest != NULL)
+		k->newest->next = p;
+	else
+		k->oldest = p;
+	k->newest = p;
 	k->inflight++;
 	return 0;
 }

@@ -15,10 +15,11 @@
  * is PUBLISHed as "0 <frame>".
  *
  * Publishing only appends to hiredis's output buffer. While the link is
- * not up (either connection away, or more than REDIS_LINK_INFLIGHT
- * replies awaited: a slow Redis) a publish returns -1 and the caller
- * delivers on its host alone; a publish whose reply never comes (the
- * connection lost) is handed back to deliver with id 0 (a local id).
+ * not up (either connection away, or REDIS_LINK_INFLIGHT replies awaited)
+ * a publish returns -1 and the caller delivers on its host alone; a
+ * publish whose reply never comes (the connection lost, or dropped with
+ * the subscription when a reply is 1 s late: a stalled Redis) is handed
+ * back to deliver with id 0 (a local id).
  *
  * struct redis_link owns its connections and the copies of the frames in
  * flight; redis_link_free releases them without delivering.

@@ -10,6 +10,8 @@ backend): a participant joins on each host it uses, so a "reconnect from A
 to B" is the same reader with its session of B."""
 
 import os
+import signal
+import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
@@ -82,6 +84,13 @@ class TwoHosts(unittest.TestCase):
         """The next n new-message events of st: [(id, messageId)]."""
         return [(int(ev["id"]), ev["data"]["data"]["messageId"])
                 for ev in (self.next_of(st, "new-message") for _ in range(n))]
+
+    def until(self, st, message_id):
+        """Reads st up to the new-message of message_id: its event."""
+        while True:
+            ev = self.next_of(st, "new-message")
+            if ev["data"]["data"]["messageId"] == message_id:
+                return ev
 
     def sent(self, srv, who, body):
         r = send(srv, who, {"body": body})
@@ -180,6 +189,24 @@ class TwoHosts(unittest.TestCase):
         self.assertEqual(after_b[1], again["messageId"])
         self.assertEqual(after_a, after_b)
         self.assertGreater(after_a[0], got[0])
+
+    def test_a_stalled_redis_does_not_hold_this_hosts_events(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        bob = joined(self, self.b, self.conv, "Bob")
+        on_a, on_b = self.stream(self.a, alice), self.stream(self.b, bob)
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)  # connected, answering nothing
+        self.addCleanup(os.kill, self.redis.proc.pid, signal.SIGCONT)
+        t0 = time.monotonic()
+        m = self.sent(self.a, alice, "while Redis stalls")
+        self.assertEqual(self.messages(on_a, 1)[0][1], m["messageId"])
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(link(self.a), "down")
+        os.kill(self.redis.proc.pid, signal.SIGCONT)
+        for srv in (self.a, self.b):
+            wait_link(srv, "up")
+        again = self.sent(self.a, alice, "Redis answers again")
+        self.assertEqual(self.until(on_b, again["messageId"])["id"],
+                         self.until(on_a, again["messageId"])["id"])
 
 
 if __name__ == "__main__":
