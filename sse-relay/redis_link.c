@@ -55,7 +55,7 @@ struct redis_link {
 	char channel[32];
 	redis_link_deliver_fn *deliver;
 	void *ctx;
-	size_t inflight;
+	size_t inflight; /* bytes of the frames awaiting their reply */
 	struct pending *oldest, *newest; /* in the order sent, so of the replies */
 	int told;    /* what the log last said: -1 nothing, 0 down, 1 up */
 	int full;    /* the in-flight cap is reached (logged once) */
@@ -218,7 +218,7 @@ static void answered(struct redis_link *k, struct pending *p)
 	*link = p->next;
 	if (k->newest == p)
 		k->newest = prev;
-	k->inflight--;
+	k->inflight -= strlen(p->frame);
 }
 
 /* The frame of the publish p (priv) goes out on this host alone when its
@@ -371,16 +371,16 @@ void redis_link_free(struct redis_link *k)
 	free(k);
 }
 
-/* Whether another publish may wait for its reply (logged once per stretch). */
-static int room(struct redis_link *k)
+/* Whether n bytes more may wait for their reply (logged once per stretch). */
+static int room(struct redis_link *k, size_t n)
 {
-	if (k->inflight < REDIS_LINK_INFLIGHT) {
+	if (k->inflight + n <= REDIS_LINK_INFLIGHT) {
 		k->full = 0;
 		return 1;
 	}
 	if (!k->full)
-		log_error(NULL, "relay: redis: %d publishes await their reply: events of this host "
-		    "reach its own streams alone meanwhile", REDIS_LINK_INFLIGHT);
+		log_error(NULL, "relay: redis: %d bytes of publishes await their reply: events of "
+		    "this host reach its own streams alone meanwhile", REDIS_LINK_INFLIGHT);
 	k->full = 1;
 	return 0;
 }
@@ -410,7 +410,7 @@ int redis_link_publish(struct redis_link *k, const char *conversation_id, const 
 	size_t n = strlen(frame) + 1;
 	struct pending *p;
 
-	if (!redis_link_up(k) || !room(k) || (p = malloc(sizeof *p + n)) == NULL)
+	if (!redis_link_up(k) || !room(k, n - 1) || (p = malloc(sizeof *p + n)) == NULL)
 		return -1;
 	*p = (struct pending){ NULL, now_ms() };
 	memcpy(p->frame, frame, n);
@@ -423,6 +423,6 @@ int redis_link_publish(struct redis_link *k, const char *conversation_id, const 
 	else
 		k->oldest = p;
 	k->newest = p;
-	k->inflight++;
+	k->inflight += n - 1;
 	return 0;
 }

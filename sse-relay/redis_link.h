@@ -15,7 +15,7 @@
  * is PUBLISHed as "0 <frame>".
  *
  * Publishing only appends to hiredis's output buffer. While the link is
- * not up (either connection away, or REDIS_LINK_INFLIGHT replies awaited)
+ * not up (either connection away, or REDIS_LINK_INFLIGHT bytes await replies)
  * a publish returns -1 and the caller delivers on its host alone; a
  * publish whose reply never comes (the connection lost, or dropped with
  * the subscription when a reply is 1 s late: a stalled Redis) is handed
@@ -34,7 +34,7 @@ struct redis_link;
 struct redis_url;
 struct relay_frame;
 
-#define REDIS_LINK_INFLIGHT 10000 /* publishes awaiting Redis's reply, at most */
+#define REDIS_LINK_INFLIGHT (16 * 1024 * 1024) /* bytes of frames awaiting replies, at most */
 #define REDIS_LINK_TICK_MS 100    /* how often it looks at its connections */
 
 /* Called with a frame (the caller's; an event's members may be detached)

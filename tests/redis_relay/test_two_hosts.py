@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import harness
 from harness import envelope, wait_for
 from test_messages import history, joined, send
-from test_relay import relay_health
+from test_relay import RelayCase, relay_health
 from test_session import ADMIN, new_conversation
 
 ADMIN_AUTH = {"Authorization": "Bearer " + ADMIN}
@@ -44,7 +44,7 @@ def wait_link(srv, state):
              lambda: "the link of %s's relay to be %s: %s" % (srv.port, state, relay_log(srv)[-2000:]))
 
 
-class TwoHosts(unittest.TestCase):
+class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
     @classmethod
     def setUpClass(cls):
         cls.redis = harness.CONFIG["redis"]
@@ -72,13 +72,6 @@ class TwoHosts(unittest.TestCase):
         self.assertEqual(st.status, 200, getattr(st, "body", b""))
         self.assertEqual(st.next_data()["data"], {"type": "system", "data": "connected"})
         return st
-
-    def next_of(self, st, kind, timeout=10):
-        while True:
-            ev = st.next_data(timeout)
-            self.assertIsNotNone(ev, "the stream ended before a %s event" % kind)
-            if ev["data"].get("type") == kind:
-                return ev
 
     def messages(self, st, n):
         """The next n new-message events of st: [(id, messageId)]."""
