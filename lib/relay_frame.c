@@ -1,3 +1,5 @@
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +130,50 @@ int relay_frame_parse(const char *p, size_t n, struct relay_frame *out)
 	}
 	out->root = root;
 	return 0;
+}
+
+/* The decimal id at the head of p[0..n), up to the one space before the
+ * frame's "{", into *id: the bytes it took (the space too), or 0 when
+ * there is none. */
+static size_t read_peer_id(const char *p, size_t n, uint64_t *id)
+{
+	size_t i = 0;
+
+	*id = 0;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		unsigned digit = (unsigned)(p[i] - '0');
+		if ((i == 1 && p[0] == '0') || *id > (UINT64_MAX - digit) / 10)
+			return 0; /* a leading zero, or past 64 bits */
+		*id = *id * 10 + digit;
+	}
+	return i > 0 && i + 1 < n && p[i] == ' ' && p[i + 1] == '{' ? i + 1 : 0;
+}
+
+int relay_frame_parse_peer(const char *p, size_t n, uint64_t *id, struct relay_frame *out)
+{
+	size_t head = n <= RELAY_PEER_MAX ? read_peer_id(p, n, id) : 0;
+	int fits;
+
+	memset(out, 0, sizeof *out);
+	if (head == 0 || relay_frame_parse(p + head, n - head, out) < 0)
+		return ERR_INVAL;
+	fits = out->kind == RELAY_FRAME_EVENT ? *id >= 1 && out->seq == 0 :
+	    out->kind == RELAY_FRAME_CLOSE && *id == 0;
+	if (!fits) {
+		relay_frame_free(out);
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+char *relay_frame_peer(uint64_t id, const char *frame)
+{
+	size_t n = strlen(frame) + 22;
+	char *text = malloc(n);
+
+	if (text != NULL)
+		snprintf(text, n, "%" PRIu64 " %s", id, frame);
+	return text;
 }
 
 void relay_frame_free(struct relay_frame *f)

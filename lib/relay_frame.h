@@ -25,6 +25,12 @@
  * "v" is the frame version: a frame of another version is refused, as is
  * anything longer than RELAY_FRAME_MAX or not one of these shapes.
  *
+ * Between the relays of several hosts (sse-relay/redis_link.c, over Redis
+ * pub/sub) a message is "<id> <frame>": the decimal event id Redis gave
+ * (1 to UINT64_MAX, no leading zero) and an event frame without seq, or
+ * "0 <frame>" and a close frame. At most RELAY_PEER_MAX bytes; reserve
+ * and release frames stay on their host.
+ *
  * A parsed struct relay_frame owns one cJSON tree (root); its pointers
  * point into it. relay_frame_free releases it. Encoders return text the
  * caller frees with free().
@@ -41,6 +47,7 @@ struct cJSON;
 #define RELAY_FRAME_MAX (RELAY_EVENT_DATA_MAX + 4096) /* the frame around it */
 #define RELAY_FRAME_VERSION 1
 #define RELAY_SEQ_MAX 999999999999999LL /* 15 digits: what cJSON prints exactly */
+#define RELAY_PEER_MAX (RELAY_FRAME_MAX + 21) /* an id of 20 digits and a space before it */
 
 enum relay_frame_kind {
 	RELAY_FRAME_EVENT,
@@ -64,6 +71,11 @@ struct relay_frame {
  * that is not a frame of the shapes above (out then owns nothing). */
 int relay_frame_parse(const char *p, size_t n, struct relay_frame *out);
 
+/* Parses a message between relays p[0..n) into *id and *out: 0, or
+ * ERR_INVAL for anything but "<id> <event frame>" (id >= 1, no seq) or
+ * "0 <close frame>" (out then owns nothing). */
+int relay_frame_parse_peer(const char *p, size_t n, uint64_t *id, struct relay_frame *out);
+
 /* Frees what f owns and clears it. NULL is fine. */
 void relay_frame_free(struct relay_frame *f);
 
@@ -76,6 +88,10 @@ char *relay_frame_close(const char *user_id);
 
 /* The text of a close frame for every stream of conversation_id, or NULL. */
 char *relay_frame_close_conversation(const char *conversation_id);
+
+/* The message between relays "<id> <frame>" for frame text (borrowed),
+ * or NULL when out of memory. */
+char *relay_frame_peer(uint64_t id, const char *frame);
 
 /* The text of a reserve or release frame (kind) for seq in
  * conversation_id, or NULL when out of memory. */

@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "conn.h"
 #include "net.h"
+#include "redis_link.h"
 #include "session_store.h"
 #include "sse.h"
 
@@ -62,12 +63,16 @@ static void answer(struct conn *c, int status, const char *message, const cJSON 
 	c->answered = 1;
 }
 
+/* GET /health: "redis" says whether the link to the other hosts is up (with one). */
 static void health(struct conn *c)
 {
 	cJSON *data = cJSON_CreateObject();
+	const struct redis_link *link = c->hub->link;
 
 	if (cJSON_AddStringToObject(data, "status", "ok") == NULL ||
-	    cJSON_AddNumberToObject(data, "streams", (double)fanout_streams(c->hub->fanout)) == NULL)
+	    cJSON_AddNumberToObject(data, "streams", (double)fanout_streams(c->hub->fanout)) == NULL ||
+	    (link != NULL &&
+	    cJSON_AddStringToObject(data, "redis", redis_link_up(link) ? "up" : "down") == NULL))
 		answer(c, 500, "Internal server error", NULL);
 	else
 		answer(c, 200, NULL, data);

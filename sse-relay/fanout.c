@@ -18,6 +18,7 @@ struct topic {
 	struct topic *chain;
 	struct fanout_sub *subs;
 	struct replay ring;
+	uint64_t last_id; /* of its latest event */
 	char id[TOPIC_ID_MAX + 1];
 };
 
@@ -227,16 +228,27 @@ void fanout_leave(struct fanout *f, struct fanout_sub *s)
 	f->nstreams--;
 }
 
-/* The event's SSE text with the relay's next id in it, into b. */
-static int event_text(struct fanout *f, cJSON *event, struct buf *b, uint64_t *id)
+/* The id of t's next event: given (0: the relay's next), above t's last. */
+static uint64_t take_id(struct fanout *f, struct topic *t, uint64_t given)
+{
+	uint64_t id = given != 0 ? given : f->next_id + 1;
+
+	if (id <= t->last_id)
+		id = t->last_id + 1;
+	if (id > f->next_id)
+		f->next_id = id;
+	return t->last_id = id;
+}
+
+/* The event's SSE text with id in it, into b. */
+static int event_text(cJSON *event, struct buf *b, uint64_t id)
 {
 	char digits[24];
 	cJSON *v;
 	char *json;
 	int rc;
 
-	*id = ++f->next_id;
-	snprintf(digits, sizeof digits, "%llu", (unsigned long long)*id);
+	snprintf(digits, sizeof digits, "%llu", (unsigned long long)id);
 	if ((v = cJSON_CreateString(digits)) == NULL)
 		return ERR_NOMEM;
 	if (cJSON_HasObjectItem(event, "id") ? !cJSON_ReplaceItemInObjectCaseSensitive(event, "id", v)
@@ -246,13 +258,19 @@ static int event_text(struct fanout *f, cJSON *event, struct buf *b, uint64_t *i
 	}
 	if ((json = cJSON_PrintUnformatted(event)) == NULL)
 		return ERR_NOMEM;
-	rc = sse_event(b, *id, json);
+	rc = sse_event(b, id, json);
 	free(json);
 	return rc;
 }
 
 int fanout_event(struct fanout *f, const char *conversation_id, const char *to_user_id,
     cJSON *event, int64_t now)
+{
+	return fanout_event_at(f, conversation_id, to_user_id, event, 0, now);
+}
+
+int fanout_event_at(struct fanout *f, const char *conversation_id, const char *to_user_id,
+    cJSON *event, uint64_t given, int64_t now)
 {
 	struct buf text;
 	struct topic *t = topic(f, conversation_id, 1);
@@ -262,7 +280,8 @@ int fanout_event(struct fanout *f, const char *conversation_id, const char *to_u
 	if (t == NULL)
 		return ERR_NOMEM;
 	buf_init(&text, 0);
-	if ((rc = event_text(f, event, &text, &id)) == 0 &&
+	id = take_id(f, t, given);
+	if ((rc = event_text(event, &text, id)) == 0 &&
 	    (rc = replay_add(&t->ring, id, now, to_user_id, text.data, text.len)) == 0)
 		for (struct fanout_sub *s = t->subs; s != NULL; s = s->link[FANOUT_TOPIC].next)
 			if (to_user_id == NULL || strcmp(s->user_id, to_user_id) == 0)

@@ -7,9 +7,9 @@
  * doomed (queue over CHATS3_RELAY_QUEUE_BYTES, or closed by a frame),
  * never in the middle of a fan-out.
  *
- * The small interface a relay-to-relay link (Redis pub/sub, a later
- * issue) would sit behind: fanout_event, fanout_close_user and
- * fanout_close_conversation.
+ * The small interface the link between the relays of several hosts
+ * (redis_link.c, through frames.c) sits behind: fanout_event_at,
+ * fanout_close_user and fanout_close_conversation.
  *
  * struct fanout_sub lives inside its owner's connection; fanout_leave
  * takes it out of every list. struct fanout owns topics, rings and queues.
@@ -67,6 +67,13 @@ void fanout_queue(struct fanout *f, struct fanout_sub *s, const char *p, size_t 
  * the ring. 0 or ERR_NOMEM. */
 int fanout_event(struct fanout *f, const char *conversation_id, const char *to_user_id,
     struct cJSON *event, int64_t now);
+
+/* fanout_event with the event's id given (Redis's, from the link
+ * between hosts), or 0 for the relay's next. An id is always above every
+ * id of the conversation before it (a given one that is not is raised
+ * past them) and the relay's next ids above every id given. */
+int fanout_event_at(struct fanout *f, const char *conversation_id, const char *to_user_id,
+    struct cJSON *event, uint64_t id, int64_t now);
 
 /* Dooms every stream of user_id. */
 void fanout_close_user(struct fanout *f, const char *user_id);

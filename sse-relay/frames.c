@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include <cjson/cJSON.h>
 
 #include "clock.h"
@@ -6,15 +8,72 @@
 #include "hub.h"
 #include "log.h"
 #include "order.h"
+#include "redis_link.h"
 #include "relay_frame.h"
+
+/* Event of conversation_id to this host's streams, with id (0: the relay's next). */
+static void deliver(struct hub *h, const char *conversation_id, const char *to_user_id,
+    cJSON *event, uint64_t id)
+{
+	if (fanout_event_at(h->fanout, conversation_id, to_user_id, event, id, clock_now_ms()) < 0)
+		log_error(NULL, "relay: out of memory: an event of %s dropped", conversation_id);
+}
+
+/* Hands frame text (taken; NULL: out of memory) to the link: 1 when it
+ * took it, 0 when it is for this host alone. */
+static int to_link(struct hub *h, const char *conversation_id, char *text)
+{
+	int taken = h->link != NULL && text != NULL &&
+	    redis_link_publish(h->link, conversation_id, text) == 0;
+
+	free(text);
+	return taken;
+}
 
 void frames_publish(void *ctx, const char *conversation_id, const char *to_user_id,
     cJSON *event)
 {
 	struct hub *h = ctx;
 
-	if (fanout_event(h->fanout, conversation_id, to_user_id, event, clock_now_ms()) < 0)
-		log_error(NULL, "relay: out of memory: an event of %s dropped", conversation_id);
+	if (h->link == NULL || !to_link(h, conversation_id, relay_frame_event(conversation_id, 0, event)))
+		deliver(h, conversation_id, to_user_id, event, 0);
+}
+
+void frames_close_user(struct hub *h, const char *user_id)
+{
+	if (h->link == NULL || !to_link(h, NULL, relay_frame_close(user_id)))
+		fanout_close_user(h->fanout, user_id);
+}
+
+/* What this host holds for conversation_id goes out, then its streams end. */
+static void close_conversation_here(struct hub *h, const char *conversation_id)
+{
+	order_flush(h->order, conversation_id);
+	fanout_close_conversation(h->fanout, conversation_id);
+}
+
+static void close_streams(struct hub *h, const struct relay_frame *f)
+{
+	if (f->user_id != NULL) {
+		frames_close_user(h, f->user_id);
+		return;
+	}
+	order_flush(h->order, f->conversation_id); /* its events go before the close */
+	if (h->link == NULL ||
+	    !to_link(h, NULL, relay_frame_close_conversation(f->conversation_id)))
+		fanout_close_conversation(h->fanout, f->conversation_id);
+}
+
+void frames_from_peer(void *ctx, uint64_t id, struct relay_frame *f)
+{
+	struct hub *h = ctx;
+
+	if (f->kind == RELAY_FRAME_EVENT)
+		deliver(h, f->conversation_id, f->to_user_id, f->event, id);
+	else if (f->user_id != NULL)
+		fanout_close_user(h->fanout, f->user_id);
+	else
+		close_conversation_here(h, f->conversation_id);
 }
 
 static void event(struct hub *h, struct relay_frame *f)
@@ -26,16 +85,6 @@ static void event(struct hub *h, struct relay_frame *f)
 	cJSON_DetachItemViaPointer(f->root, f->event); /* order.c's now */
 	order_event(h->order, f->conversation_id, f->to_user_id, f->seq, f->event);
 	f->event = NULL;
-}
-
-static void close_streams(struct hub *h, const struct relay_frame *f)
-{
-	if (f->user_id != NULL) {
-		fanout_close_user(h->fanout, f->user_id);
-		return;
-	}
-	order_flush(h->order, f->conversation_id);
-	fanout_close_conversation(h->fanout, f->conversation_id);
 }
 
 void frames_take(struct hub *h, struct relay_frame *f)

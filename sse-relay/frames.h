@@ -5,9 +5,16 @@
  * release frames go to order.c; close frames doom the streams of a user
  * or of a conversation (the latter after what order.c held for it).
  * The frame stays the caller's; a held event is detached from it.
+ *
+ * With a link to the other hosts (hub.link, CHATS3_REDIS_URL) events and
+ * close frames, once out of order.c, go to Redis, and what comes back
+ * from it (frames_from_peer) reaches this host's streams; with the link
+ * down they go to this host's streams at once.
  */
 #ifndef CHATS3_RELAY_FRAMES_H
 #define CHATS3_RELAY_FRAMES_H
+
+#include <stdint.h>
 
 struct cJSON;
 struct hub;
@@ -21,5 +28,12 @@ void frames_take(struct hub *h, struct relay_frame *f);
  * function; ctx is the hub). */
 void frames_publish(void *ctx, const char *conversation_id, const char *to_user_id,
     struct cJSON *event);
+
+/* Closes every stream of user_id, on every host. */
+void frames_close_user(struct hub *h, const char *user_id);
+
+/* A frame from the link (redis_link.h's deliver function; ctx is the
+ * hub): an event with id (0: the relay's next) or a close, on this host. */
+void frames_from_peer(void *ctx, uint64_t id, struct relay_frame *f);
 
 #endif

@@ -13,6 +13,7 @@ struct conn;
 struct fanout;
 struct loop;
 struct order;
+struct redis_link;
 struct state;
 
 struct hub {
@@ -20,6 +21,7 @@ struct hub {
 	struct fanout *fanout;
 	struct order *order;     /* new-message in history order (order.c) */
 	struct state *state;
+	struct redis_link *link; /* to the other hosts (redis_link.c); NULL without CHATS3_REDIS_URL */
 	struct config cfg;
 	struct conn *conns;      /* every open connection (conn.c's list) */
 	struct backoff backoff;  /* listeners resting after EMFILE (backoff.c) */

@@ -30,6 +30,8 @@
 #include "net.h"
 #include "order.h"
 #include "frames.h"
+#include "redis_link.h"
+#include "redis_url.h"
 #include "relay_client.h"
 #include "state.h"
 #include "sweep.h"
@@ -174,6 +176,25 @@ static int listen_all(struct relay *r)
 	return 0;
 }
 
+/* The link to the other hosts' relays, when CHATS3_REDIS_URL is set. 0 or -1 (logged). */
+static int open_link(struct hub *h)
+{
+	struct redis_url url;
+	const char *why;
+
+	if (h->cfg.redis_url == NULL)
+		return 0;
+	if (redis_url_parse(h->cfg.redis_url, &url, &why) < 0) {
+		log_error(NULL, "relay: CHATS3_REDIS_URL: %s", why);
+		return -1;
+	}
+	if (redis_link_new(&h->link, h->loop, &url, frames_from_peer, h) < 0) {
+		log_error(NULL, "relay: the redis link: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything but the listeners. 0 or -1 (logged). */
 static int open_parts(struct relay *r)
 {
@@ -196,13 +217,14 @@ static int open_parts(struct relay *r)
 		return -1;
 	}
 	loop_before_sleep(h->loop, conn_flush_pending, h);
-	return 0;
+	return open_link(h);
 }
 
 static void close_all(struct relay *r)
 {
 	if (r->hub.loop != NULL)
 		conn_close_all(&r->hub);
+	redis_link_free(r->hub.link);
 	for (int i = 0; i < L__MAX; i++)
 		if (r->fds[i] >= 0)
 			close(r->fds[i]);

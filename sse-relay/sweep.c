@@ -2,7 +2,7 @@
 
 #include "clock.h"
 #include "errors.h"
-#include "fanout.h"
+#include "frames.h"
 #include "hub.h"
 #include "log.h"
 #include "relay_client.h"
@@ -24,10 +24,12 @@ static int expired(void *ctx, const struct session *s)
 	cJSON *ev = relay_peer_event("peer-leave", s);
 
 	w->count++;
-	if (ev == NULL || fanout_event(w->hub->fanout, s->conversation_id, NULL, ev, w->now) < 0)
+	if (ev == NULL)
 		log_error(NULL, "relay: out of memory: peer-leave of %s dropped", s->user_id);
+	else
+		frames_publish(w->hub, s->conversation_id, NULL, ev);
 	cJSON_Delete(ev);
-	fanout_close_user(w->hub->fanout, s->user_id);
+	frames_close_user(w->hub, s->user_id);
 	return 0;
 }
 

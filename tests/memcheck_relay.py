@@ -7,8 +7,11 @@ history order holding an event back and letting it go, Last-Event-ID
 replay, a targeted event, a kick, a slow consumer cut, a closed
 conversation, and, left for SIGTERM, an open stream, a connection without
 a head and an event still held back, when it sends the relay SIGTERM and
-waits for it to go. Prints one line per step; exits 1 at the first that
-goes wrong. Settings come from CHATS3_CONFIG_FILE."""
+waits for it to go. With MEMCHECK_REDIS_PORT (the relay's link to other
+hosts on that redis-server) it first waits for the link, and stops Redis
+before the SIGTERM: an event still reaches the stream. Prints one line per
+step; exits 1 at the first that goes wrong. Settings come from
+CHATS3_CONFIG_FILE."""
 
 import json
 import os
@@ -145,7 +148,23 @@ def wait_until(pred, what):
         time.sleep(0.05)
 
 
+def redis_link_steps(stream, conv):
+    """With a Redis link: Redis goes away, and an event still reaches stream."""
+    port = os.environ.get("MEMCHECK_REDIS_PORT")
+    if not port:
+        return
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True,
+                   check=False)
+    wait_until(lambda: health().get("redis") == "down", "the link to see Redis gone")
+    event(conv, "offer", {"sdp": "without Redis"})
+    stream.until(b"without Redis")
+    print("redis link: Redis gone, the event reaches the stream still")
+
+
 def main():
+    if os.environ.get("MEMCHECK_REDIS_PORT"):
+        wait_until(lambda: health().get("redis") == "up", "the link to Redis")
+        print("redis link: up")
     room, other = admin("create", "room")["conversation"], admin("create", "other")["conversation"]
     alice, bob, carol = join(room, "Alice"), join(room, "Bob"), join(room, "Carol")
     dave = join(other, "Dave")
@@ -198,6 +217,7 @@ def main():
     print("close: a closed conversation's streams end")
 
     d = Stream(dave)
+    redis_link_steps(d, other)
     headless = connect()
     frame({"v": 1, "reserve": {"conversationId": other["conversationId"], "seq": 10 ** 13 + 1}})
     event(other, "new-message", {"body": "still held"}, seq=10 ** 13 + 9)

@@ -2,7 +2,9 @@
  * fuzz_relay_frame: relay_frame_parse on arbitrary bytes (no NUL
  * terminator, so an over-read shows). An accepted frame has the pointers
  * and seq its kind promises, and its encoder's output parses again to the
- * same kind and seq.
+ * same kind and seq. The same bytes as a message between relays
+ * (relay_frame_parse_peer): accepted, it is an event with an id or a
+ * close with none, and its encoding parses again to the same id.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,12 +36,34 @@ static char *encode(const struct relay_frame *f)
 	}
 }
 
+static void peer(const uint8_t *data, size_t size)
+{
+	struct relay_frame f, again;
+	uint64_t id, id2;
+	char *frame, *text;
+	int rc = relay_frame_parse_peer((const char *)data, size, &id, &f);
+
+	must(rc == 0 || rc == ERR_INVAL);
+	if (rc < 0)
+		return;
+	must(f.kind == RELAY_FRAME_EVENT ? id >= 1 && f.seq == 0 : f.kind == RELAY_FRAME_CLOSE && id == 0);
+	frame = encode(&f);
+	text = frame != NULL ? relay_frame_peer(id, frame) : NULL;
+	must(text != NULL && relay_frame_parse_peer(text, strlen(text), &id2, &again) == 0);
+	must(again.kind == f.kind && id2 == id);
+	relay_frame_free(&again);
+	relay_frame_free(&f);
+	free(text);
+	free(frame);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct relay_frame f, again;
 	char *text;
 	int rc = relay_frame_parse((const char *)data, size, &f);
 
+	peer(data, size);
 	must(rc == 0 || rc == ERR_INVAL);
 	if (rc < 0)
 		return 0;

@@ -2,8 +2,10 @@
  * test_relay_frame: the frames between the programs and the relay: what
  * parses (events for everyone or for one user, with a seq or without;
  * close frames of a user or a conversation; reserve and release) and what is
- * refused, and that the encoders' output parses back to the same frame.
+ * refused, and that the encoders' output parses back to the same frame;
+ * the messages between relays ("<id> <frame>") likewise.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +66,61 @@ static const struct {
 	{ __LINE__, ERR_INVAL, "not JSON", "{\"v\":1," },
 	{ __LINE__, ERR_INVAL, "empty", "" },
 };
+
+#define EV "{\"v\":1,\"conversationId\":\"c-1\",\"event\":{\"type\":\"typing\"}}"
+#define CLOSE "{\"v\":1,\"close\":{\"userId\":\"" U1 "\"}}"
+
+static const struct {
+	int line;
+	int want;
+	uint64_t id;
+	const char *desc;
+	const char *text;
+} peer_cases[] = {
+	{ __LINE__, 0, 1, "an event with the first id", "1 " EV },
+	{ __LINE__, 0, UINT64_MAX, "an event with the largest id", "18446744073709551615 " EV },
+	{ __LINE__, 0, 0, "a close with id 0", "0 " CLOSE },
+	{ __LINE__, ERR_INVAL, 0, "an id past 64 bits", "18446744073709551616 " EV },
+	{ __LINE__, ERR_INVAL, 0, "an event with id 0", "0 " EV },
+	{ __LINE__, ERR_INVAL, 0, "a close with an id", "7 " CLOSE },
+	{ __LINE__, ERR_INVAL, 0, "a leading zero", "07 " EV },
+	{ __LINE__, ERR_INVAL, 0, "no id", EV },
+	{ __LINE__, ERR_INVAL, 0, "no space", "7" EV },
+	{ __LINE__, ERR_INVAL, 0, "two spaces", "7  " EV },
+	{ __LINE__, ERR_INVAL, 0, "an id alone", "7 " },
+	{ __LINE__, ERR_INVAL, 0, "a negative id", "-7 " EV },
+	{ __LINE__, ERR_INVAL, 0, "an event with a seq (history order stays on its host)",
+	  "7 {\"v\":1,\"conversationId\":\"c-1\",\"seq\":5,\"event\":{\"type\":\"new-message\"}}" },
+	{ __LINE__, ERR_INVAL, 0, "a reserve frame",
+	  "0 {\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, ERR_INVAL, 0, "empty", "" },
+};
+
+static void test_peer_cases(void)
+{
+	struct relay_frame f;
+	uint64_t id;
+
+	for (size_t i = 0; i < sizeof peer_cases / sizeof peer_cases[0]; i++) {
+		int rc = relay_frame_parse_peer(peer_cases[i].text, strlen(peer_cases[i].text), &id, &f);
+		CHECK_AT(peer_cases[i].line, rc == peer_cases[i].want);
+		CHECK_AT(peer_cases[i].line, (rc == 0) == (f.root != NULL));
+		CHECK_AT(peer_cases[i].line, rc < 0 || id == peer_cases[i].id);
+		relay_frame_free(&f);
+	}
+}
+
+static void test_peer_round_trip(void)
+{
+	char *text = relay_frame_peer(1764590000123456, EV);
+	struct relay_frame f;
+	uint64_t id;
+
+	CHECK(text != NULL && relay_frame_parse_peer(text, strlen(text), &id, &f) == 0);
+	CHECK(id == 1764590000123456 && f.kind == RELAY_FRAME_EVENT);
+	relay_frame_free(&f);
+	free(text);
+}
 
 static void test_cases(void)
 {
@@ -139,5 +196,7 @@ int main(void)
 	test_cases();
 	test_round_trip();
 	test_cap();
+	test_peer_cases();
+	test_peer_round_trip();
 	return check_done("test_relay_frame");
 }

@@ -2,7 +2,8 @@
  * test_relay_parts: the relay's pieces without its loop: the request
  * parser (table of heads), the replay ring (window, targets, cap) and the
  * fan-out (targeting, isolation between conversations, the queue cap
- * dooming a slow stream while the others get the event).
+ * dooming a slow stream while the others get the event), and the ids of
+ * events given an id (from the link between hosts) and of those not.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -177,10 +178,43 @@ static void test_fanout(void)
 	fanout_free(f);
 }
 
+/* The last "id: N" line of s's queue. */
+static unsigned long long last_id(const struct fanout_sub *s)
+{
+	const char *p = s->queue.data, *at = NULL;
+
+	while (p != NULL && (p = strstr(p, "id: ")) != NULL)
+		at = p++;
+	return at != NULL ? strtoull(at + 4, NULL, 10) : 0;
+}
+
+static void test_given_ids(void)
+{
+	struct fanout *f = NULL;
+	struct fanout_sub a = { 0 };
+	cJSON *e = event("offer");
+	unsigned long long redis = 4000000000000000ull; /* above the relay's clock-based start */
+
+	CHECK(fanout_new(&f, 1 << 20, 60000) == 0);
+	if (f == NULL)
+		return;
+	fanout_sub_init(f, &a);
+	CHECK(fanout_join(f, &a, "room", U1, NULL) == 0);
+	CHECK(fanout_event_at(f, "room", NULL, e, redis, 1000) == 0 && last_id(&a) == redis);
+	CHECK(fanout_event(f, "room", NULL, e, 1000) == 0 && last_id(&a) == redis + 1);
+	/* a given id at or below the conversation's last is raised past it */
+	CHECK(fanout_event_at(f, "room", NULL, e, redis, 1000) == 0 && last_id(&a) == redis + 2);
+	CHECK(fanout_event_at(f, "room", NULL, e, redis + 10, 1000) == 0 && last_id(&a) == redis + 10);
+	fanout_leave(f, &a);
+	cJSON_Delete(e);
+	fanout_free(f);
+}
+
 int main(void)
 {
 	test_http();
 	test_replay();
 	test_fanout();
+	test_given_ids();
 	return check_done("test_relay_parts");
 }
