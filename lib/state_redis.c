@@ -851,8 +851,10 @@ static void claim_args(struct args *a, const char *user_id, const char *key,
 		add_str(a, buf);
 }
 
-static int idempotency_claim(struct state *st, const char *user_id, const char *key,
-    int64_t now, int64_t ttl_ms, const char *owner)
+/* Script s over the claim's key, texts[0..n) and, when hold is not NULL
+ * ({now, ttl_ms}), the claim's time, its end and the slack: its 0 or 1. */
+static int claim_script(struct state *st, enum script s, const char *user_id, const char *key,
+    const char *const *texts, int n, const int64_t *hold)
 {
 	char k[KEY_LEN];
 	struct args a = { 0 };
@@ -861,8 +863,19 @@ static int idempotency_claim(struct state *st, const char *user_id, const char *
 	claim_args(&a, user_id, key, k, &rc);
 	if (rc < 0)
 		return rc;
-	add_str(&a, owner), add_int(&a, now), add_int(&a, now + ttl_ms), add_str(&a, GC_SLACK_MS);
-	return script_flag(rs(st), S_CLAIM, &a);
+	for (int i = 0; i < n; i++)
+		add_str(&a, texts[i]);
+	if (hold != NULL) {
+		add_int(&a, hold[0]), add_int(&a, hold[0] + hold[1]);
+		add_str(&a, GC_SLACK_MS);
+	}
+	return script_flag(rs(st), s, &a);
+}
+
+static int idempotency_claim(struct state *st, const char *user_id, const char *key,
+    int64_t now, int64_t ttl_ms, const char *owner)
+{
+	return claim_script(st, S_CLAIM, user_id, key, &owner, 1, (const int64_t[]){ now, ttl_ms });
 }
 
 /* String reply e (nil: NULL) as a new string into *out: 0 or ERR_NOMEM. */
@@ -913,39 +926,17 @@ static int idempotency_get(struct state *st, const char *user_id, const char *ke
 static int idempotency_takeover(struct state *st, const char *user_id, const char *key,
     const char *from, const char *owner, int64_t now, int64_t ttl_ms)
 {
-	char k[KEY_LEN];
-	struct args a = { 0 };
-	int rc;
+	const char *texts[] = { from, owner };
 
-	claim_args(&a, user_id, key, k, &rc);
-	if (rc < 0)
-		return rc;
-	add_str(&a, from), add_str(&a, owner), add_int(&a, now), add_int(&a, now + ttl_ms);
-	add_str(&a, GC_SLACK_MS);
-	return script_flag(rs(st), S_TAKEOVER, &a);
-}
-
-/* Script s over the claim's key and texts[0..n): its 0 or 1. */
-static int claim_script(struct state *st, enum script s, const char *user_id, const char *key,
-    const char *const *texts, int n)
-{
-	char k[KEY_LEN];
-	struct args a = { 0 };
-	int rc;
-
-	claim_args(&a, user_id, key, k, &rc);
-	if (rc < 0)
-		return rc;
-	for (int i = 0; i < n; i++)
-		add_str(&a, texts[i]);
-	return script_flag(rs(st), s, &a);
+	return claim_script(st, S_TAKEOVER, user_id, key, texts, 2,
+	    (const int64_t[]){ now, ttl_ms });
 }
 
 static int idempotency_pending(struct state *st, const char *user_id, const char *key,
     const char *owner, const char *message_json)
 {
 	const char *texts[] = { owner, message_json };
-	int rc = claim_script(st, S_PENDING, user_id, key, texts, 2);
+	int rc = claim_script(st, S_PENDING, user_id, key, texts, 2, NULL);
 
 	return rc == 1 ? ERR_CONFLICT : rc;
 }
@@ -953,7 +944,7 @@ static int idempotency_pending(struct state *st, const char *user_id, const char
 static int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
-	int rc = claim_script(st, S_RECORD, user_id, key, &message_json, 1);
+	int rc = claim_script(st, S_RECORD, user_id, key, &message_json, 1, NULL);
 
 	return rc == 0 ? 0 : ERR_DB;
 }
@@ -961,7 +952,7 @@ static int idempotency_record(struct state *st, const char *user_id, const char 
 static int idempotency_release(struct state *st, const char *user_id, const char *key,
     const char *owner)
 {
-	int rc = claim_script(st, S_RELEASE, user_id, key, &owner, 1);
+	int rc = claim_script(st, S_RELEASE, user_id, key, &owner, 1, NULL);
 
 	return rc == 0 ? 0 : ERR_DB;
 }
