@@ -13,7 +13,9 @@
  * it is atomic across processes and hosts. Expiry is decided by the
  * caller's times, stored with each entry; Redis's own expiry (PEXPIRE,
  * relative to the caller's times) only collects the garbage, GC_SLACK_MS
- * after an entry's end.
+ * after an entry's end. The clock called with held takes a lock of the
+ * conversation's clock (HOLD_MS at most) until held has returned, so held
+ * runs in clock order across hosts.
  *
  * The struct rstate behind st->backend is this file's: state_close frees
  * it with its connection. Replies are freed before an op returns.
