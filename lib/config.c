@@ -40,7 +40,7 @@ static const struct key keys[] = {
 	{ "CHATS3_DATA_DIR", K_STR, OFF(data_dir), 0, 0, "./var", 0 },
 	{ "CHATS3_PORT", K_LONG, OFF(port), 1, 65535, "8080", 0 },
 	{ "CHATS3_STORAGE", K_STORAGE, OFF(storage), 0, 0, "fs", 0 },
-	{ "CHATS3_STATE", K_STATE, OFF(state), 0, 0, "sqlite", 0 },
+	{ "CHATS3_STATE", K_STATE, OFF(state), 0, 0, "auto", 0 },
 	{ "CHATS3_S3_BUCKET", K_STR, OFF(s3_bucket), 0, 0, NULL, 0 },
 	{ "CHATS3_S3_ALLOW_HTTP", K_LONG, OFF(s3_allow_http), 0, 1, "0", 0 },
 	{ "CHATS3_S3_TIMEOUT_SECONDS", K_LONG, OFF(s3_timeout_seconds), 1, 3600, "30", 0 },
@@ -133,10 +133,16 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 		else
 			return config_error(err, "%s: expected \"fs\" or \"s3\", got \"%.64s\"", k->name, v);
 		return 0;
-	case K_STATE: /* "redis" joins with its backend (docs/state.md) */
-		if (strcmp(v, "sqlite") != 0)
-			return config_error(err, "%s: expected \"sqlite\", got \"%.64s\"", k->name, v);
-		*(enum state_kind *)base = STATE_SQLITE;
+	case K_STATE: /* "auto", the default, is settled by check_combination */
+		if (strcmp(v, "sqlite") == 0)
+			*(enum state_kind *)base = STATE_SQLITE;
+		else if (strcmp(v, "redis") == 0)
+			*(enum state_kind *)base = STATE_REDIS;
+		else if (strcmp(v, "auto") == 0)
+			*(enum state_kind *)base = STATE_AUTO;
+		else
+			return config_error(err, "%s: expected \"sqlite\" or \"redis\", got \"%.64s\"",
+			    k->name, v);
 		return 0;
 	case K_ICE:
 		return ice_servers_parse(k->name, v, (char **)base, err);
@@ -231,8 +237,12 @@ static int http_off_loopback(const char *url)
 	return !(strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n);
 }
 
-static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
+static int check_combination(struct config *c, char err[CONFIG_ERR_LEN])
 {
+	if (c->state == STATE_AUTO)
+		c->state = c->redis_url != NULL ? STATE_REDIS : STATE_SQLITE;
+	if (c->state == STATE_REDIS && c->redis_url == NULL)
+		return config_error(err, "CHATS3_STATE: redis needs CHATS3_REDIS_URL");
 	if (c->storage == STORAGE_S3 && c->s3_bucket == NULL)
 		return config_error(err, "CHATS3_S3_BUCKET: required when CHATS3_STORAGE=s3");
 	if (c->storage == STORAGE_S3 && c->s3_endpoint != NULL && !c->s3_allow_http &&

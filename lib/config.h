@@ -14,7 +14,8 @@
 #include <stddef.h>
 
 enum storage_kind { STORAGE_FS, STORAGE_S3 };
-enum state_kind { STATE_SQLITE };
+/* STATE_AUTO only while loading: sqlite, or redis when CHATS3_REDIS_URL is set. */
+enum state_kind { STATE_SQLITE, STATE_REDIS, STATE_AUTO };
 
 struct config {
 	char *data_dir;          /* CHATS3_DATA_DIR */

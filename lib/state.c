@@ -13,6 +13,7 @@
 
 static int (*const openers[])(struct state *, const struct config *) = {
 	[STATE_SQLITE] = state_sqlite_open,
+	[STATE_REDIS] = state_redis_open,
 };
 
 int state_open(struct state **out, const struct config *cfg)

@@ -1,9 +1,10 @@
 /*
  * state: what every program process shares besides storage, behind one
- * interface so that a backend for several hosts (Redis, a later issue) can
- * replace the SQLite file without touching callers. The backend is chosen
- * by CHATS3_STATE (sqlite, the default: state_sqlite.c over db.c and
- * schema.c). docs/state.md is the contract for whoever writes a backend.
+ * interface that two backends fill without callers knowing which: SQLite
+ * for one host (state_sqlite.c over db.c and schema.c) and Redis for
+ * several (state_redis.c), chosen by CHATS3_STATE (redis when
+ * CHATS3_REDIS_URL is set, else sqlite). docs/state.md is the contract for
+ * whoever writes a backend.
  *
  *   sessions        found by the SHA-256 of their token; a display name
  *                   (case-folded: name_key) is held by at most one live

@@ -71,5 +71,6 @@ struct state {
 
 /* Backend constructors: fill st->ops and st->backend. */
 int state_sqlite_open(struct state *st, const struct config *cfg);
+int state_redis_open(struct state *st, const struct config *cfg);
 
 #endif

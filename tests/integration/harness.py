@@ -587,6 +587,24 @@ def _storage_settings():
     return settings
 
 
+def _state_settings():
+    """With run.py --redis: CHATS3_REDIS_URL naming a database of that Redis
+    no other server of this run has used (a fresh state, as SQLite's is)."""
+    base = CONFIG.get("redis")
+    if not base:
+        return {}
+    CONFIG["redis_db"] = CONFIG.get("redis_db", 0) + 1
+    sep = "&db=" if "?" in base else "?db=" if base.startswith("unix:") else "/"
+    return {"CHATS3_REDIS_URL": "%s%s%d" % (base.rstrip("/"), sep, CONFIG["redis_db"])}
+
+
+def sqlite_only(test):
+    """Marks a test (or a class of them) that opens the SQLite state,
+    chats3.db, itself: a run on Redis (run.py --redis) leaves it out."""
+    test.sqlite_only = True
+    return test
+
+
 def _sanitizer_env():
     """Sanitizer reports of the programs go to files the driver checks."""
     log = os.environ.get("CHATS3_SANITIZER_LOG")
@@ -600,7 +618,7 @@ def new_server(settings=None, cls=WebServer, relay=False):
     """A server of this run's kind and storage (not shared), with settings
     added, and the SSE relay before it when relay is true; the caller
     stops it."""
-    merged = dict(_storage_settings(), **(settings or {}))
+    merged = dict(_storage_settings(), **_state_settings(), **(settings or {}))
     extra = {"relay": True} if relay else {}  # subclasses may not take it
     return cls(CONFIG["server"], CONFIG["mode"], CONFIG["build"], merged,
                _sanitizer_env(), **extra).start()

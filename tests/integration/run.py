@@ -2,9 +2,12 @@
 """Runs the integration tests against one real web server.
 
     run.py --server lighttpd|apache --mode fastcgi|cgi --build BUILD_DIR
-           [--storage fs|s3] [--label L] [-k SUBSTR]
+           [--storage fs|s3] [--redis URL] [--label L] [-k SUBSTR]
 
-With --storage s3 the programs store into an s3rver this run starts.
+With --storage s3 the programs store into an s3rver this run starts. With
+--redis (a CHATS3_REDIS_URL without its database, such as unix:/path/sock)
+each server's state is a database of that Redis of its own, and the tests
+marked harness.sqlite_only (they open chats3.db) are left out.
 
 Prints one line per test and ends with "L: N passed, N failed"."""
 
@@ -58,14 +61,27 @@ def main():
     ap.add_argument("--mode", required=True, choices=["fastcgi", "cgi"])
     ap.add_argument("--build", required=True)
     ap.add_argument("--storage", default="fs", choices=["fs", "s3"])
+    ap.add_argument("--redis")
     ap.add_argument("--label")
     ap.add_argument("-k", dest="pattern")
     args = ap.parse_args()
     label = args.label or "%s-%s" % (args.server, args.mode)
     harness.CONFIG.update(server=args.server, mode=args.mode, storage=args.storage,
-                          build=os.path.abspath(args.build))
+                          build=os.path.abspath(args.build), redis=args.redis)
 
     return run_suite(os.path.dirname(os.path.abspath(__file__)), label, args.pattern)
+
+
+def without_sqlite_only(suite):
+    """suite less the tests marked harness.sqlite_only (or whose class is)."""
+    kept = unittest.TestSuite()
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            kept.addTest(without_sqlite_only(t))
+        elif not getattr(getattr(t, t._testMethodName, None), "sqlite_only", False) and \
+                not getattr(type(t), "sqlite_only", False):
+            kept.addTest(t)
+    return kept
 
 
 def run_suite(here, label, pattern=None):
@@ -76,6 +92,8 @@ def run_suite(here, label, pattern=None):
     if pattern:
         loader.testNamePatterns = ["*%s*" % pattern]
     suite = loader.discover(here, pattern="test_*.py", top_level_dir=here)
+    if harness.CONFIG.get("redis"):
+        suite = without_sqlite_only(suite)
     result = Result(label)
     try:
         suite.run(result)

@@ -83,8 +83,8 @@ class Launcher:
     """One `./chats3 serve` of this checkout, in a session of its own (as a
     shell runs a command in a process group of its own)."""
 
-    def __init__(self, data_dir, port):
-        self.data_dir, self.port = data_dir, port
+    def __init__(self, data_dir, port, options=()):
+        self.data_dir, self.port, self.options = data_dir, port, list(options)
         self.log_path = os.path.join(os.path.dirname(data_dir), "serve-%d.log" % port)
         self.proc = None
 
@@ -96,7 +96,8 @@ class Launcher:
             # As from a terminal: a test run started in the background (CI,
             # "tests/run &") has SIGINT ignored, and bash cannot trap a signal
             # ignored when it starts.
-            self.proc = subprocess.Popen([os.path.join(ROOT, "chats3"), "serve"], cwd=ROOT,
+            self.proc = subprocess.Popen([os.path.join(ROOT, "chats3"), "serve"] + self.options,
+                                         cwd=ROOT,
                                          env=env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True,
                                          preexec_fn=default_sigint)
@@ -143,9 +144,9 @@ class Serve(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         self.addCleanup(harness.end_processes, self.data_dir)
 
-    def serving(self):
+    def serving(self, options=()):
         """A launcher answering, with every program spawned."""
-        launcher = Launcher(self.data_dir, self.port).start()
+        launcher = Launcher(self.data_dir, self.port, options).start()
         for path, status in REQUESTS:
             self.assertEqual(launcher.http.request("GET", path).status, status, path)
         running = programs_running(self.data_dir)
@@ -175,6 +176,16 @@ class Serve(unittest.TestCase):
         launcher.signal_launcher(signal.SIGTERM)
         self.assert_all_stopped(launcher, "SIGTERM to the launcher alone")
         self.assert_starts_again()
+
+    def test_serve_redis_keeps_the_state_in_a_redis_stopped_with_the_rest(self):
+        launcher = self.serving(["--redis"])
+        self.assertTrue(any(proc_file(p, "cmdline").startswith(b"redis-server")
+                            for p in installation_pids(self.data_dir)), left_over(self.data_dir))
+        r = launcher.http.request("GET", "/api/v1/health?deep=1")
+        self.assertEqual(harness.envelope(r)["data"]["checks"]["database"], "ok", r.body)
+        self.assertFalse(os.path.exists(os.path.join(self.data_dir, "chats3.db")))
+        launcher.signal_group(signal.SIGINT)
+        self.assert_all_stopped(launcher, "SIGINT to a launcher serving with --redis")
 
     def test_the_data_directory_is_its_users_only(self):
         launcher = self.serving()

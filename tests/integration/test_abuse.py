@@ -264,6 +264,7 @@ class DeepHealth(WithServer):
 
 
 class PrivateFiles(unittest.TestCase):
+    @harness.sqlite_only
     def test_the_database_and_stored_objects_are_the_owners_only(self):
         srv = own_server(self, {})
         conv = new_conversation(srv)
@@ -368,6 +369,7 @@ class NoExistenceOracle(WithServer):
     def test_an_unknown_conversation_answers_as_a_wrong_code(self):
         self.assert_alike(self.srv, self.conv)
 
+    @harness.sqlite_only
     def test_also_while_storage_is_down(self):
         DeadStorage.source = self.srv
         dead = own_server(self, self.SETTINGS, cls=DeadStorage)

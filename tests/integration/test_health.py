@@ -40,6 +40,7 @@ class Health(unittest.TestCase):
         ids = {self.srv.request("GET", "/api/v1/health").getheader("X-Request-Id") for _ in range(5)}
         self.assertEqual(len(ids), 5)
 
+    @harness.sqlite_only
     def test_deep_checks_the_database_and_storage(self):
         self.addCleanup(harness.RelayStandIn(self.srv.data_dir, harness.relay_health_answer()).close)
         r = self.srv.request("GET", "/api/v1/health?deep=1")
@@ -162,6 +163,7 @@ class DeepHealthFailure(unittest.TestCase):
         finally:
             srv.stop()
 
+    @harness.sqlite_only
     def test_unusable_database_gives_503_naming_the_check(self):
         self.assert_failing_check(BrokenDatabase, "database", "storage")
 

@@ -177,6 +177,7 @@ class Messages(WithAdminServer):
         self.assertEqual(len(ids), 1)
         self.assertEqual(len(history(self, self.srv, self.me)), 1)
 
+    @harness.sqlite_only
     def test_a_twin_of_a_stuck_send_gets_409_and_retry_after_within_a_second(self):
         # A send that holds its key without finishing (its process died
         # mid-write): a twin is not held for seconds.

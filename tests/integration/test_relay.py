@@ -234,14 +234,19 @@ class Closing(RelayCase):
 
 
 class Expiry(RelayCase):
+    def run_out(self, who):
+        """Ends who's session (as a day without a request would have it)."""
+        with sqlite3.connect(os.path.join(self.srv.data_dir, "chats3.db"), timeout=10) as db:
+            db.execute("UPDATE sessions SET expires_at = 1 WHERE user_id = ?", (who["userId"],))
+        db.close()
+
+    @harness.sqlite_only
     def test_an_expired_session_is_swept_told_and_its_stream_closed(self):
         alice = joined(self, self.srv, self.conv, "Alice")
         bob = joined(self, self.srv, self.conv, "Bob")
         stays, expires = self.open_stream(alice), self.open_stream(bob)
         # Bob's session runs out (as a day without a request would have it).
-        with sqlite3.connect(os.path.join(self.srv.data_dir, "chats3.db"), timeout=10) as db:
-            db.execute("UPDATE sessions SET expires_at = 1 WHERE user_id = ?", (bob["userId"],))
-        db.close()
+        self.run_out(bob)
         # The relay's sweep (every 10 s) removes it, tells the others and cuts its stream.
         ev = self.next_of(stays, "peer-leave", timeout=20)
         self.assertEqual(ev["data"]["fromUserId"], bob["userId"])

@@ -72,11 +72,17 @@ stats = {"requests": {}, "connections": 0, "bad_signatures": 0, "bad_hashes": 0,
 MIN_PART = 5 * 1024 * 1024
 held = set()  # hold1st conversations whose first message PUT came
 gates = {}  # hold1st conversation -> the event that lets its first message PUT go on
+passes = {}  # hold1st conversation -> the event set once that PUT has been handled
 
 
 def gate(conversation):
     with lock:
         return gates.setdefault(conversation, threading.Event())
+
+
+def passed(conversation):
+    with lock:
+        return passes.setdefault(conversation, threading.Event())
 
 
 def count(method, key):
@@ -239,21 +245,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def hold_first(self, key):
         """A hold1st (or holddrop) conversation's first message PUT waits at
-        its gate; True when it was then dropped (holddrop)."""
+        its gate; its conversation then (None for any other request), the
+        connection dropped for holddrop."""
         parts = key.split("/")
         if self.command != "PUT" or len(parts) < 4 or parts[0] != "conversations" \
                 or not parts[1].startswith(("hold1st-", "holddrop-")) or parts[2] != "messages":
-            return False
+            return None
         with lock:
             first = parts[1] not in held
             held.add(parts[1])
         if not first:
-            return False
+            return None
         gate(parts[1]).wait(4)
         if parts[1].startswith("holddrop-"):
             self.drop()
-            return True
-        return False
+        return parts[1]
 
     def store(self, key, body):
         ct = self.headers.get("Content-Type", "application/octet-stream")
@@ -266,7 +272,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, json.dumps(stats).encode(),
                                {"Content-Type": "application/json"})
         if raw_path == "/__release":
-            gate(dict(urllib.parse.parse_qsl(query)).get("conversation", "")).set()
+            # answered once the held PUT has stored (or dropped), so that
+            # what the test does next comes after it
+            conversation = dict(urllib.parse.parse_qsl(query)).get("conversation", "")
+            gate(conversation).set()
+            with lock:
+                was_held = conversation in held
+            if was_held:
+                passed(conversation).wait(5)
             return self.answer(204)
         err = self.check(raw_path, query, headers, body)
         if err:
@@ -280,12 +293,17 @@ class Handler(BaseHTTPRequestHandler):
         key = path[len(BUCKET) + 2:]
         if self.cue(key, count(self.command, key), body):
             return None
-        if self.hold_first(key):
-            return None
-        q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-        if "uploads" in q or "uploadId" in q:
-            return self.op_upload(key, q, headers, body)
-        return getattr(self, "op_" + self.command)(key, headers, body)
+        conversation = self.hold_first(key)
+        try:
+            if conversation is not None and conversation.startswith("holddrop-"):
+                return None
+            q = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+            if "uploads" in q or "uploadId" in q:
+                return self.op_upload(key, q, headers, body)
+            return getattr(self, "op_" + self.command)(key, headers, body)
+        finally:
+            if conversation is not None:
+                passed(conversation).set()
 
     # -- multipart uploads ------------------------------------------------------
     def op_upload(self, key, q, headers, body):

@@ -128,8 +128,14 @@ static const struct config_case cases[] = {
 	  "sqlite" },
 	{ __LINE__, ERR_CONFIG, "unknown state", { "CHATS3_STATE=mysql" }, NULL, NULL,
 	  "CHATS3_STATE" },
-	{ __LINE__, ERR_CONFIG, "redis before its backend exists", { "CHATS3_STATE=redis" }, NULL,
+	{ __LINE__, ERR_CONFIG, "redis without CHATS3_REDIS_URL", { "CHATS3_STATE=redis" }, NULL,
 	  NULL, "CHATS3_STATE" },
+	{ __LINE__, 0, "redis when a URL is set", { "CHATS3_REDIS_URL=redis://127.0.0.1:7000" },
+	  NULL, "state", "redis" },
+	{ __LINE__, 0, "redis by name with its URL", { "CHATS3_STATE=redis",
+	  "CHATS3_REDIS_URL=unix:/run/r.sock" }, NULL, "state", "redis" },
+	{ __LINE__, 0, "sqlite by name despite a URL", { "CHATS3_STATE=sqlite",
+	  "CHATS3_REDIS_URL=redis://127.0.0.1:7000" }, NULL, "state", "sqlite" },
 
 	/* STUN/TURN servers for calls: checked, kept as compact JSON. */
 	{ __LINE__, 0, "no ICE servers by default", { NULL }, NULL, "ice_servers", "(null)" },
@@ -236,7 +242,8 @@ static const char *show(const struct config *c, const char *field, char out[32])
 	if (strcmp(field, "storage") == 0)
 		return c->storage == STORAGE_S3 ? "s3" : "fs";
 	if (strcmp(field, "state") == 0)
-		return c->state == STATE_SQLITE ? "sqlite" : "(unknown)";
+		return c->state == STATE_SQLITE ? "sqlite" : c->state == STATE_REDIS ? "redis" :
+		    "(unknown)";
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		if (strcmp(field, strs[i].name) == 0) {
 			s = *(char *const *)((const char *)c + strs[i].off);
