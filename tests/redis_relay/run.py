@@ -27,7 +27,7 @@ def main():
     harness.CONFIG.update(server="lighttpd", mode="fastcgi", storage="s3",
                           build=os.path.abspath(args.build))
     redis = RedisServer()
-    harness.CONFIG["redis"] = redis
+    harness.CONFIG["redis_server"] = redis
     try:
         redis.start()
         return run_suite(HERE, "redis-relay", args.pattern)

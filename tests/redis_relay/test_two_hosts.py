@@ -47,7 +47,7 @@ def wait_link(srv, state):
 class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
     @classmethod
     def setUpClass(cls):
-        cls.redis = harness.CONFIG["redis"]
+        cls.redis = harness.CONFIG["redis_server"]
         settings = dict(SETTINGS, CHATS3_REDIS_URL=cls.redis.url)
         cls.a = harness.new_server(settings, relay=True)
         try:
