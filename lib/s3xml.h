@@ -1,21 +1,21 @@
 /*
- * s3xml: a small, bounded XML reader for exactly the S3 answers the S3
+ * s3xml: a bounded reader, on expat, for exactly the S3 answers the S3
  * backend reads: an error (<Error><Code/><Message/></Error>), a
  * ListObjectsV2 page (<ListBucketResult> with <Contents><Key/>,
  * <CommonPrefixes><Prefix/>, <IsTruncated/>, <NextContinuationToken/>),
  * and one value of a multipart upload's answers (<UploadId>, <ETag>).
  *
- * It is not a general XML parser. It checks that the input is one
- * well-formed element tree of valid UTF-8 (tags nest and match, attributes
- * are quoted, one root, nothing but white space, comments and processing
- * instructions around it), decodes the five predefined entities, numeric
- * character references (&#233; &#x1F600;) and CDATA sections, and refuses
- * DOCTYPE (so no entity expansion). Named entities other than the five
- * (an HTML-ish server may send &eacute;) are kept as written, and the text
- * that holds one is accepted only where exactness does not matter (the
- * error Message). Everything is capped: input bytes, nesting, name and text
- * lengths, entries per page. Truncated or garbage input gives ERR_INVAL,
- * never a crash or an over-read: the input needs no NUL terminator.
+ * expat checks that the input is one well-formed XML document of valid
+ * UTF-8 (whatever encoding it declares) and decodes the five predefined
+ * entities, character references (&#233; &#x1F600;) and CDATA sections.
+ * A DOCTYPE is refused where it starts, so no entity is ever declared or
+ * expanded and no external one is read; expat's billion-laughs guard is
+ * armed besides. Named entities other than the five (an HTML-ish server
+ * may send &eacute;) are kept as written, and the text that holds one is
+ * accepted only where exactness does not matter (the error Message).
+ * Everything is capped: input bytes, nesting, name and text lengths,
+ * entries per page. Truncated or garbage input gives ERR_INVAL, never a
+ * crash or an over-read: the input needs no NUL terminator.
  *
  * Nothing here does I/O. s3xml_parse_list allocates the strings of the
  * page it fills; the caller frees them with storage_list_free.

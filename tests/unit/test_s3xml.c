@@ -2,9 +2,9 @@
  * test_s3xml: S3 error documents and ListObjectsV2 pages as AWS, MinIO and
  * s3rver send them, odd but valid ones (entities, CDATA, comments,
  * attributes, a BOM), and broken ones: every truncation of a good answer,
- * garbage, HTML from a proxy, DOCTYPE, over-deep nesting, over-long
- * fields, input past the cap. Inputs are copied to exact-size heap blocks
- * so an over-read shows under ASan.
+ * garbage, HTML from a proxy, DOCTYPE (billion laughs included), over-deep
+ * nesting, over-long fields, input past the cap. Inputs are copied to
+ * exact-size heap blocks so an over-read shows under ASan.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +128,20 @@ static const struct {
 	{ __LINE__, ERR_INVAL, "unterminated CDATA", S("<Error><Code>X</Code><Message><![CDATA[x</Message></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "CDATA outside the root", S("<![CDATA[x]]><Error><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "DOCTYPE", S("<!DOCTYPE Error [<!ENTITY e \"NoSuchKey\">]><Error><Code>&e;</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "billion laughs", S(XMLDECL "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+	    "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+	    "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+	    "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+	    "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+	    "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+	    "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+	    "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">]>"
+	    "<Error><Code>X</Code><Message>&lol9;</Message></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "DOCTYPE naming an external file",
+	  S("<!DOCTYPE Error SYSTEM \"file:///etc/passwd\"><Error><Code>X</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "bare DOCTYPE", S("<!DOCTYPE Error><Error><Code>X</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "undeclared entity as the Code", S("<Error><Code>&lol9;</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "unquoted attribute", S("<Error a=1><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "attribute without value", S("<Error a><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "attribute glued to the name", S("<Error\"a\"><Code>X</Code></Error>"), "", "" },
@@ -203,6 +217,24 @@ static void test_error_huge_detail(void)
 	CHECK(parse_error(b.data, b.len, &e) == 0);
 	CHECK_STR(__LINE__, e.code, "X");
 	CHECK_STR(__LINE__, e.message, "m");
+	buf_free(&b);
+}
+
+/* A long Message made only of references is read: the entity guard
+ * counts expansions, not the five predefined entities or &#...;. */
+static void test_error_many_references(void)
+{
+	struct buf b;
+	struct s3xml_error e;
+	int rc;
+
+	buf_init(&b, 0);
+	rc = buf_puts(&b, "<Error><Code>X</Code><Message>");
+	for (int i = 0; i < 100000 && rc == 0; i++) /* 1.1 MB */
+		rc = buf_puts(&b, "&amp;&#x41;");
+	CHECK(rc == 0 && buf_puts(&b, "</Message></Error>") == 0);
+	CHECK(parse_error(b.data, b.len, &e) == 0);
+	CHECK(strlen(e.message) == 255 && strncmp(e.message, "&A&A", 4) == 0);
 	buf_free(&b);
 }
 
@@ -519,6 +551,7 @@ int main(void)
 	test_error_cases();
 	test_error_long_message();
 	test_error_huge_detail();
+	test_error_many_references();
 	test_depth();
 	test_name_length();
 	test_list_cases();
