@@ -39,7 +39,8 @@ struct elem {
 
 struct reader {
 	XML_Parser xml;
-	int rc; /* the first failure a handler met, 0 while none */
+	int rc;     /* the first failure, 0 while none; it sticks */
+	size_t fed; /* bytes read so far */
 	char path[MAX_PATH + 1];
 	size_t off[S3XML_MAX_DEPTH]; /* path length before each open element */
 	int depth;
@@ -190,6 +191,46 @@ static XML_Parser parser_new(struct reader *r)
 	return x;
 }
 
+/* Readies r (its start, finish and ctx set) for a document: 0 or
+ * ERR_NOMEM, which sticks. reader_close it whatever the result. */
+static int reader_open(struct reader *r)
+{
+	r->rc = 0;
+	r->fed = 0;
+	r->path[0] = '\0';
+	r->depth = 0;
+	r->inexact = 0;
+	buf_init(&r->text, 0);
+	if (buf_reserve(&r->text, S3XML_MAX_TEXT) < 0 || (r->xml = parser_new(r)) == NULL)
+		r->rc = ERR_NOMEM;
+	return r->rc;
+}
+
+/* Reads the next n bytes of the document, the last ones when final: 0 or
+ * the first failure (ERR_TOOBIG past S3XML_MAX_INPUT), which sticks. */
+static int reader_feed(struct reader *r, const char *p, size_t n, int final)
+{
+	if (r->rc < 0)
+		return r->rc;
+	if (r->xml == NULL)
+		return ERR_ARG; /* never opened */
+	if (n > S3XML_MAX_INPUT - r->fed)
+		return r->rc = ERR_TOOBIG;
+	r->fed += n;
+	if (XML_Parse(r->xml, p, (int)n, final ? XML_TRUE : XML_FALSE) != XML_STATUS_OK &&
+	    r->rc == 0)
+		r->rc = XML_GetErrorCode(r->xml) == XML_ERROR_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
+	return r->rc;
+}
+
+static void reader_close(struct reader *r)
+{
+	if (r->xml != NULL)
+		XML_ParserFree(r->xml);
+	r->xml = NULL;
+	buf_free(&r->text);
+}
+
 /* Reads p[0..n) to its end, calling the user's start and finish. */
 static int run(struct reader *r, const char *p, size_t n)
 {
@@ -197,21 +238,9 @@ static int run(struct reader *r, const char *p, size_t n)
 
 	if (n > S3XML_MAX_INPUT)
 		return ERR_TOOBIG;
-	buf_init(&r->text, 0);
-	if ((rc = buf_reserve(&r->text, S3XML_MAX_TEXT)) < 0)
-		return rc;
-	if ((r->xml = parser_new(r)) == NULL) {
-		buf_free(&r->text);
-		return ERR_NOMEM;
-	}
-	if (XML_Parse(r->xml, p, (int)n, XML_TRUE) == XML_STATUS_OK)
-		rc = r->rc;
-	else if (r->rc < 0)
-		rc = r->rc;
-	else
-		rc = XML_GetErrorCode(r->xml) == XML_ERROR_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
-	XML_ParserFree(r->xml);
-	buf_free(&r->text);
+	if ((rc = reader_open(r)) == 0)
+		rc = reader_feed(r, p, n, 1);
+	reader_close(r);
 	return rc;
 }
 
@@ -277,7 +306,7 @@ int s3xml_parse_error(const char *p, size_t n, struct s3xml_error *out)
 #define LIST_ROOT "ListBucketResult"
 
 struct list_reader {
-	struct storage_list *out;
+	struct storage_list *out; /* the page being read */
 	size_t keys_cap, prefixes_cap;
 	int has_name;  /* the open <Contents> or <CommonPrefixes> has its name */
 	int truncated; /* <IsTruncated>: -1 absent, 0 false, 1 true */
@@ -360,23 +389,81 @@ static int list_finish(void *ctx, const struct elem *e)
 	return 0;
 }
 
+struct s3xml_list {
+	struct reader r;
+	struct list_reader l;
+	struct storage_list page;
+};
+
+/* Forgets what x read. */
+static void list_clear(struct s3xml_list *x)
+{
+	reader_close(&x->r);
+	storage_list_free(&x->page);
+	free(x->l.token);
+	memset(&x->l, 0, sizeof x->l);
+}
+
+int s3xml_list_start(struct s3xml_list *x)
+{
+	list_clear(x);
+	x->l.out = &x->page;
+	x->l.truncated = -1;
+	x->r.start = list_start;
+	x->r.finish = list_finish;
+	x->r.ctx = &x->l;
+	return reader_open(&x->r);
+}
+
+struct s3xml_list *s3xml_list_new(void)
+{
+	return calloc(1, sizeof(struct s3xml_list));
+}
+
+int s3xml_list_feed(struct s3xml_list *x, const char *p, size_t n)
+{
+	return reader_feed(&x->r, p, n, 0);
+}
+
+int s3xml_list_end(struct s3xml_list *x, struct storage_list *out)
+{
+	int rc = reader_feed(&x->r, NULL, 0, 1);
+
+	memset(out, 0, sizeof *out);
+	if (rc == 0 && x->l.truncated == 1) {
+		if (x->l.token == NULL)
+			return ERR_INVAL;
+		x->page.next_continuation = x->l.token;
+		x->l.token = NULL;
+	}
+	if (rc == 0) {
+		*out = x->page;
+		memset(&x->page, 0, sizeof x->page);
+	}
+	return rc;
+}
+
+void s3xml_list_free(struct s3xml_list *x)
+{
+	if (x == NULL)
+		return;
+	list_clear(x);
+	free(x);
+}
+
 int s3xml_parse_list(const char *p, size_t n, struct storage_list *out)
 {
-	struct list_reader l = { .out = out, .truncated = -1 };
-	struct reader r = { .start = list_start, .finish = list_finish, .ctx = &l };
+	struct s3xml_list *x;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = run(&r, p, n);
-	if (rc == 0 && l.truncated == 1) {
-		if (l.token == NULL)
-			rc = ERR_INVAL;
-		out->next_continuation = l.token;
-		l.token = NULL;
-	}
-	free(l.token);
-	if (rc < 0)
-		storage_list_free(out);
+	if (n > S3XML_MAX_INPUT)
+		return ERR_TOOBIG;
+	if ((x = s3xml_list_new()) == NULL)
+		return ERR_NOMEM;
+	if ((rc = s3xml_list_start(x)) == 0 && (rc = s3xml_list_feed(x, p, n)) == 0)
+		rc = s3xml_list_end(x, out);
+	s3xml_list_free(x);
 	return rc;
 }
 
