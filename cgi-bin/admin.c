@@ -21,7 +21,6 @@
 #include "app.h"
 #include "errors.h"
 #include "log.h"
-#include "message_post.h"
 #include "message_store.h"
 #include "request.h"
 #include "response.h"
@@ -41,16 +40,8 @@ static const struct vform create_form = {
 	create_fields, 1, sizeof(struct create_form), "Invalid conversation", NULL
 };
 
-struct notice_form {
-	char *body;
-};
-
-static const struct vfield notice_fields[] = {
-	{ "body", v_message_body, 1, 1, MESSAGE_BODY_CHARS, offsetof(struct notice_form, body), 0 },
-};
-
 static const struct vform notice_form = {
-	notice_fields, 1, sizeof(struct notice_form), "Invalid message", NULL
+	admin_notice_fields, 1, sizeof(struct admin_notice), "Invalid message", NULL
 };
 
 struct list_form {
@@ -81,10 +72,8 @@ static int finish(struct request *r, int rc, int status, cJSON *data)
 	if (rc == 0)
 		return response_ok(r, status, data);
 	cJSON_Delete(data);
-	if (rc == ERR_NOTFOUND)
-		return emit_error(r, 404, "No such conversation or session", NULL);
-	if (rc == ERR_CONFLICT)
-		return emit_error(r, 409, "A conversation with that id exists already", NULL);
+	if (rc == ERR_NOTFOUND || rc == ERR_CONFLICT)
+		return emit_error(r, err_http_status(rc), admin_error_message(rc), NULL);
 	return rc;
 }
 
@@ -111,7 +100,7 @@ static int list(struct request *r)
 
 static int post_message(struct request *r)
 {
-	const struct notice_form *f = r->form_values;
+	const struct admin_notice *f = r->form_values;
 	cJSON *data = NULL;
 	int rc = admin_post_message(r->app, r->captures[0], f->body, &data);
 

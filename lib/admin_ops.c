@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -8,11 +9,25 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "message_post.h"
 #include "message_send.h"
 #include "message_store.h"
 #include "presence.h"
 #include "session_store.h"
 #include "storage_keys.h"
+
+const struct vfield admin_notice_fields[1] = {
+	{ "body", v_message_body, 1, 1, MESSAGE_BODY_CHARS, offsetof(struct admin_notice, body), 0 },
+};
+
+const char *admin_error_message(int rc)
+{
+	if (rc == ERR_NOTFOUND)
+		return "No such conversation or session";
+	if (rc == ERR_CONFLICT)
+		return "A conversation with that id exists already";
+	return err_public_message(rc);
+}
 
 int admin_valid_cursor(const char *c) { return keys_valid_conversation_id(c); }
 

@@ -10,6 +10,8 @@
 #ifndef CHATS3_ADMIN_OPS_H
 #define CHATS3_ADMIN_OPS_H
 
+#include "validate.h"
+
 struct app;
 struct cJSON;
 struct message_writer;
@@ -23,6 +25,16 @@ struct admin_list_query {
 	const char *cursor; /* nextCursor of the previous page, or NULL */
 	int limit;          /* 1..ADMIN_LIST_MAX */
 };
+
+/* The body of a system message ({"body"}, admin_post_message): the
+ * field table both the admin API and chats3-admin check it with. */
+struct admin_notice {
+	char *body;
+};
+extern const struct vfield admin_notice_fields[1];
+
+/* The sentence the admin API answers a failed operation's rc with. */
+const char *admin_error_message(int rc);
 
 /* 1 when c can be a cursor of admin_list. */
 int admin_valid_cursor(const char *c);

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
-#include "clock.h"
+#include "envelope.h"
 #include "errors.h"
 #include "log.h"
 #include "request.h"
@@ -288,25 +288,11 @@ int response_redirect(struct request *r, int status, const char *location)
 	return response_answer(r, &h, "", 0);
 }
 
-static cJSON *meta(const struct request *r)
-{
-	char now[ISO_TIME_LEN + 1];
-	cJSON *m = cJSON_CreateObject();
-
-	if (m == NULL || clock_iso(clock_now_ms(), now) < 0 ||
-	    cJSON_AddStringToObject(m, "requestId", r->id) == NULL ||
-	    cJSON_AddStringToObject(m, "timestamp", now) == NULL) {
-		cJSON_Delete(m);
-		return NULL;
-	}
-	return m;
-}
-
 /* Sends env as JSON and frees it. */
 static int send_envelope(struct request *r, int status, cJSON *env)
 {
 	char small[1024], *text = NULL;
-	cJSON *m = meta(r);
+	cJSON *m = envelope_meta(r->id);
 	int rc;
 
 	if (env == NULL || m == NULL || !cJSON_AddItemToObject(env, "meta", m)) {

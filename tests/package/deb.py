@@ -24,14 +24,21 @@ LAYOUT = {
     "./etc/lighttpd/conf-available/50-chats3.conf": "-rw-r--r--",
     "./usr/share/chats3/conf/lighttpd-fastcgi.conf": "-rw-r--r--",
     "./lib/systemd/system/chats3-relay.service": "-rw-r--r--",
+    "./lib/systemd/system/chats3-fcgi@.service": "-rw-r--r--",
+    "./lib/systemd/system/chats3-fcgi@.socket": "-rw-r--r--",
+    "./etc/logrotate.d/chats3": "-rw-r--r--",
     "./usr/lib/chats3/chats3-relay": "-rwxr-xr-x",
     "./usr/bin/chats3-admin": "-rwxr-xr-x",
     "./usr/bin/chats3-ticket": "-rwxr-xr-x",
     "./usr/share/chats3/htdocs/index.html": "-rw-r--r--",
     "./usr/share/chats3/templates/room.html": "-rw-r--r--",
+    "./usr/share/man/man1/chats3-admin.1.gz": "-rw-r--r--",
+    "./usr/share/man/man1/chats3-ticket.1.gz": "-rw-r--r--",
+    "./usr/share/man/man8/chats3-relay.8.gz": "-rw-r--r--",
+    "./usr/share/man/man7/chats3.7.gz": "-rw-r--r--",
 }
 CONFFILES = ("/etc/chats3/chats3.conf", "/etc/apache2/conf-available/chats3.conf",
-             "/etc/lighttpd/conf-available/50-chats3.conf")
+             "/etc/lighttpd/conf-available/50-chats3.conf", "/etc/logrotate.d/chats3")
 
 
 def run(*cmd, **kw):
