@@ -1,21 +1,32 @@
 /*
- * s3xml: see s3xml.h. A reader walks the input once and reports each
- * element's start and end (with its path from the root and the decoded
- * text directly inside it) to one of two users: the error reader and the
- * list reader. XML 1.0 (Fifth Edition) is the reference for what counts
- * as a name, a reference and a CDATA section.
+ * s3xml: see s3xml.h. expat reads the bytes; a reader on top of it keeps
+ * the path of open elements and the text directly inside the innermost one,
+ * and reports each element's start and end to one of three users: the
+ * error reader, the list reader and the one-value reader.
+ *
+ * expat is set up so that it never expands anything it did not get from
+ * the input itself: a DOCTYPE stops the parse at its start (so no entity
+ * is ever declared, internal or external), no external entity is read, and
+ * the billion-laughs guard is armed anyway. A foreign DTD is announced and
+ * never read, which makes expat report an undeclared named entity
+ * (&eacute;) as skipped instead of failing: the reader keeps it as written.
  */
+/* Debian builds expat with DTD support (XML_GetFeatureList names XML_DTD);
+ * its header declares the billion-laughs guard only when told so. */
+#define XML_DTD
+#include <expat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "errors.h"
-#include "escape.h"
 #include "s3xml.h"
-#include "utf8.h"
 
 #define MAX_PATH (S3XML_MAX_DEPTH * (S3XML_MAX_NAME + 1))
-#define MAX_ENTITY 12 /* bytes between '&' and ';': "#x10FFFF", names */
+/* The billion-laughs guard: expanded bytes over input bytes may not pass
+ * this once the guard is active (expat's default: 100x past 8 MiB). */
+#define MAX_AMPLIFICATION 2.0f
+#define AMPLIFICATION_AFTER (64u << 10)
 
 /* One element as the reader reports it. */
 struct elem {
@@ -27,11 +38,12 @@ struct elem {
 };
 
 struct reader {
-	const char *p, *end;
+	XML_Parser xml;
+	int rc;     /* the first failure, 0 while none; it sticks */
+	size_t fed; /* bytes read so far */
 	char path[MAX_PATH + 1];
 	size_t off[S3XML_MAX_DEPTH]; /* path length before each open element */
 	int depth;
-	int root_done;
 	struct buf text;
 	int inexact;
 	int (*start)(void *ctx, const struct elem *e);
@@ -39,67 +51,17 @@ struct reader {
 	void *ctx;
 };
 
-static int is_ws(unsigned char c)
+/* Records the first failure and makes expat stop at once. */
+static void fail(struct reader *r, int rc)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int is_name_start(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-	    c == ':' || c >= 0x80;
-}
-
-static int is_name_char(unsigned char c)
-{
-	return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-/* 1 when the unread input begins with s. */
-static int starts(const struct reader *r, const char *s)
-{
-	size_t n = strlen(s);
-
-	return (size_t)(r->end - r->p) >= n && memcmp(r->p, s, n) == 0;
-}
-
-static void skip_ws(struct reader *r)
-{
-	while (r->p < r->end && is_ws((unsigned char)*r->p))
-		r->p++;
-}
-
-/* Moves past the first s found from skip bytes on (comments, PIs). */
-static int skip_past(struct reader *r, size_t skip, const char *s)
-{
-	size_t n = strlen(s);
-	const char *hit;
-
-	if ((size_t)(r->end - r->p) < skip)
-		return ERR_INVAL;
-	hit = memmem(r->p + skip, (size_t)(r->end - r->p) - skip, s, n);
-	if (hit == NULL)
-		return ERR_INVAL;
-	r->p = hit + n;
-	return 0;
-}
-
-/* Every byte valid UTF-8, no control characters but tab, CR and LF. */
-static int check_bytes(const char *p, size_t n)
-{
-	if (utf8_count(p, n) < 0)
-		return ERR_INVAL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20 && !is_ws(c))
-			return ERR_INVAL;
+	if (r->rc == 0) {
+		r->rc = rc;
+		(void)XML_StopParser(r->xml, XML_FALSE);
 	}
-	return 0;
 }
 
-/* Adds decoded text, keeping at most S3XML_MAX_TEXT bytes. */
-static int text_add(struct reader *r, const char *s, size_t n)
+/* Adds text, keeping at most S3XML_MAX_TEXT bytes. */
+static void text_add(struct reader *r, const char *s, size_t n)
 {
 	size_t room = S3XML_MAX_TEXT - r->text.len;
 
@@ -107,189 +69,8 @@ static int text_add(struct reader *r, const char *s, size_t n)
 		n = room;
 		r->inexact = 1;
 	}
-	return n ? buf_append(&r->text, s, n) : 0;
-}
-
-/* Appends code point cp as UTF-8; XML's Char production, less NUL. */
-static int add_code_point(struct reader *r, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
-	    cp == 0xffff || cp > 0x10ffff)
-		return ERR_INVAL;
-	if (cp < 0x80) {
-		u[0] = (char)cp, n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6)), n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12)), n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18)), n = 4;
-	}
-	for (size_t i = 1; i < n; i++)
-		u[i] = (char)(0x80 | ((cp >> (6 * (n - 1 - i))) & 0x3f));
-	return text_add(r, u, n);
-}
-
-/* "#233" or "#xE9" (s[0..n) without '&' and ';'). */
-static int numeric_ref(struct reader *r, const char *s, size_t n)
-{
-	unsigned long cp = 0;
-	int base = 10, d;
-	size_t i = 1;
-
-	if (n > 1 && s[1] == 'x')
-		base = 16, i = 2;
-	if (i == n)
-		return ERR_INVAL;
-	for (; i < n; i++) {
-		d = base == 16 ? escape_hex_digit(s[i]) :
-		    (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
-		if (d < 0)
-			return ERR_INVAL;
-		cp = cp * (unsigned long)base + (unsigned long)d;
-		if (cp > 0x10ffff)
-			return ERR_INVAL;
-	}
-	return add_code_point(r, cp);
-}
-
-/* A named reference: the five of XML decoded, any other kept as written. */
-static int named_ref(struct reader *r, const char *s, size_t n)
-{
-	static const struct { const char *name; char c; } known[] = {
-		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-		{ "apos", '\'' },
-	};
-
-	if (!is_name_start((unsigned char)s[0]) || s[0] == ':')
-		return ERR_INVAL;
-	for (size_t i = 1; i < n; i++)
-		if (!is_name_char((unsigned char)s[i]) || s[i] == ':')
-			return ERR_INVAL;
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strlen(known[i].name) == n && memcmp(known[i].name, s, n) == 0)
-			return text_add(r, &known[i].c, 1);
-	r->inexact = 1;
-	return text_add(r, s - 1, n + 2);
-}
-
-/* At '&': one reference up to its ';'. */
-static int reference(struct reader *r)
-{
-	size_t avail = (size_t)(r->end - r->p) - 1;
-	const char *s = r->p + 1;
-	const char *semi = memchr(s, ';', avail < MAX_ENTITY + 1 ? avail : MAX_ENTITY + 1);
-	size_t n;
-	int rc;
-
-	if (semi == NULL || semi == s)
-		return ERR_INVAL;
-	n = (size_t)(semi - s);
-	rc = s[0] == '#' ? numeric_ref(r, s, n) : named_ref(r, s, n);
-	r->p = semi + 1;
-	return rc;
-}
-
-/* Character data inside an element, up to the next '<'. */
-static int read_text(struct reader *r)
-{
-	const char *chunk;
-	int rc = 0;
-
-	while (rc == 0 && r->p < r->end && *r->p != '<') {
-		if (*r->p == '&') {
-			rc = reference(r);
-			continue;
-		}
-		chunk = r->p;
-		while (r->p < r->end && *r->p != '<' && *r->p != '&')
-			r->p++;
-		rc = text_add(r, chunk, (size_t)(r->p - chunk));
-	}
-	return rc;
-}
-
-/* Outside the root only white space may stand between markup. */
-static int read_outside(struct reader *r)
-{
-	skip_ws(r);
-	return r->p < r->end && *r->p != '<' ? ERR_INVAL : 0;
-}
-
-/* At "<![CDATA[": its bytes are text as they stand. */
-static int read_cdata(struct reader *r)
-{
-	const char *body = r->p + 9;
-	int rc;
-
-	if (r->depth == 0)
-		return ERR_INVAL;
-	if ((rc = skip_past(r, 9, "]]>")) < 0)
-		return rc;
-	return text_add(r, body, (size_t)(r->p - 3 - body));
-}
-
-static int read_name(struct reader *r, const char **name, size_t *len)
-{
-	const char *s = r->p;
-
-	if (r->p >= r->end || !is_name_start((unsigned char)*r->p))
-		return ERR_INVAL;
-	while (r->p < r->end && is_name_char((unsigned char)*r->p))
-		r->p++;
-	*name = s;
-	*len = (size_t)(r->p - s);
-	return *len > S3XML_MAX_NAME ? ERR_INVAL : 0;
-}
-
-/* One attribute: name, '=', a quoted value without '<'. */
-static int skip_attr(struct reader *r)
-{
-	const char *name, *close;
-	size_t len;
-	char q;
-
-	if (read_name(r, &name, &len) < 0)
-		return ERR_INVAL;
-	skip_ws(r);
-	if (r->p >= r->end || *r->p++ != '=')
-		return ERR_INVAL;
-	skip_ws(r);
-	if (r->p >= r->end || (*r->p != '"' && *r->p != '\''))
-		return ERR_INVAL;
-	q = *r->p++;
-	close = memchr(r->p, q, (size_t)(r->end - r->p));
-	if (close == NULL || memchr(r->p, '<', (size_t)(close - r->p)) != NULL)
-		return ERR_INVAL;
-	r->p = close + 1;
-	return 0;
-}
-
-/* After a tag's name: attributes, then '>' or "/>" (*empty set). */
-static int tag_rest(struct reader *r, int *empty)
-{
-	const char *before;
-
-	for (;;) {
-		before = r->p;
-		skip_ws(r);
-		if (r->p >= r->end)
-			return ERR_INVAL;
-		if (*r->p == '>') {
-			r->p++;
-			return 0;
-		}
-		if (starts(r, "/>")) {
-			r->p += 2;
-			*empty = 1;
-			return 0;
-		}
-		if (r->p == before || skip_attr(r) < 0)
-			return ERR_INVAL;
-	}
+	if (n && buf_append(&r->text, s, n) < 0)
+		fail(r, ERR_NOMEM);
 }
 
 /* Empties the text buffer (reserved in run(), so data is never NULL). */
@@ -307,78 +88,147 @@ static struct elem current(const struct reader *r)
 	return e;
 }
 
-/* Reports the innermost element's end and pops it. */
-static int pop(struct reader *r)
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
-	struct elem e = current(r);
-	int rc = r->finish(r->ctx, &e);
-
-	r->depth--;
-	r->path[r->off[r->depth]] = '\0';
-	text_reset(r);
-	if (r->depth == 0)
-		r->root_done = 1;
-	return rc;
-}
-
-/* At '<' of a start tag. */
-static int open_elem(struct reader *r)
-{
-	const char *name;
-	size_t len, at = strlen(r->path);
-	int empty = 0, rc;
+	struct reader *r = ud;
+	size_t len = strlen(name), at = strlen(r->path);
 	struct elem e;
+	int rc;
 
-	r->p++;
-	if (read_name(r, &name, &len) < 0 || tag_rest(r, &empty) < 0)
-		return ERR_INVAL;
-	if ((r->depth == 0 && r->root_done) || r->depth == S3XML_MAX_DEPTH)
-		return ERR_INVAL;
+	(void)attrs;
+	if (r->rc < 0)
+		return;
+	if (len > S3XML_MAX_NAME || r->depth == S3XML_MAX_DEPTH) {
+		fail(r, ERR_INVAL);
+		return;
+	}
 	r->off[r->depth++] = at;
 	if (at)
 		r->path[at++] = '/';
-	memcpy(r->path + at, name, len);
-	r->path[at + len] = '\0';
+	memcpy(r->path + at, name, len + 1);
 	text_reset(r);
 	e = current(r);
 	if ((rc = r->start(r->ctx, &e)) < 0)
-		return rc;
-	return empty ? pop(r) : 0;
+		fail(r, rc);
 }
 
-/* At "</": the name must close the innermost open element. */
-static int close_elem(struct reader *r)
+/* Reports the innermost element's end and pops it (expat has checked
+ * that the end tag matches). */
+static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
-	const char *name, *last;
-	size_t len;
+	struct reader *r = ud;
+	struct elem e = current(r);
+	int rc;
 
-	r->p += 2;
-	if (r->depth == 0 || read_name(r, &name, &len) < 0)
-		return ERR_INVAL;
-	skip_ws(r);
-	if (r->p >= r->end || *r->p++ != '>')
-		return ERR_INVAL;
-	last = r->path + r->off[r->depth - 1] + (r->depth > 1);
-	if (strlen(last) != len || memcmp(last, name, len) != 0)
-		return ERR_INVAL;
-	return pop(r);
+	(void)name;
+	if (r->rc < 0)
+		return;
+	if ((rc = r->finish(r->ctx, &e)) < 0)
+		fail(r, rc);
+	r->depth--;
+	r->path[r->off[r->depth]] = '\0';
+	text_reset(r);
 }
 
-static int step(struct reader *r)
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
-	if (*r->p != '<')
-		return r->depth ? read_text(r) : read_outside(r);
-	if (starts(r, "<?"))
-		return skip_past(r, 2, "?>");
-	if (starts(r, "<!--"))
-		return skip_past(r, 4, "-->");
-	if (starts(r, "<![CDATA["))
-		return read_cdata(r);
-	if (starts(r, "</"))
-		return close_elem(r);
-	if (starts(r, "<!"))
-		return ERR_INVAL; /* DOCTYPE and declarations: refused */
-	return open_elem(r);
+	struct reader *r = ud;
+
+	if (r->rc == 0)
+		text_add(r, s, (size_t)len);
+}
+
+/* An undeclared named entity (&eacute;), kept as written. */
+static void XMLCALL on_skipped(void *ud, const XML_Char *name, int parameter)
+{
+	struct reader *r = ud;
+
+	if (r->rc < 0 || parameter)
+		return;
+	text_add(r, "&", 1);
+	text_add(r, name, strlen(name));
+	text_add(r, ";", 1);
+	r->inexact = 1;
+}
+
+static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal_subset)
+{
+	(void)name, (void)sysid, (void)pubid, (void)has_internal_subset;
+	fail(ud, ERR_INVAL);
+}
+
+static void XMLCALL on_entity(void *ud, const XML_Char *name, int parameter,
+    const XML_Char *value, int value_len, const XML_Char *base, const XML_Char *sysid,
+    const XML_Char *pubid, const XML_Char *notation)
+{
+	(void)name, (void)parameter, (void)value, (void)value_len, (void)base;
+	(void)sysid, (void)pubid, (void)notation;
+	fail(ud, ERR_INVAL);
+}
+
+/* A parser for UTF-8 whatever the document declares, with the handlers
+ * above and nothing that could expand or fetch an entity. NULL: no memory. */
+static XML_Parser parser_new(struct reader *r)
+{
+	XML_Parser x = XML_ParserCreate("UTF-8");
+
+	if (x == NULL)
+		return NULL;
+	XML_SetUserData(x, r);
+	XML_SetElementHandler(x, on_start, on_end);
+	XML_SetCharacterDataHandler(x, on_text);
+	XML_SetSkippedEntityHandler(x, on_skipped);
+	XML_SetStartDoctypeDeclHandler(x, on_doctype);
+	XML_SetEntityDeclHandler(x, on_entity);
+	if (XML_SetParamEntityParsing(x, XML_PARAM_ENTITY_PARSING_NEVER) == 0 ||
+	    XML_UseForeignDTD(x, XML_TRUE) != XML_ERROR_NONE ||
+	    !XML_SetBillionLaughsAttackProtectionMaximumAmplification(x, MAX_AMPLIFICATION) ||
+	    !XML_SetBillionLaughsAttackProtectionActivationThreshold(x, AMPLIFICATION_AFTER)) {
+		XML_ParserFree(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Readies r (its start, finish and ctx set) for a document: 0 or
+ * ERR_NOMEM, which sticks. reader_close it whatever the result. */
+static int reader_open(struct reader *r)
+{
+	r->rc = 0;
+	r->fed = 0;
+	r->path[0] = '\0';
+	r->depth = 0;
+	r->inexact = 0;
+	buf_init(&r->text, 0);
+	if (buf_reserve(&r->text, S3XML_MAX_TEXT) < 0 || (r->xml = parser_new(r)) == NULL)
+		r->rc = ERR_NOMEM;
+	return r->rc;
+}
+
+/* Reads the next n bytes of the document, the last ones when final: 0 or
+ * the first failure (ERR_TOOBIG past S3XML_MAX_INPUT), which sticks. */
+static int reader_feed(struct reader *r, const char *p, size_t n, int final)
+{
+	if (r->rc < 0)
+		return r->rc;
+	if (r->xml == NULL)
+		return ERR_ARG; /* never opened */
+	if (n > S3XML_MAX_INPUT - r->fed)
+		return r->rc = ERR_TOOBIG;
+	r->fed += n;
+	if (XML_Parse(r->xml, p, (int)n, final ? XML_TRUE : XML_FALSE) != XML_STATUS_OK &&
+	    r->rc == 0)
+		r->rc = XML_GetErrorCode(r->xml) == XML_ERROR_NO_MEMORY ? ERR_NOMEM : ERR_INVAL;
+	return r->rc;
+}
+
+static void reader_close(struct reader *r)
+{
+	if (r->xml != NULL)
+		XML_ParserFree(r->xml);
+	r->xml = NULL;
+	buf_free(&r->text);
 }
 
 /* Reads p[0..n) to its end, calling the user's start and finish. */
@@ -388,19 +238,9 @@ static int run(struct reader *r, const char *p, size_t n)
 
 	if (n > S3XML_MAX_INPUT)
 		return ERR_TOOBIG;
-	if ((rc = check_bytes(p, n)) < 0)
-		return rc;
-	r->p = p;
-	r->end = p + n;
-	if (starts(r, "\xef\xbb\xbf"))
-		r->p += 3;
-	buf_init(&r->text, 0);
-	if ((rc = buf_reserve(&r->text, S3XML_MAX_TEXT)) == 0)
-		while (rc == 0 && r->p < r->end)
-			rc = step(r);
-	if (rc == 0 && (r->depth != 0 || !r->root_done))
-		rc = ERR_INVAL;
-	buf_free(&r->text);
+	if ((rc = reader_open(r)) == 0)
+		rc = reader_feed(r, p, n, 1);
+	reader_close(r);
 	return rc;
 }
 
@@ -466,7 +306,7 @@ int s3xml_parse_error(const char *p, size_t n, struct s3xml_error *out)
 #define LIST_ROOT "ListBucketResult"
 
 struct list_reader {
-	struct storage_list *out;
+	struct storage_list *out; /* the page being read */
 	size_t keys_cap, prefixes_cap;
 	int has_name;  /* the open <Contents> or <CommonPrefixes> has its name */
 	int truncated; /* <IsTruncated>: -1 absent, 0 false, 1 true */
@@ -549,23 +389,81 @@ static int list_finish(void *ctx, const struct elem *e)
 	return 0;
 }
 
+struct s3xml_list {
+	struct reader r;
+	struct list_reader l;
+	struct storage_list page;
+};
+
+/* Forgets what x read. */
+static void list_clear(struct s3xml_list *x)
+{
+	reader_close(&x->r);
+	storage_list_free(&x->page);
+	free(x->l.token);
+	memset(&x->l, 0, sizeof x->l);
+}
+
+int s3xml_list_start(struct s3xml_list *x)
+{
+	list_clear(x);
+	x->l.out = &x->page;
+	x->l.truncated = -1;
+	x->r.start = list_start;
+	x->r.finish = list_finish;
+	x->r.ctx = &x->l;
+	return reader_open(&x->r);
+}
+
+struct s3xml_list *s3xml_list_new(void)
+{
+	return calloc(1, sizeof(struct s3xml_list));
+}
+
+int s3xml_list_feed(struct s3xml_list *x, const char *p, size_t n)
+{
+	return reader_feed(&x->r, p, n, 0);
+}
+
+int s3xml_list_end(struct s3xml_list *x, struct storage_list *out)
+{
+	int rc = reader_feed(&x->r, NULL, 0, 1);
+
+	memset(out, 0, sizeof *out);
+	if (rc == 0 && x->l.truncated == 1) {
+		if (x->l.token == NULL)
+			return ERR_INVAL;
+		x->page.next_continuation = x->l.token;
+		x->l.token = NULL;
+	}
+	if (rc == 0) {
+		*out = x->page;
+		memset(&x->page, 0, sizeof x->page);
+	}
+	return rc;
+}
+
+void s3xml_list_free(struct s3xml_list *x)
+{
+	if (x == NULL)
+		return;
+	list_clear(x);
+	free(x);
+}
+
 int s3xml_parse_list(const char *p, size_t n, struct storage_list *out)
 {
-	struct list_reader l = { .out = out, .truncated = -1 };
-	struct reader r = { .start = list_start, .finish = list_finish, .ctx = &l };
+	struct s3xml_list *x;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = run(&r, p, n);
-	if (rc == 0 && l.truncated == 1) {
-		if (l.token == NULL)
-			rc = ERR_INVAL;
-		out->next_continuation = l.token;
-		l.token = NULL;
-	}
-	free(l.token);
-	if (rc < 0)
-		storage_list_free(out);
+	if (n > S3XML_MAX_INPUT)
+		return ERR_TOOBIG;
+	if ((x = s3xml_list_new()) == NULL)
+		return ERR_NOMEM;
+	if ((rc = s3xml_list_start(x)) == 0 && (rc = s3xml_list_feed(x, p, n)) == 0)
+		rc = s3xml_list_end(x, out);
+	s3xml_list_free(x);
 	return rc;
 }
 

@@ -1,24 +1,25 @@
 /*
- * s3xml: a small, bounded XML reader for exactly the S3 answers the S3
+ * s3xml: a bounded reader, on expat, for exactly the S3 answers the S3
  * backend reads: an error (<Error><Code/><Message/></Error>), a
  * ListObjectsV2 page (<ListBucketResult> with <Contents><Key/>,
  * <CommonPrefixes><Prefix/>, <IsTruncated/>, <NextContinuationToken/>),
  * and one value of a multipart upload's answers (<UploadId>, <ETag>).
  *
- * It is not a general XML parser. It checks that the input is one
- * well-formed element tree of valid UTF-8 (tags nest and match, attributes
- * are quoted, one root, nothing but white space, comments and processing
- * instructions around it), decodes the five predefined entities, numeric
- * character references (&#233; &#x1F600;) and CDATA sections, and refuses
- * DOCTYPE (so no entity expansion). Named entities other than the five
- * (an HTML-ish server may send &eacute;) are kept as written, and the text
- * that holds one is accepted only where exactness does not matter (the
- * error Message). Everything is capped: input bytes, nesting, name and text
- * lengths, entries per page. Truncated or garbage input gives ERR_INVAL,
- * never a crash or an over-read: the input needs no NUL terminator.
+ * expat checks that the input is one well-formed XML document of valid
+ * UTF-8 (whatever encoding it declares) and decodes the five predefined
+ * entities, character references (&#233; &#x1F600;) and CDATA sections.
+ * A DOCTYPE is refused where it starts, so no entity is ever declared or
+ * expanded and no external one is read; expat's billion-laughs guard is
+ * armed besides. Named entities other than the five (an HTML-ish server
+ * may send &eacute;) are kept as written, and the text that holds one is
+ * accepted only where exactness does not matter (the error Message).
+ * Everything is capped: input bytes, nesting, name and text lengths,
+ * entries per page. Truncated or garbage input gives ERR_INVAL, never a
+ * crash or an over-read: the input needs no NUL terminator.
  *
- * Nothing here does I/O. s3xml_parse_list allocates the strings of the
- * page it fills; the caller frees them with storage_list_free.
+ * Nothing here does I/O. s3xml_parse_list and s3xml_list_end allocate the
+ * strings of the page they fill; the caller frees them with
+ * storage_list_free.
  */
 #ifndef CHATS3_S3XML_H
 #define CHATS3_S3XML_H
@@ -55,6 +56,32 @@ int s3xml_parse_error(const char *p, size_t n, struct s3xml_error *out);
  * entries); ERR_TOOBIG past S3XML_MAX_INPUT; ERR_NOMEM. On failure out
  * holds nothing (it is freed and zeroed). */
 int s3xml_parse_list(const char *p, size_t n, struct storage_list *out);
+
+/* A ListObjectsV2 page read as it arrives: s3xml_list_new once, then for
+ * each answer (a retried request sends another) s3xml_list_start,
+ * s3xml_list_feed for each piece of the body and s3xml_list_end. The
+ * reader owns what it read until s3xml_list_end hands the page over;
+ * s3xml_list_free frees it whatever happened (NULL is fine). */
+struct s3xml_list;
+
+/* A reader, to be started; NULL when out of memory. */
+struct s3xml_list *s3xml_list_new(void);
+
+/* Forgets what x read and readies it for a page: 0; ERR_NOMEM (then
+ * s3xml_list_feed and s3xml_list_end return it). */
+int s3xml_list_start(struct s3xml_list *x);
+
+/* Reads the next p[0..n) of the page: 0 so far; ERR_TOOBIG once the page
+ * passes S3XML_MAX_INPUT; ERR_INVAL or ERR_NOMEM as s3xml_parse_list. A
+ * failure sticks: later calls return it without reading. */
+int s3xml_list_feed(struct s3xml_list *x, const char *p, size_t n);
+
+/* The page has ended: out (zeroed first) gets it as s3xml_parse_list
+ * fills it, and x holds it no more. 0, or the failure; then out holds
+ * nothing. */
+int s3xml_list_end(struct s3xml_list *x, struct storage_list *out);
+
+void s3xml_list_free(struct s3xml_list *x);
 
 /* Reads the text of the element path ("Root/Child", its first segment the
  * document's root) from p[0..n) into out[cap]: 0; ERR_INVAL when the root

@@ -26,8 +26,9 @@
  * Memory: bodies are never held whole. put_file hashes the file in a first
  * pass (unless the caller hashed it already, storage_put_file_hashed) and
  * streams it in a second one through CURLOPT_READFUNCTION; a get
- * goes to the caller's sink; only error bodies (S3_ERROR_BODY_MAX) and list
- * pages (S3XML_MAX_INPUT) are kept, each within its cap.
+ * goes to the caller's sink; a list page is read as it arrives (s3xml_list_feed,
+ * at most S3XML_MAX_INPUT bytes); only error bodies are kept, within
+ * S3_ERROR_BODY_MAX (and the answers of multipart calls, within the same).
  */
 #include <errno.h>
 #include <limits.h>
@@ -104,8 +105,9 @@ struct call {
 	int fd;                     /* ... or PUT from this file when >= 0, */
 	long long offset;           /* from this byte of it */
 	long long size;             /* bytes to send */
-	size_t body_limit;          /* bytes of a 2xx answer kept (list) */
+	size_t body_limit;          /* bytes of a 2xx answer kept or read (list) */
 	const struct storage_sink *sink; /* get_stream: 2xx bytes go here, */
+	struct s3xml_list *page;    /* list: a 2xx body is read into it as it arrives */
 	long recv_buffer;           /* in chunks of up to this (0: curl's 16 KiB) */
 	/* one attempt */
 	long long sent;
@@ -494,6 +496,12 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 		}
 		return n;
 	}
+	if (c->page != NULL && is_2xx(c->status)) {
+		/* a malformed page is read to its end, and refused after it */
+		if (s3xml_list_feed(c->page, p, n) == ERR_TOOBIG)
+			c->body_cut = 1;
+		return n;
+	}
 	limit = is_2xx(c->status) ? c->body_limit : S3_ERROR_BODY_MAX;
 	room = limit > c->body.len ? limit - c->body.len : 0;
 	if (n > room)
@@ -716,7 +724,8 @@ static int method_options(CURL *h, struct call *c)
 	return e == CURLE_OK ? 0 : ERR_INTERNAL;
 }
 
-static void reset_attempt(struct call *c)
+/* Readies c for another attempt: 0; ERR_NOMEM. */
+static int reset_attempt(struct call *c)
 {
 	c->sent = 0;
 	c->status = 0;
@@ -728,6 +737,7 @@ static void reset_attempt(struct call *c)
 		c->body.data[0] = '\0';
 	c->body_cut = c->sink_failed = c->read_failed = 0;
 	c->retryable = 0;
+	return c->page != NULL ? s3xml_list_start(c->page) : 0;
 }
 
 /* Builds and signs c on the handle h; the headers it sends go to *headers
@@ -741,9 +751,8 @@ static int prepare(struct storage *s, CURL *h, char *errbuf, struct call *c,
 
 	buf_init(&path, 0);
 	buf_init(&url, 0);
-	reset_attempt(c);
 	curl_easy_reset(h);
-	if ((rc = raw_path(b, c, &path)) < 0 || (rc = build_url(b, c, path.data, &url)) < 0 ||
+	if ((rc = reset_attempt(c)) < 0 || (rc = raw_path(b, c, &path)) < 0 || (rc = build_url(b, c, path.data, &url)) < 0 ||
 	    (rc = signed_headers(b, c, path.data, headers)) < 0 ||
 	    (rc = other_headers(c, headers)) < 0 ||
 	    (rc = common_options(h, errbuf, c, url.data, *headers)) < 0 ||
@@ -1367,7 +1376,7 @@ static int read_page(struct storage *s, const struct call *c, struct storage_lis
     size_t max)
 {
 	struct s3 *b = s->backend;
-	int rc = s3xml_parse_list(c->body.data ? c->body.data : "", c->body.len, out);
+	int rc = s3xml_list_end(c->page, out);
 
 	if (rc == ERR_NOMEM)
 		return storage_fail(s, rc, "ENOMEM", "GET %s: out of memory reading the list", b->bucket);
@@ -1408,6 +1417,7 @@ static size_t list_query(const struct storage_list_opts *o, struct sigv4_pair q[
 static int s3_list(struct storage *s, const struct storage_list_opts *o,
     struct storage_list *out)
 {
+	struct s3 *b = s->backend;
 	struct call c = new_call("GET", NULL);
 	struct sigv4_pair q[6];
 	char max[16];
@@ -1418,8 +1428,11 @@ static int s3_list(struct storage *s, const struct storage_list_opts *o,
 	c.query = q;
 	c.nquery = list_query(o, q, max);
 	c.body_limit = S3XML_MAX_INPUT;
+	if ((c.page = s3xml_list_new()) == NULL)
+		return storage_fail(s, ERR_NOMEM, "ENOMEM", "GET %s: out of memory", b->bucket);
 	if ((rc = perform(s, &c)) == 0)
 		rc = read_page(s, &c, out, (size_t)o->max_keys);
+	s3xml_list_free(c.page);
 	buf_free(&c.body);
 	return rc;
 }

@@ -23,7 +23,7 @@ HOST_LIBS = re.compile(
     r"libnettle|libgmp|libkrb5|libk5crypto|libcom_err|libkrb5support|libsasl2|"
     r"libp11-kit|libtasn1|libkeyutils|libffi)")
 BUNDLED = "libcjson.so.1"
-NOT_SHARED = ("libsqlite3", "libfcgi", "libcjson")
+NOT_SHARED = ("libsqlite3", "libfcgi", "libcjson", "libexpat")
 
 check = Checks("dist-cgi")
 

@@ -22,6 +22,7 @@ Failures on cue, chosen by the key's first segment:
   dropped/...   the first PUT drops the connection without storing
   stall/...     the first request gets no answer for 8 s
   midget/...    GET sends the headers and half the body, then drops
+  midlist/...   the first list of the prefix sends half the page, then drops
   trickle/...   GET sends the headers, then the body at 1 byte a second
   taken/...     held by someone else from the start; the first PUT for the
                 key answers 503 (so a create-only put retries into a 412)
@@ -388,7 +389,10 @@ class Handler(BaseHTTPRequestHandler):
             xml.append("<NextContinuationToken>%s</NextContinuationToken>"
                        % base64.b64encode(last.encode()).decode())
         xml.append("</ListBucketResult>")
-        return self.answer(200, "".join(xml).encode(), {"Content-Type": "application/xml"})
+        page = "".join(xml).encode()
+        if prefix.startswith("midlist/") and count("LIST", prefix) == 1:
+            return self.cut(page, {"Content-Type": "application/xml"})
+        return self.answer(200, page, {"Content-Type": "application/xml"})
 
     def op_PUT(self, key, headers, body):
         with lock:  # check and store at once: racing creators get one 412
@@ -410,25 +414,29 @@ class Handler(BaseHTTPRequestHandler):
         hdrs = {"ETag": f'"{md5}"', "Content-Type": ct,
                 "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT"}
         if key.startswith("midget/") and not head:
-            self.send_response(200)
-            for k, v in hdrs.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            return self.drop()
+            return self.cut(data, hdrs)
         if key.startswith("trickle/") and not head:
             return self.trickle(data, hdrs)
         return self.answer(200, data, hdrs, head)
 
-    def trickle(self, data, hdrs):
-        """200 with data at 1 byte a second, until the client gives up."""
+    def announce(self, data, hdrs):
+        """The status line and headers of a 200 that will carry data."""
         self.send_response(200)
         for k, v in hdrs.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+
+    def cut(self, data, hdrs):
+        """200 announcing all of data, then half of it and a dropped connection."""
+        self.announce(data, hdrs)
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        return self.drop()
+
+    def trickle(self, data, hdrs):
+        """200 with data at 1 byte a second, until the client gives up."""
+        self.announce(data, hdrs)
         try:
             for i in range(len(data)):
                 self.wfile.write(data[i:i + 1])

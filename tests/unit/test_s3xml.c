@@ -2,9 +2,9 @@
  * test_s3xml: S3 error documents and ListObjectsV2 pages as AWS, MinIO and
  * s3rver send them, odd but valid ones (entities, CDATA, comments,
  * attributes, a BOM), and broken ones: every truncation of a good answer,
- * garbage, HTML from a proxy, DOCTYPE, over-deep nesting, over-long
- * fields, input past the cap. Inputs are copied to exact-size heap blocks
- * so an over-read shows under ASan.
+ * garbage, HTML from a proxy, DOCTYPE (billion laughs included), over-deep
+ * nesting, over-long fields, input past the cap. Inputs are copied to
+ * exact-size heap blocks so an over-read shows under ASan.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +128,20 @@ static const struct {
 	{ __LINE__, ERR_INVAL, "unterminated CDATA", S("<Error><Code>X</Code><Message><![CDATA[x</Message></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "CDATA outside the root", S("<![CDATA[x]]><Error><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "DOCTYPE", S("<!DOCTYPE Error [<!ENTITY e \"NoSuchKey\">]><Error><Code>&e;</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "billion laughs", S(XMLDECL "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+	    "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+	    "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+	    "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+	    "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+	    "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+	    "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+	    "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">]>"
+	    "<Error><Code>X</Code><Message>&lol9;</Message></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "DOCTYPE naming an external file",
+	  S("<!DOCTYPE Error SYSTEM \"file:///etc/passwd\"><Error><Code>X</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "bare DOCTYPE", S("<!DOCTYPE Error><Error><Code>X</Code></Error>"), "", "" },
+	{ __LINE__, ERR_INVAL, "undeclared entity as the Code", S("<Error><Code>&lol9;</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "unquoted attribute", S("<Error a=1><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "attribute without value", S("<Error a><Code>X</Code></Error>"), "", "" },
 	{ __LINE__, ERR_INVAL, "attribute glued to the name", S("<Error\"a\"><Code>X</Code></Error>"), "", "" },
@@ -169,18 +183,29 @@ static void test_error_cases(void)
 	}
 }
 
+/* head, count times unit, then tail into b (initialised here): 0 or the
+ * buf's failure. */
+static int repeated(struct buf *b, const char *head, const char *unit, int count,
+    const char *tail)
+{
+	int rc;
+
+	buf_init(b, 0);
+	rc = buf_puts(b, head);
+	for (int i = 0; i < count && rc == 0; i++)
+		rc = buf_puts(b, unit);
+	return rc == 0 ? buf_puts(b, tail) : rc;
+}
+
 /* A long Message is cut before a character that would not fit whole. */
 static void test_error_long_message(void)
 {
 	struct buf b;
 	struct s3xml_error e;
-	int rc;
 
-	buf_init(&b, 0);
-	rc = buf_puts(&b, "<Error><Code>X</Code><Message>a");
-	for (int i = 0; i < 200 && rc == 0; i++)
-		rc = buf_puts(&b, "\xc3\xa9"); /* 2 bytes each: 401 in all */
-	CHECK(rc == 0 && buf_puts(&b, "</Message></Error>") == 0);
+	/* 2 bytes each: 401 in all */
+	CHECK(repeated(&b, "<Error><Code>X</Code><Message>a", "\xc3\xa9", 200,
+	    "</Message></Error>") == 0);
 	CHECK(parse_error(b.data, b.len, &e) == 0);
 	CHECK(strlen(e.message) == 255); /* "a" + 127 whole characters */
 	CHECK(strncmp(e.message, "a\xc3\xa9\xc3\xa9", 5) == 0);
@@ -193,16 +218,28 @@ static void test_error_huge_detail(void)
 {
 	struct buf b;
 	struct s3xml_error e;
-	int rc;
 
-	buf_init(&b, 0);
-	rc = buf_puts(&b, "<Error><Code>X</Code><CanonicalRequestBytes>");
-	for (int i = 0; i < S3XML_MAX_TEXT && rc == 0; i++) /* 3 times the cap */
-		rc = buf_puts(&b, "4a ");
-	CHECK(rc == 0 && buf_puts(&b, "</CanonicalRequestBytes><Message>m</Message></Error>") == 0);
+	/* 3 times the cap */
+	CHECK(repeated(&b, "<Error><Code>X</Code><CanonicalRequestBytes>", "4a ", S3XML_MAX_TEXT,
+	    "</CanonicalRequestBytes><Message>m</Message></Error>") == 0);
 	CHECK(parse_error(b.data, b.len, &e) == 0);
 	CHECK_STR(__LINE__, e.code, "X");
 	CHECK_STR(__LINE__, e.message, "m");
+	buf_free(&b);
+}
+
+/* A long Message made only of references is read: the entity guard
+ * counts expansions, not the five predefined entities or &#...;. */
+static void test_error_many_references(void)
+{
+	struct buf b;
+	struct s3xml_error e;
+
+	/* 1.1 MB */
+	CHECK(repeated(&b, "<Error><Code>X</Code><Message>", "&amp;&#x41;", 100000,
+	    "</Message></Error>") == 0);
+	CHECK(parse_error(b.data, b.len, &e) == 0);
+	CHECK(strlen(e.message) == 255 && strncmp(e.message, "&A&A", 4) == 0);
 	buf_free(&b);
 }
 
@@ -389,6 +426,58 @@ static void test_truncations(void)
 	CHECK(bad == 0);
 }
 
+/* A page fed a byte at a time, after a first answer cut short and begun
+ * again (a retried request), reads as the whole page does. */
+static void test_list_stream(void)
+{
+	struct s3xml_list *x = s3xml_list_new();
+	struct storage_list l;
+	int rc;
+
+	CHECK(x != NULL);
+	if (x == NULL)
+		return;
+	rc = s3xml_list_start(x);
+	CHECK(rc == 0 && s3xml_list_feed(x, list_page, 100) == 0);
+	rc = s3xml_list_start(x);
+	for (size_t i = 0; i < sizeof list_page - 1 && rc == 0; i++)
+		rc = s3xml_list_feed(x, list_page + i, 1);
+	CHECK(rc == 0 && s3xml_list_end(x, &l) == 0);
+	CHECK(l.nkeys == 2 && l.nprefixes == 0);
+	CHECK_STR(__LINE__, l.nkeys == 2 ? l.keys[1] : "", "conversations/b/meta.json");
+	CHECK_STR(__LINE__, l.next_continuation ? l.next_continuation : "",
+	    "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+	storage_list_free(&l);
+	s3xml_list_free(x);
+}
+
+/* Fed in pieces, a page past S3XML_MAX_INPUT fails once it passes, and
+ * garbage fails at once and for good. */
+static void test_list_stream_refusals(void)
+{
+	static char chunk[1 << 16];
+	struct s3xml_list *x = s3xml_list_new();
+	struct storage_list l;
+	size_t fed = 0;
+	int rc;
+
+	CHECK(x != NULL);
+	if (x == NULL)
+		return;
+	memset(chunk, ' ', sizeof chunk);
+	rc = s3xml_list_start(x);
+	CHECK(rc == 0 && s3xml_list_feed(x, "<ListBucketResult>", 18) == 0);
+	for (fed = 18; rc == 0; fed += sizeof chunk)
+		rc = s3xml_list_feed(x, chunk, sizeof chunk);
+	CHECK(rc == ERR_TOOBIG && fed > S3XML_MAX_INPUT && fed - sizeof chunk <= S3XML_MAX_INPUT);
+	CHECK(s3xml_list_end(x, &l) == ERR_TOOBIG && l.keys == NULL);
+	CHECK(s3xml_list_start(x) == 0 && s3xml_list_feed(x, "<html>\x01", 7) == ERR_INVAL);
+	CHECK(s3xml_list_feed(x, "</html>", 7) == ERR_INVAL);
+	CHECK(s3xml_list_end(x, &l) == ERR_INVAL && l.keys == NULL && l.nkeys == 0);
+	s3xml_list_free(x);
+	s3xml_list_free(NULL);
+}
+
 /* A key of STORAGE_MAX_KEY bytes is read, one more is refused. */
 static void test_key_length(void)
 {
@@ -519,10 +608,13 @@ int main(void)
 	test_error_cases();
 	test_error_long_message();
 	test_error_huge_detail();
+	test_error_many_references();
 	test_depth();
 	test_name_length();
 	test_list_cases();
 	test_truncations();
+	test_list_stream();
+	test_list_stream_refusals();
 	test_key_length();
 	test_entry_cap();
 	test_input_cap();
