@@ -57,6 +57,7 @@ struct request {
 	struct buf capture_buf[REQUEST_MAX_CAPTURES];
 	struct buf out_headers;  /* "Name: value\r\n" lines to add to the answer */
 	int status;             /* status sent, 0 before the answer */
+	long storage_reads;     /* objects the handler read (a RATE_READ route's cost) */
 	int answered;
 };
 

@@ -37,6 +37,9 @@ enum route_rate {
 	RATE_NONE,
 	RATE_JOIN,  /* CHATS3_JOIN_RATE per client address and minute */
 	RATE_WRITE, /* CHATS3_WRITE_RATE per session's user and minute */
+	RATE_READ,  /* CHATS3_READ_BUDGET storage reads per session's user and
+	               CHATS3_READ_WINDOW_SECONDS: refused once spent; what the
+	               handler read (req->storage_reads) is counted after it */
 };
 
 /* Answers the request and returns 0 (or the answer's own failure), or

@@ -131,6 +131,10 @@ int state_nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t 
 int state_bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
     long *count, int64_t *end);
 
+/* The same for hits (1 or more) at once: a read costing that many. */
+int state_bucket_add(struct state *st, const char *bucket, long hits, int64_t now,
+    int64_t window_ms, long *count, int64_t *end);
+
 /* The same without counting a hit: the hits of now's window so far (0
  * for none) into *count, and its end into *end. */
 int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
