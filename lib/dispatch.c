@@ -342,8 +342,10 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 		emit_error(r, status, status_message(status), NULL);
 	else if ((rc = find(r, routes, n, &rt)) < 0)
 		emit_err(r, rc, "routing");
-	else
+	else {
+		r->route = rt;
 		run(r, rt);
+	}
 	if (rt != NULL) {
 		values_free(rt->query, &r->query_values);
 		values_free(rt->form, &r->form_values);

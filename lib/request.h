@@ -20,6 +20,7 @@
 
 struct app;
 struct cJSON;
+struct route;
 
 /* Where the request's bytes come from and the response goes to. */
 struct io {
@@ -51,6 +52,7 @@ struct request {
 	struct cJSON *json;     /* parsed JSON body, when the route wants one */
 	struct session *session; /* the caller's session (auth.h), or NULL */
 	struct session session_buf; /* where session points when set */
+	const struct route *route; /* the route dispatch found, or NULL */
 	void *query_values;     /* the route's query form, checked (dispatch owns) */
 	void *form_values;      /* the route's body form, checked (dispatch owns) */
 	const char *captures[REQUEST_MAX_CAPTURES]; /* decoded path parameters */

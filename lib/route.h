@@ -16,6 +16,9 @@ struct vform;
 enum route_flags {
 	R_SESSION = 1 << 0, /* a live session (401), loaded into req->session */
 	R_ADMIN = 1 << 1,   /* the admin token or an admin's session (401, 403) */
+	R_QUERY_SESSION = 1 << 2, /* the session may also come as ?sessionId=: only
+	                             where a browser can send no header (the
+	                             contract: a download's <img>, <a>) */
 };
 
 /* What the body of a route is; dispatch answers 415 for another

@@ -1,12 +1,16 @@
 """Issue 19, the last of its abuse list: a budget of history reads per
-session (CHATS3_READ_BUDGET storage reads per CHATS3_READ_WINDOW_SECONDS)."""
+session (CHATS3_READ_BUDGET storage reads per CHATS3_READ_WINDOW_SECONDS),
+and ?sessionId= only where the contract takes it (the event stream and a
+download)."""
 
+import socket
 import time
 import unittest
 
 import harness
 from harness import envelope
-from test_session import ADMIN, failure, join, new_conversation, post_json
+from test_attachments import BOUNDARY, post_upload, upload_body
+from test_session import ADMIN, JSON, failure, join, new_conversation, post_json
 
 READ_BUDGET = 10
 READ_WINDOW = 4  # seconds
@@ -79,6 +83,82 @@ class ReadBudget(unittest.TestCase):
         within_one_read_window(3)
         statuses = [self.history(who, "since=" + last).status for _ in range(READ_BUDGET + 2)]
         self.assertEqual(statuses, [200] * (READ_BUDGET + 2))
+
+
+def stream_head(srv, path):
+    """The status line and headers of GET path, read as an EventSource
+    would before the events (the stream is then closed)."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+                   % path).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = s.recv(4096)
+            if not data:
+                break
+            head += data
+    return head.split(b"\r\n\r\n")[0].decode("latin-1")
+
+
+class QuerySession(unittest.TestCase):
+    """The contract (Authentication) takes ?sessionId= only on GET
+    /api/v1/signaling and GET /api/v1/attachments/<id>."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN}, relay=True)
+        cls.conv = new_conversation(cls.srv)
+        r = join(cls.srv, cls.conv, "Query")
+        assert r.status == 201, r.body
+        cls.session = envelope(r)["data"]["session"]
+        cls.sid = cls.session["sessionId"]
+        r = post_upload(cls.srv, cls.session, upload_body(b"the file's bytes"))
+        assert r.status == 201, r.body
+        cls.attachment = envelope(r)["data"]["attachment"]["attachmentId"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_no_other_route_takes_it(self):
+        q = "?sessionId=" + self.sid
+        conv, att = self.conv["conversationId"], self.attachment
+        routes = (("GET", "/api/v1/session", None, {}),
+                  ("GET", "/api/v1/participants", None, {}),
+                  ("POST", "/api/v1/leave", None, {}),
+                  ("GET", "/api/v1/messages", None, {}),
+                  ("POST", "/api/v1/messages", b'{"body":"hi"}', JSON),
+                  ("POST", "/api/v1/signaling", b'{"type":"typing","data":{"typing":true}}', JSON),
+                  ("POST", "/api/v1/attachments", upload_body(b"x"),
+                   {"Content-Type": "multipart/form-data; boundary=" + BOUNDARY}),
+                  ("GET", "/api/v1/attachments/%s/meta" % att, None, {}),
+                  ("GET", "/api/v1/admin/conversations", None, {}),
+                  ("GET", "/api/v1/admin/conversations/%s/sessions" % conv, None, {}))
+        for method, path, body, headers in routes:
+            r = self.srv.request(method, path + q, body=body, headers=headers)
+            failure(self, r, 401)
+        # The room page does not open for it either: to the join form.
+        r = self.srv.request("GET", "/room/%s%s" % (conv, q))
+        self.assertEqual(r.status, 302)
+        self.assertTrue(r.getheader("Location").startswith("/join"), r.getheader("Location"))
+        # The session itself is alive: the header still works.
+        self.assertEqual(self.srv.request("GET", "/api/v1/session",
+                                          headers={"x-session-id": self.sid}).status, 200)
+
+    def test_a_download_and_the_event_stream_take_it(self):
+        r = self.srv.request("GET", "/api/v1/attachments/%s?sessionId=%s"
+                             % (self.attachment, self.sid))
+        self.assertEqual((r.status, r.body), (200, b"the file's bytes"))
+        head = stream_head(self.srv, "/api/v1/signaling?sessionId=" + self.sid)
+        self.assertTrue(head.startswith("HTTP/1.1 200"), head)
+        self.assertIn("text/event-stream", head)
+        head = stream_head(self.srv, "/api/v1/signaling?sessionId=" + "0" * 64)
+        self.assertTrue(head.startswith("HTTP/1.1 401"), head)
+
+    def test_no_log_line_has_the_token(self):
+        self.test_no_other_route_takes_it()
+        self.test_a_download_and_the_event_stream_take_it()
+        self.assertNotIn(self.sid, self.srv.log_text())
 
 
 if __name__ == "__main__":
