@@ -11,6 +11,7 @@
 #include "message_send.h"
 #include "message_store.h"
 #include "presence.h"
+#include "session_page.h"
 #include "session_store.h"
 #include "storage_keys.h"
 
@@ -124,8 +125,10 @@ int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 	return 0;
 }
 
-int admin_sessions(struct app *app, const char *id, cJSON **out)
+int admin_sessions_page(struct app *app, const char *id, const struct session_page_query *q,
+    cJSON **out)
 {
+	char next[SESSION_PAGE_CURSOR_MAX];
 	struct state *st;
 	struct conversation c;
 	cJSON *arr;
@@ -136,11 +139,24 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 		return rc;
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return ERR_NOMEM;
-	if ((rc = session_store_list_json(st, c.id, arr)) < 0) {
+	if ((rc = session_page_json(st, c.id, q, arr, next)) < 0) {
 		cJSON_Delete(arr);
 		return rc;
 	}
-	return json_wrap("sessions", arr, out);
+	if ((rc = json_wrap("sessions", arr, out)) < 0)
+		return rc;
+	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
+	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int admin_sessions(struct app *app, const char *id, cJSON **out)
+{
+	return admin_sessions_page(app, id, NULL, out);
 }
 
 /* Ends the session gone was (its peer-leave sent): {"kicked":true}. */

@@ -104,7 +104,8 @@ int state_session_delete_token(struct state *st, const unsigned char hash[STATE_
 int state_session_delete_user(struct state *st, const char *user_id, struct session *gone);
 
 /* Calls each for every session of conversation_id live at now, oldest
- * first (by created_at); a negative return stops the walk and is returned. */
+ * first (by created_at, then user_id: the order session_page's cursors
+ * follow); a negative return stops the walk and is returned. */
 int state_session_list(struct state *st, const char *conversation_id, int64_t now,
     session_each_fn each, void *ctx);
 

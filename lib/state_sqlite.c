@@ -374,7 +374,7 @@ static int session_list(struct state *st, const char *conversation_id, int64_t n
     session_each_fn each, void *ctx)
 {
 	static const char sql[] = "SELECT " COLUMNS " FROM sessions WHERE "
-	    "conversation_id = ?1 AND expires_at > ?2 ORDER BY created_at, rowid";
+	    "conversation_id = ?1 AND expires_at > ?2 ORDER BY created_at, user_id, rowid";
 	struct session_walk w = { each, ctx };
 
 	return walk(bound(st, sql, TEXTS(conversation_id), INTS(now)), session_row, &w);

@@ -1,6 +1,7 @@
 """Issue 19, the last of its abuse list: a budget of history reads per
 session (CHATS3_READ_BUDGET storage reads per CHATS3_READ_WINDOW_SECONDS),
-and ?sessionId= only where the contract takes it (the event stream and a
+the participants list and the admin's sessions list in pages, and
+?sessionId= only where the contract takes it (the event stream and a
 download)."""
 
 import socket
@@ -83,6 +84,97 @@ class ReadBudget(unittest.TestCase):
         within_one_read_window(3)
         statuses = [self.history(who, "since=" + last).status for _ in range(READ_BUDGET + 2)]
         self.assertEqual(statuses, [200] * (READ_BUDGET + 2))
+
+
+class Paging(unittest.TestCase):
+    """GET /api/v1/participants?limit=&cursor= (the next cursor in
+    X-Next-Cursor, the body as the contract has it) and the admin's GET
+    /conversations/<id>/sessions?limit=&cursor= (nextCursor in the body)."""
+
+    NAMES = ["Ann", "Ben", "Cy", "Dee", "Eve"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.conv = new_conversation(self.srv)
+        self.who = [session_of(self, self.srv, self.conv, n) for n in self.NAMES]
+
+    def participants(self, query=""):
+        return self.srv.request("GET", "/api/v1/participants" + query, headers=self.who[0])
+
+    def whole_list(self):
+        """The names of the list in one answer (oldest first; joins of one
+        millisecond by their user ids), with no next cursor."""
+        r = self.participants()
+        self.assertEqual(r.status, 200, r.body)
+        self.assertIsNone(r.getheader("X-Next-Cursor"))
+        return [p["displayName"] for p in envelope(r)["data"]["participants"]]
+
+    def all_pages(self, limit, between=None):
+        """The names of every page of limit participants, in order, and
+        the number of pages; between(page) runs after each page."""
+        names, query, pages = [], "?limit=%d" % limit, 0
+        while True:
+            r = self.participants(query)
+            self.assertEqual(r.status, 200, r.body)
+            page = envelope(r)["data"]["participants"]
+            self.assertLessEqual(len(page), limit)
+            names += [p["displayName"] for p in page]
+            pages += 1
+            if between:
+                between(pages)
+            cursor = r.getheader("X-Next-Cursor")
+            if cursor is None:
+                return names, pages
+            query = "?limit=%d&cursor=%s" % (limit, cursor)
+
+    def test_participants_page_in_the_lists_order(self):
+        whole = self.whole_list()
+        self.assertEqual(sorted(whole), self.NAMES)
+        self.assertEqual(self.all_pages(2), (whole, 3))
+        self.assertEqual(self.all_pages(5), (whole, 1))
+
+    def test_whoever_leaves_between_pages_hides_nobody_else(self):
+        whole = self.whole_list()
+        second = self.who[self.NAMES.index(whole[1])]
+
+        def second_leaves(page):
+            if page == 1:
+                r = self.srv.request("POST", "/api/v1/leave", headers=second)
+                self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.all_pages(2, second_leaves)[0], whole)
+        self.assertEqual(self.all_pages(2)[0], whole[:1] + whole[2:])
+
+    def test_bad_limits_and_cursors_are_400(self):
+        for query in ("?limit=0", "?limit=501", "?limit=x", "?cursor=x", "?cursor=1.not-a-uuid"):
+            doc = failure(self, self.participants(query), 400)
+            self.assertIn(query[1:query.index("=")], [d["field"] for d in doc["details"]])
+        self.assertEqual(self.participants("?limit=500").status, 200)
+
+    def test_admin_sessions_page(self):
+        path = "/api/v1/admin/conversations/%s/sessions" % self.conv["conversationId"]
+        admin = {"Authorization": "Bearer " + ADMIN}
+        names, query = [], "?limit=2"
+        while True:
+            r = self.srv.request("GET", path + query, headers=admin)
+            self.assertEqual(r.status, 200, r.body)
+            data = envelope(r)["data"]
+            self.assertLessEqual(len(data["sessions"]), 2)
+            names += [s["displayName"] for s in data["sessions"]]
+            if data["nextCursor"] is None:
+                break
+            query = "?limit=2&cursor=" + data["nextCursor"]
+        data = envelope(self.srv.request("GET", path, headers=admin))["data"]
+        self.assertEqual(([s["displayName"] for s in data["sessions"]], data["nextCursor"]),
+                         (names, None))
+        self.assertEqual(names, self.whole_list())
+        failure(self, self.srv.request("GET", path + "?limit=501", headers=admin), 400)
 
 
 def stream_head(srv, path):

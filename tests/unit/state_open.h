@@ -2,7 +2,8 @@
  * state_open.h: a struct state for a unit test, in a fresh directory
  * (tmpdir.h), of the backend CHATS3_STATE names in the test's environment
  * (sqlite when unset), so the same test runs against another backend by
- * setting it. Every other setting has its default.
+ * setting it; CHATS3_SESSIONS_PER_CONVERSATION also comes from there (a
+ * test of many sessions raises it). Every other setting has its default.
  */
 #ifndef CHATS3_TEST_STATE_OPEN_H
 #define CHATS3_TEST_STATE_OPEN_H
@@ -19,7 +20,9 @@ static inline const char *test_state_env(const char *name)
 {
 	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
 		return test_state_dir;
-	return strcmp(name, "CHATS3_STATE") == 0 ? getenv(name) : NULL;
+	if (strcmp(name, "CHATS3_STATE") == 0 || strcmp(name, "CHATS3_SESSIONS_PER_CONVERSATION") == 0)
+		return getenv(name);
+	return NULL;
 }
 
 /* Opens *st in dir: 0 or an enum err. */
