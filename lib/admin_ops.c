@@ -101,6 +101,22 @@ int admin_show(struct app *app, const char *id, cJSON **out)
 	return 0;
 }
 
+/* {name: arr, "nextCursor": next or null ("")} into *out; arr is taken. */
+static int page_json(const char *name, cJSON *arr, const char *next, cJSON **out)
+{
+	int rc;
+
+	if ((rc = json_wrap(name, arr, out)) < 0)
+		return rc;
+	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
+	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
 int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 {
 	char next[CONV_ID_MAX + 1];
@@ -114,15 +130,7 @@ int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 		cJSON_Delete(arr);
 		return rc;
 	}
-	if ((rc = json_wrap("conversations", arr, out)) < 0)
-		return rc;
-	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
-	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return ERR_NOMEM;
-	}
-	return 0;
+	return page_json("conversations", arr, next, out);
 }
 
 int admin_sessions_page(struct app *app, const char *id, const struct session_page_query *q,
@@ -143,15 +151,7 @@ int admin_sessions_page(struct app *app, const char *id, const struct session_pa
 		cJSON_Delete(arr);
 		return rc;
 	}
-	if ((rc = json_wrap("sessions", arr, out)) < 0)
-		return rc;
-	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
-	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return ERR_NOMEM;
-	}
-	return 0;
+	return page_json("sessions", arr, next, out);
 }
 
 int admin_sessions(struct app *app, const char *id, cJSON **out)
