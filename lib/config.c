@@ -13,13 +13,14 @@
 #include "conversation.h"
 #include "errors.h"
 #include "ice_servers.h"
+#include "redis_url.h"
 #include "numparse.h"
 
 /* CHATS3_TEMPLATES_DEFAULT is where make install puts templates/
  * (Makefile.am); ./chats3 serve and the tests set CHATS3_TEMPLATES_DIR
  * to the source tree's. */
 
-enum kind { K_STR, K_LONG, K_STORAGE, K_STATE, K_ICE };
+enum kind { K_STR, K_LONG, K_STORAGE, K_STATE, K_ICE, K_REDIS };
 
 struct key {
 	const char *name;
@@ -69,6 +70,7 @@ static const struct key keys[] = {
 	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
 	{ "CHATS3_READ_BUDGET", K_LONG, OFF(read_budget), 1, 100000000, "3000", 0 },
 	{ "CHATS3_READ_WINDOW_SECONDS", K_LONG, OFF(read_window_seconds), 1, 3600, "60", 0 },
+	{ "CHATS3_REDIS_URL", K_REDIS, OFF(redis_url), 0, 0, NULL, 1 },
 	{ "CHATS3_RELAY_LISTEN", K_STR, OFF(relay_listen), 0, 0, NULL, 0 },
 	{ "CHATS3_RELAY_LOG", K_STR, OFF(relay_log), 0, 0, NULL, 0 },
 	{ "CHATS3_RELAY_HEARTBEAT_MS", K_LONG, OFF(relay_heartbeat_ms), 10, 3600000, "15000", 0 },
@@ -93,6 +95,17 @@ int config_error(char err[CONFIG_ERR_LEN], const char *fmt, ...)
 	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
 	va_end(ap);
 	return ERR_CONFIG;
+}
+
+/* Keeps v as given once it parses (the password stays in the string). */
+static int redis_value(const char *name, const char *v, char **out, char err[CONFIG_ERR_LEN])
+{
+	struct redis_url url;
+	const char *why;
+
+	if (redis_url_parse(v, &url, &why) < 0)
+		return config_error(err, "%s: %s", name, why);
+	return (*out = strdup(v)) == NULL ? ERR_NOMEM : 0;
 }
 
 static int set_value(struct config *c, const struct key *k, const char *v,
@@ -129,6 +142,8 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 		return 0;
 	case K_ICE:
 		return ice_servers_parse(k->name, v, (char **)base, err);
+	case K_REDIS:
+		return redis_value(k->name, v, (char **)base, err);
 	}
 	return ERR_INTERNAL;
 }
@@ -234,7 +249,10 @@ static int check_combination(const struct config *c, char err[CONFIG_ERR_LEN])
 }
 
 /* Is the field of k a string the config owns? */
-static int is_string(const struct key *k) { return k->kind == K_STR || k->kind == K_ICE; }
+static int is_string(const struct key *k)
+{
+	return k->kind == K_STR || k->kind == K_ICE || k->kind == K_REDIS;
+}
 
 /* Has an earlier key already filled the field of keys[i]? */
 static int field_taken(const struct config *c, size_t i)

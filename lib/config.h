@@ -47,6 +47,7 @@ struct config {
 	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
 	long read_budget;        /* CHATS3_READ_BUDGET: history's storage reads per session per window */
 	long read_window_seconds; /* CHATS3_READ_WINDOW_SECONDS: that window */
+	char *redis_url;         /* CHATS3_REDIS_URL: checked by redis_url_parse, NULL: none */
 	char *relay_listen;      /* CHATS3_RELAY_LISTEN: the relay's TCP HOST:PORT too */
 	char *relay_log;         /* CHATS3_RELAY_LOG: the relay's log file (none: stderr) */
 	long relay_heartbeat_ms; /* CHATS3_RELAY_HEARTBEAT_MS */
