@@ -6,7 +6,7 @@
  *   GET    /conversations/<id>             with joinCode, participantCount
  *   POST   /conversations/<id>/close
  *   POST   /conversations/<id>/join-code   a new code; the old one stops working
- *   GET    /conversations/<id>/sessions
+ *   GET    /conversations/<id>/sessions?limit=&cursor=   with nextCursor
  *   POST   /conversations/<id>/messages    {"body"} -> 201, a system message
  *   GET    /conversations/<id>/export      the transcript as NDJSON, streamed
  *   DELETE /sessions/<sessionId or userId> kick
@@ -25,6 +25,7 @@
 #include "request.h"
 #include "response.h"
 #include "server.h"
+#include "session_page.h"
 #include "validate.h"
 
 struct create_form {
@@ -120,7 +121,13 @@ static int on_capture(struct request *r,
 static int show(struct request *r) { return on_capture(r, admin_show); }
 static int close_conversation(struct request *r) { return on_capture(r, admin_close); }
 static int new_code(struct request *r) { return on_capture(r, admin_new_code); }
-static int sessions(struct request *r) { return on_capture(r, admin_sessions); }
+static int sessions(struct request *r)
+{
+	cJSON *data = NULL;
+	int rc = admin_sessions_page(r->app, r->captures[0], r->query_values, &data);
+
+	return finish(r, rc, 200, data);
+}
 static int kick(struct request *r) { return on_capture(r, admin_kick); }
 
 static int kick_participant(struct request *r)
@@ -166,7 +173,8 @@ static const struct route routes[] = {
 	ADMIN("GET", CONV "/*", show),
 	ADMIN("POST", CONV "/*/close", close_conversation),
 	ADMIN("POST", CONV "/*/join-code", new_code),
-	ADMIN("GET", CONV "/*/sessions", sessions),
+	{ "GET", CONV "/*/sessions", sessions, R_ADMIN, BODY_NONE, 0, &session_page_form, NULL,
+	  RATE_NONE },
 	{ "POST", CONV "/*/messages", post_message, R_ADMIN, BODY_JSON, 0, NULL, &notice_form,
 	  RATE_NONE },
 	ADMIN("GET", CONV "/*/export", export),

@@ -1,6 +1,7 @@
 /*
  * attachments: files shared in the caller's conversation (R_SESSION; the
- * sessionId query parameter works too, for <img src>).
+ * download also takes the sessionId query parameter, R_QUERY_SESSION, for
+ * <img src>).
  *   POST /api/v1/attachments   multipart/form-data, part "file" (and an
  *                              optional "clientMessageId", or an
  *                              Idempotency-Key header) -> 201
@@ -93,8 +94,8 @@ static int meta(struct request *r)
 static const struct route routes[] = {
 	{ "POST", "/api/v1/attachments", upload, R_SESSION, BODY_MULTIPART, 0, NULL, NULL,
 	  RATE_WRITE },
-	{ "GET", "/api/v1/attachments/*", download, R_SESSION, BODY_NONE, 0, NULL, NULL,
-	  RATE_NONE },
+	{ "GET", "/api/v1/attachments/*", download, R_SESSION | R_QUERY_SESSION, BODY_NONE, 0,
+	  NULL, NULL, RATE_NONE },
 	{ "GET", "/api/v1/attachments/*/meta", meta, R_SESSION, BODY_NONE, 0, NULL, NULL,
 	  RATE_NONE },
 };

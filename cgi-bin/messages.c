@@ -134,6 +134,7 @@ static int list(struct request *r)
 	cJSON *data = NULL;
 	int rc = read_page(r, q, &p);
 
+	r->storage_reads = (long)p.reads;
 	if (rc == 0 && (rc = message_page_json(&p, q->since != NULL, &data)) == 0)
 		rc = response_ok(r, 200, data);
 	message_page_free(&p);
@@ -144,7 +145,7 @@ static int list(struct request *r)
 
 static const struct route routes[] = {
 	{ "POST", "/api/v1/messages", send, R_SESSION, BODY_JSON, 0, NULL, &send_form, RATE_WRITE },
-	{ "GET", "/api/v1/messages", list, R_SESSION, BODY_NONE, 0, &list_form, NULL, RATE_NONE },
+	{ "GET", "/api/v1/messages", list, R_SESSION, BODY_NONE, 0, &list_form, NULL, RATE_READ },
 };
 
 int main(int argc, char **argv)

@@ -3,7 +3,9 @@
  *   POST /api/v1/join          conversationId, joinCode, displayName, avatarUrl?
  *   GET  /api/v1/session       the caller's session and conversation
  *   POST /api/v1/leave         ends the session, clears the cookie
- *   GET  /api/v1/participants  the live sessions of the caller's conversation
+ *   GET  /api/v1/participants?limit=&cursor=  the live sessions of the
+ *                              caller's conversation, a page at a time
+ *                              (X-Next-Cursor: the next page's cursor)
  */
 #include <stddef.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "response.h"
 #include "server.h"
 #include "session_flow.h"
+#include "session_page.h"
 #include "session_store.h"
 #include "validate.h"
 
@@ -109,8 +112,11 @@ static int leave(struct request *r)
 	return response_ok(r, 200, data);
 }
 
+/* {"participants":[...]}, the contract's list, a page of it: the next
+ * page's cursor (when there is one) in X-Next-Cursor. */
 static int participants(struct request *r)
 {
+	char next[SESSION_PAGE_CURSOR_MAX];
 	struct state *st;
 	cJSON *data = cJSON_CreateObject(), *list;
 	int rc;
@@ -120,8 +126,11 @@ static int participants(struct request *r)
 		cJSON_Delete(data);
 		return ERR_NOMEM;
 	}
-	if ((rc = app_state(r->app, &st)) < 0 ||
-	    (rc = session_store_list_json(st, r->session->conversation_id, list)) < 0) {
+	if ((rc = app_state(r->app, &st)) == 0)
+		rc = session_page_json(st, r->session->conversation_id, r->query_values, list, next);
+	if (rc == 0 && next[0])
+		rc = request_add_header(r, "X-Next-Cursor", next);
+	if (rc < 0) {
 		cJSON_Delete(data);
 		return rc;
 	}
@@ -132,8 +141,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/join", join, 0, BODY_JSON, 0, NULL, &join_form, RATE_JOIN },
 	{ "GET", "/api/v1/session", session, R_SESSION, BODY_NONE, 0, NULL, NULL, RATE_NONE },
 	{ "POST", "/api/v1/leave", leave, R_SESSION, BODY_NONE, 0, NULL, NULL, RATE_NONE },
-	{ "GET", "/api/v1/participants", participants, R_SESSION, BODY_NONE, 0, NULL, NULL,
-	  RATE_NONE },
+	{ "GET", "/api/v1/participants", participants, R_SESSION, BODY_NONE, 0,
+	  &session_page_form, NULL, RATE_NONE },
 };
 
 int main(int argc, char **argv)

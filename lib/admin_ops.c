@@ -13,6 +13,7 @@
 #include "message_send.h"
 #include "message_store.h"
 #include "presence.h"
+#include "session_page.h"
 #include "session_store.h"
 #include "storage_keys.h"
 
@@ -115,6 +116,22 @@ int admin_show(struct app *app, const char *id, cJSON **out)
 	return 0;
 }
 
+/* {name: arr, "nextCursor": next or null ("")} into *out; arr is taken. */
+static int page_json(const char *name, cJSON *arr, const char *next, cJSON **out)
+{
+	int rc;
+
+	if ((rc = json_wrap(name, arr, out)) < 0)
+		return rc;
+	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
+	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
 int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 {
 	char next[CONV_ID_MAX + 1];
@@ -128,19 +145,13 @@ int admin_list(struct app *app, const struct admin_list_query *q, cJSON **out)
 		cJSON_Delete(arr);
 		return rc;
 	}
-	if ((rc = json_wrap("conversations", arr, out)) < 0)
-		return rc;
-	if ((next[0] ? cJSON_AddStringToObject(*out, "nextCursor", next) :
-	    cJSON_AddNullToObject(*out, "nextCursor")) == NULL) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return ERR_NOMEM;
-	}
-	return 0;
+	return page_json("conversations", arr, next, out);
 }
 
-int admin_sessions(struct app *app, const char *id, cJSON **out)
+int admin_sessions_page(struct app *app, const char *id, const struct session_page_query *q,
+    cJSON **out)
 {
+	char next[SESSION_PAGE_CURSOR_MAX];
 	struct state *st;
 	struct conversation c;
 	cJSON *arr;
@@ -151,11 +162,16 @@ int admin_sessions(struct app *app, const char *id, cJSON **out)
 		return rc;
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return ERR_NOMEM;
-	if ((rc = session_store_list_json(st, c.id, arr)) < 0) {
+	if ((rc = session_page_json(st, c.id, q, arr, next)) < 0) {
 		cJSON_Delete(arr);
 		return rc;
 	}
-	return json_wrap("sessions", arr, out);
+	return page_json("sessions", arr, next, out);
+}
+
+int admin_sessions(struct app *app, const char *id, cJSON **out)
+{
+	return admin_sessions_page(app, id, NULL, out);
 }
 
 /* Ends the session gone was (its peer-leave sent): {"kicked":true}. */

@@ -14,6 +14,7 @@
 
 struct app;
 struct cJSON;
+struct session_page_query;
 struct message_writer;
 
 #define ADMIN_LIST_DEFAULT 50
@@ -65,7 +66,13 @@ int admin_export(struct app *app, const char *id, int (*begin)(void *ctx),
 /* {"conversation":{..., "joinCode"}} with a new code. */
 int admin_new_code(struct app *app, const char *id, struct cJSON **out);
 
-/* {"sessions":[...]}: the live sessions of conversation id. */
+/* {"sessions":[...],"nextCursor"}: a page of the live sessions of
+ * conversation id as q asks (session_page.h; NULL: the first), the
+ * cursor of the next one or null. ERR_INVAL for a cursor that is not one. */
+int admin_sessions_page(struct app *app, const char *id, const struct session_page_query *q,
+    struct cJSON **out);
+
+/* admin_sessions_page's first page. */
 int admin_sessions(struct app *app, const char *id, struct cJSON **out);
 
 /* {"kicked":true}: ends the session whose token or user id is id. */

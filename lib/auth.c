@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "route.h"
 #include "session_store.h"
 
 const char *auth_cookie_name(const struct request *r)
@@ -28,7 +29,7 @@ const char *auth_token(struct request *r)
 	const char *t = request_header(r, "x-session-id");
 	int err, several;
 
-	if (t == NULL || *t == '\0')
+	if ((t == NULL || *t == '\0') && r->route != NULL && (r->route->flags & R_QUERY_SESSION))
 		t = request_query(r, "sessionId", &err);
 	if ((t == NULL || *t == '\0') &&
 	    ((t = request_cookie(r, auth_cookie_name(r), &several)) == NULL || several))

@@ -1,7 +1,8 @@
 /*
  * auth: who is asking. The session token a request carries (x-session-id
- * header, else the sessionId query parameter, else the session cookie:
- * sessionId, or __Host-sessionId over HTTPS),
+ * header, else the sessionId query parameter on a route that declares
+ * R_QUERY_SESSION, else the session cookie: sessionId, or
+ * __Host-sessionId over HTTPS),
  * the admin check (Authorization: Bearer <CHATS3_ADMIN_TOKEN>, compared in
  * constant time, or a session whose role is admin), the session cookie,
  * whether the request came over HTTPS, and the client's address. Headers

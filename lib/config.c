@@ -68,6 +68,8 @@ static const struct key keys[] = {
 	{ "CHATS3_SESSIONS_PER_CLIENT", K_LONG, OFF(sessions_per_client), 1, 1000000, "50", 0 },
 	{ "CHATS3_JOIN_CODE_LENGTH", K_LONG, OFF(join_code_length), JOIN_CODE_MIN, JOIN_CODE_MAX, "8", 0 },
 	{ "CHATS3_WRITE_RATE", K_LONG, OFF(write_rate), 1, 1000000, "120", 0 },
+	{ "CHATS3_READ_BUDGET", K_LONG, OFF(read_budget), 1, 100000000, "3000", 0 },
+	{ "CHATS3_READ_WINDOW_SECONDS", K_LONG, OFF(read_window_seconds), 1, 3600, "60", 0 },
 	{ "CHATS3_REDIS_URL", K_REDIS, OFF(redis_url), 0, 0, NULL, 1 },
 	{ "CHATS3_RELAY_LISTEN", K_STR, OFF(relay_listen), 0, 0, NULL, 0 },
 	{ "CHATS3_RELAY_LOG", K_STR, OFF(relay_log), 0, 0, NULL, 0 },

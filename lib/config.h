@@ -46,6 +46,8 @@ struct config {
 	long sessions_per_client;       /* CHATS3_SESSIONS_PER_CLIENT: live sessions per address */
 	long join_code_length;   /* CHATS3_JOIN_CODE_LENGTH: characters of a new join code */
 	long write_rate;         /* CHATS3_WRITE_RATE: writes per session per minute */
+	long read_budget;        /* CHATS3_READ_BUDGET: history's storage reads per session per window */
+	long read_window_seconds; /* CHATS3_READ_WINDOW_SECONDS: that window */
 	char *redis_url;         /* CHATS3_REDIS_URL: checked by redis_url_parse, NULL: none */
 	char *relay_listen;      /* CHATS3_RELAY_LISTEN: the relay's TCP HOST:PORT too */
 	char *relay_log;         /* CHATS3_RELAY_LOG: the relay's log file (none: stderr) */

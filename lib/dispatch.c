@@ -104,7 +104,19 @@ static const struct {
 } rates[] = {
 	[RATE_JOIN] = { "join", "Too many join attempts; try again later" },
 	[RATE_WRITE] = { "write", "Too many messages; try again later" },
+	[RATE_READ] = { "read", "Too much history read; try again later" },
 };
+
+/* The limit of rt's rate for r, and its window into *window_ms. */
+static long rate_limit(const struct request *r, const struct route *rt, int64_t *window_ms)
+{
+	const struct config *c = &r->app->cfg;
+
+	*window_ms = rt->rate == RATE_READ ? c->read_window_seconds * 1000 : RATELIMIT_WINDOW_MS;
+	if (rt->rate == RATE_READ)
+		return c->read_budget;
+	return rt->rate == RATE_JOIN ? c->join_rate : c->write_rate;
+}
 
 /* The bucket of rt's rate limit for r into out. */
 static int rate_bucket(struct request *r, const struct route *rt, char *out, size_t cap)
@@ -112,7 +124,7 @@ static int rate_bucket(struct request *r, const struct route *rt, char *out, siz
 	char addr[AUTH_ADDR_MAX + 1];
 	const char *who = addr;
 
-	if (rt->rate == RATE_WRITE)
+	if (rt->rate != RATE_JOIN)
 		who = r->session != NULL ? r->session->user_id : "";
 	else
 		auth_client_net(r, addr);
@@ -121,13 +133,14 @@ static int rate_bucket(struct request *r, const struct route *rt, char *out, siz
 	return 0;
 }
 
-/* Counts the request against rt's rate limit: 0 when allowed, else 1
- * after answering 429 with Retry-After (or the failure). */
+/* Counts the request against rt's rate limit (a read budget: checks it
+ * is not spent): 0 when allowed, else 1 after answering 429 with
+ * Retry-After (or the failure). */
 static int within_rate(struct request *r, const struct route *rt)
 {
 	char bucket[AUTH_ADDR_MAX + 64], after[24];
-	long limit = rt->rate == RATE_JOIN ? r->app->cfg.join_rate : r->app->cfg.write_rate;
-	long retry = 0;
+	int64_t window;
+	long limit = rate_limit(r, rt, &window), retry = 0;
 	struct state *st;
 	int rc;
 
@@ -135,7 +148,8 @@ static int within_rate(struct request *r, const struct route *rt)
 		return 0;
 	if ((rc = rate_bucket(r, rt, bucket, sizeof bucket)) == 0 &&
 	    (rc = app_state(r->app, &st)) == 0)
-		rc = ratelimit_hit(st, bucket, limit, clock_now_ms(), &retry);
+		rc = (rt->rate == RATE_READ ? ratelimit_spent_in : ratelimit_hit_in)(st, bucket,
+		    limit, window, clock_now_ms(), &retry);
 	if (rc == 1) {
 		snprintf(after, sizeof after, "%ld", retry);
 		if ((rc = request_add_header(r, "Retry-After", after)) == 0)
@@ -144,6 +158,24 @@ static int within_rate(struct request *r, const struct route *rt)
 	if (rc < 0)
 		emit_err(r, rc, bucket);
 	return rc != 0;
+}
+
+/* Counts what a RATE_READ route's handler read against its budget. */
+static void charge_reads(struct request *r, const struct route *rt)
+{
+	char bucket[AUTH_ADDR_MAX + 64];
+	int64_t window;
+	struct state *st;
+	int rc;
+
+	if (rt->rate != RATE_READ || r->storage_reads <= 0)
+		return;
+	rate_limit(r, rt, &window);
+	if ((rc = rate_bucket(r, rt, bucket, sizeof bucket)) == 0 &&
+	    (rc = app_state(r->app, &st)) == 0)
+		rc = ratelimit_charge_in(st, bucket, r->storage_reads, window, clock_now_ms());
+	if (rc < 0)
+		log_error(r->id, "%s: reads not counted: %s", bucket, err_str(rc));
 }
 
 static size_t body_cap(const struct request *r, const struct route *rt)
@@ -267,6 +299,7 @@ static void run(struct request *r, const struct route *rt)
 	if (cross_site(r) || authorize(r, rt) || within_rate(r, rt) || read_body(r, rt) || check_input(r, rt))
 		return;
 	rc = rt->fn(r);
+	charge_reads(r, rt);
 	if (rc < 0 && !r->answered)
 		emit_err(r, rc, rt->pattern);
 	else if (rc < 0 && rc != ERR_IO)
@@ -309,8 +342,10 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 		emit_error(r, status, status_message(status), NULL);
 	else if ((rc = find(r, routes, n, &rt)) < 0)
 		emit_err(r, rc, "routing");
-	else
+	else {
+		r->route = rt;
 		run(r, rt);
+	}
 	if (rt != NULL) {
 		values_free(rt->query, &r->query_values);
 		values_free(rt->form, &r->form_values);

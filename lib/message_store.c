@@ -851,20 +851,22 @@ static int batch_of(const char *key, const char *p, size_t n, const char *conver
 }
 
 /* Calls take with each of t's batches in order until it returns non-zero;
- * *used counts the batches it was given. A key whose object is gone (an
+ * *used counts the batches it was given, *reads the objects read from
+ * storage for it (whole chunks of FETCH_AT_ONCE). A key whose object is gone (an
  * indexed put that failed) holds no messages, nor does a damaged object. */
 static int each_batch(struct storage *s, const char *conversation_id, const struct tail *t,
-    int oldest_first, batch_fn take, void *ctx, size_t *used)
+    int oldest_first, batch_fn take, void *ctx, size_t *used, size_t *reads)
 {
 	struct messages batch = { NULL, 0, 0 };
 	struct fetch f;
 	size_t n;
 	int rc = 0, stop = 0;
 
-	*used = 0;
+	*used = *reads = 0;
 	for (size_t at = 0; at < t->n && rc == 0 && !stop; at += n) {
 		n = t->n - at < FETCH_AT_ONCE ? t->n - at : FETCH_AT_ONCE;
 		rc = fetch(s, t, at, n, oldest_first, &f);
+		*reads += n;
 		for (size_t i = 0; i < n && rc == 0 && !stop; i++, (*used)++) {
 			messages_free(&batch);
 			rc = f.items[i].rc == ERR_NOTFOUND ? 0 : f.items[i].rc;
@@ -918,7 +920,7 @@ int message_store_history(struct storage *s, struct state *index, const char *co
 	struct position before;
 	struct newest w = { NULL, (size_t)limit, { NULL, 0, 0 }, { "", 0 } };
 	struct tail t;
-	size_t used = 0;
+	size_t used = 0, reads = 0;
 	int has_cursor = cursor != NULL && cursor[0] != '\0', more, rc;
 
 	memset(out, 0, sizeof *out);
@@ -934,14 +936,16 @@ int message_store_history(struct storage *s, struct state *index, const char *co
 	if (rc == 0)
 		rc = walk_back(s, index, conversation_id, has_cursor ? before.key : NULL, &t);
 	if (rc == 0)
-		rc = each_batch(s, conversation_id, &t, 0, take_newest, &w, &used);
+		rc = each_batch(s, conversation_id, &t, 0, take_newest, &w, &used, &reads);
 	/* a full tail read to its end held empty batches: more keys may follow */
 	more = used < t.n || t.n == t.cap || (w.ms.n == w.limit && w.oldest.index > 0);
 	if (rc == 0 && more && (rc = cursor_encode(&w.oldest, next)) == 0 &&
 	    (out->next_cursor = strdup(next)) == NULL)
 		rc = ERR_NOMEM;
-	if (rc == 0)
+	if (rc == 0) {
 		page_from_newest(out, &w.ms);
+		out->reads = reads;
+	}
 	messages_free(&w.ms);
 	tail_free(&t);
 	if (rc < 0)
@@ -975,7 +979,7 @@ int message_store_since(struct storage *s, struct state *index, const char *conv
 	char uuid[UUID_STRLEN + 1];
 	struct oldest w = { (size_t)limit, { NULL, 0, 0 }, 0 };
 	struct tail t;
-	size_t used = 0;
+	size_t used = 0, reads = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -992,9 +996,10 @@ int message_store_since(struct storage *s, struct state *index, const char *conv
 	if (rc == 0 && !t.stopped)
 		rc = ERR_NOTFOUND;
 	if (rc == 0)
-		rc = each_batch(s, conversation_id, &t, 1, take_oldest, &w, &used);
+		rc = each_batch(s, conversation_id, &t, 1, take_oldest, &w, &used, &reads);
 	if (rc == 0) {
 		out->more = used < t.n || w.left;
+		out->reads = reads;
 		out->v = w.ms.v;
 		out->n = w.ms.n;
 		memset(&w.ms, 0, sizeof w.ms);

@@ -81,6 +81,8 @@ struct message_page {
 	size_t n;
 	char *next_cursor; /* history: older messages exist; NULL otherwise */
 	int more;          /* since: more messages follow the last one */
+	size_t reads;      /* batch objects read from storage for it (the index
+	                      and listing not counted) */
 };
 
 /* Where export writes: every chunk in order; 0, or -1 to stop (ERR_IO). */

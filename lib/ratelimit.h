@@ -1,7 +1,8 @@
 /*
  * ratelimit: fixed one-minute windows counted in the state's rate buckets,
  * so every process of every program shares them. A bucket is a string
- * naming what is limited ("join:<client address>", "write:<user id>").
+ * naming what is limited ("join:<client address>", "write:<user id>",
+ * "read:<user id>").
  * The limiter only decides; dispatch answers 429 (routes declare their
  * rate).
  */
@@ -31,5 +32,15 @@ int ratelimit_spent(struct state *st, const char *bucket, long limit, int64_t no
  * limit counts per window, *retry_after is at least 1. */
 int ratelimit_hit_in(struct state *st, const char *bucket, long limit, int64_t window_ms,
     int64_t now_ms, long *retry_after);
+
+/* ratelimit_spent over windows of window_ms. */
+int ratelimit_spent_in(struct state *st, const char *bucket, long limit, int64_t window_ms,
+    int64_t now_ms, long *retry_after);
+
+/* Counts hits (0: none) on bucket's window of window_ms at once, deciding
+ * nothing: what a request cost, known once it ran (storage reads). 0 or
+ * ERR_DB. */
+int ratelimit_charge_in(struct state *st, const char *bucket, long hits, int64_t window_ms,
+    int64_t now_ms);
 
 #endif

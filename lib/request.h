@@ -20,6 +20,7 @@
 
 struct app;
 struct cJSON;
+struct route;
 
 /* Where the request's bytes come from and the response goes to. */
 struct io {
@@ -51,12 +52,14 @@ struct request {
 	struct cJSON *json;     /* parsed JSON body, when the route wants one */
 	struct session *session; /* the caller's session (auth.h), or NULL */
 	struct session session_buf; /* where session points when set */
+	const struct route *route; /* the route dispatch found, or NULL */
 	void *query_values;     /* the route's query form, checked (dispatch owns) */
 	void *form_values;      /* the route's body form, checked (dispatch owns) */
 	const char *captures[REQUEST_MAX_CAPTURES]; /* decoded path parameters */
 	struct buf capture_buf[REQUEST_MAX_CAPTURES];
 	struct buf out_headers;  /* "Name: value\r\n" lines to add to the answer */
 	int status;             /* status sent, 0 before the answer */
+	long storage_reads;     /* objects the handler read (a RATE_READ route's cost) */
 	int answered;
 };
 

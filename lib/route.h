@@ -16,6 +16,9 @@ struct vform;
 enum route_flags {
 	R_SESSION = 1 << 0, /* a live session (401), loaded into req->session */
 	R_ADMIN = 1 << 1,   /* the admin token or an admin's session (401, 403) */
+	R_QUERY_SESSION = 1 << 2, /* the session may also come as ?sessionId=: only
+	                             where a browser can send no header (the
+	                             contract: a download's <img>, <a>) */
 };
 
 /* What the body of a route is; dispatch answers 415 for another
@@ -37,6 +40,9 @@ enum route_rate {
 	RATE_NONE,
 	RATE_JOIN,  /* CHATS3_JOIN_RATE per client address and minute */
 	RATE_WRITE, /* CHATS3_WRITE_RATE per session's user and minute */
+	RATE_READ,  /* CHATS3_READ_BUDGET storage reads per session's user and
+	               CHATS3_READ_WINDOW_SECONDS: refused once spent; what the
+	               handler read (req->storage_reads) is counted after it */
 };
 
 /* Answers the request and returns 0 (or the answer's own failure), or

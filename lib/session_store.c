@@ -152,20 +152,3 @@ cJSON *session_store_json(const struct session *s, const char *token)
 	}
 	return o;
 }
-
-static int append_json(void *ctx, const struct session *s)
-{
-	cJSON *o = session_store_json(s, NULL);
-
-	if (o == NULL || !cJSON_AddItemToArray(ctx, o)) {
-		cJSON_Delete(o);
-		return ERR_NOMEM;
-	}
-	return 0;
-}
-
-int session_store_list_json(struct state *st, const char *conversation_id,
-    cJSON *array)
-{
-	return session_store_list(st, conversation_id, append_json, array);
-}

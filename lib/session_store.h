@@ -78,7 +78,8 @@ int session_store_peek(struct state *st, const char *t, size_t n, struct session
 int session_store_delete(struct state *st, const char *t, size_t n,
     struct session *gone);
 
-/* Calls each for every live session of conversation_id, oldest first. */
+/* Calls each for every live session of conversation_id, oldest first
+ * (then by user id). */
 int session_store_list(struct state *st, const char *conversation_id,
     session_each_fn each, void *ctx);
 
@@ -91,10 +92,5 @@ int session_store_count(struct state *st, const char *conversation_id,
  * lastActiveAt, and origin for a session from /embed: the embedding
  * page's, where the room posts its unread count}: a new object the caller owns, or NULL on ENOMEM. */
 struct cJSON *session_store_json(const struct session *s, const char *token);
-
-/* Appends session_store_json(s, NULL) of each live session of
- * conversation_id, oldest first, to array. */
-int session_store_list_json(struct state *st, const char *conversation_id,
-    struct cJSON *array);
 
 #endif

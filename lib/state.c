@@ -135,9 +135,15 @@ int state_nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t 
 int state_bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
     long *count, int64_t *end)
 {
-	if (!name_ok(bucket) || window_ms <= 0 || now < 0)
+	return state_bucket_add(st, bucket, 1, now, window_ms, count, end);
+}
+
+int state_bucket_add(struct state *st, const char *bucket, long hits, int64_t now,
+    int64_t window_ms, long *count, int64_t *end)
+{
+	if (!name_ok(bucket) || hits < 1 || window_ms <= 0 || now < 0)
 		return ERR_INVAL;
-	return st->ops->bucket_hit(st, bucket, now, window_ms, count, end);
+	return st->ops->bucket_add(st, bucket, hits, now, window_ms, count, end);
 }
 
 int state_bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,

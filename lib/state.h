@@ -105,7 +105,8 @@ int state_session_delete_token(struct state *st, const unsigned char hash[STATE_
 int state_session_delete_user(struct state *st, const char *user_id, struct session *gone);
 
 /* Calls each for every session of conversation_id live at now, oldest
- * first (by created_at); a negative return stops the walk and is returned. */
+ * first (by created_at, then user_id: the order session_page's cursors
+ * follow); a negative return stops the walk and is returned. */
 int state_session_list(struct state *st, const char *conversation_id, int64_t now,
     session_each_fn each, void *ctx);
 
@@ -131,6 +132,10 @@ int state_nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t 
  * far, this one included, into *count, and the window's end into *end. */
 int state_bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
     long *count, int64_t *end);
+
+/* The same for hits (1 or more) at once: a read costing that many. */
+int state_bucket_add(struct state *st, const char *bucket, long hits, int64_t now,
+    int64_t window_ms, long *count, int64_t *end);
 
 /* The same without counting a hit: the hits of now's window so far (0
  * for none) into *count, and its end into *end. */

@@ -26,8 +26,8 @@ struct state_ops {
 	int (*session_count)(struct state *st, const char *conversation_id, int64_t now,
 	    long *n);
 	int (*nonce_claim)(struct state *st, const char *nonce, int64_t now, int64_t until);
-	int (*bucket_hit)(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
-	    long *count, int64_t *end);
+	int (*bucket_add)(struct state *st, const char *bucket, long hits, int64_t now,
+	    int64_t window_ms, long *count, int64_t *end);
 	int (*bucket_peek)(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
 	    long *count, int64_t *end);
 	int (*idempotency_claim)(struct state *st, const char *user_id, const char *key,

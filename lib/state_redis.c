@@ -103,8 +103,7 @@ static const char lua_create[] = SESSION_LUA
 	"end\n"
 	"local s = P..'s:'..h\n"
 	"redis.call('HSET', s, 'u', u, 'n', ARGV[7], 'a', ARGV[8], 'r', ARGV[9], 'c', conv,\n"
-	"  'ca', ARGV[11], 'la', ARGV[12], 'ex', ARGV[13], 'o', ARGV[10], 'k', net, 'nk', nkey,\n"
-	"  'q', redis.call('INCR', P..'seq'))\n"
+	"  'ca', ARGV[11], 'la', ARGV[12], 'ex', ARGV[13], 'o', ARGV[10], 'k', net, 'nk', nkey)\n"
 	"local life = math.max(1, ex - ca) + slack\n"
 	"redis.call('PEXPIRE', s, life)\n"
 	"redis.call('SET', P..'su:'..u, h, 'PX', life)\n"
@@ -141,18 +140,18 @@ static const char lua_delete_user[] = SESSION_LUA
 	"redis.call('DEL', k)\n"
 	"return drop(h) or false\n";
 
-/* P, conv, now: the fields of its live sessions, oldest first (ties in
- * creation order), flat. */
+/* P, conv, now: the fields of its live sessions, oldest first (ties by
+ * user id, the order of session_page's cursors), flat. */
 static const char lua_list[] = SESSION_LUA
 	"local recs, out = {}, {}\n"
 	"for _, h in ipairs(redis.call('ZRANGEBYSCORE', P..'se:'..ARGV[2], '('..ARGV[3], "
 	    "'+inf')) do\n"
-	"  local v = redis.call('HMGET', P..'s:'..h, 'u','n','a','r','c','ca','la','ex','o','k','q')\n"
+	"  local v = redis.call('HMGET', P..'s:'..h, 'u','n','a','r','c','ca','la','ex','o','k')\n"
 	"  if v[1] then recs[#recs + 1] = v end\n"
 	"end\n"
 	"table.sort(recs, function(x, y)\n"
 	"  if x[6] ~= y[6] then return tonumber(x[6]) < tonumber(y[6]) end\n"
-	"  return tonumber(x[11]) < tonumber(y[11])\n"
+	"  return x[1] < y[1]\n"
 	"end)\n"
 	"for _, v in ipairs(recs) do for i = 1, #F do out[#out + 1] = v[i] end end\n"
 	"return out\n";
@@ -176,10 +175,12 @@ static const char lua_nonce[] =
 	    "tonumber(ARGV[2])) + tonumber(ARGV[4]))\n"
 	"return 0\n";
 
-/* key, window_ms, slack: the window's hits. */
+/* key, window_ms, slack, hits: the window's hits, these included. */
 static const char lua_hit[] =
-	"local n = redis.call('INCR', ARGV[1])\n"
-	"if n == 1 then redis.call('PEXPIRE', ARGV[1], tonumber(ARGV[2]) + tonumber(ARGV[3])) end\n"
+	"local n = redis.call('INCRBY', ARGV[1], ARGV[4])\n"
+	"if n == tonumber(ARGV[4]) then\n"
+	"  redis.call('PEXPIRE', ARGV[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))\n"
+	"end\n"
 	"return n\n";
 
 /* An idempotency claim: the hash i:<user length>:<user>:<key> of o
@@ -793,8 +794,8 @@ static int window_key(char key[KEY_LEN], const char *bucket, int64_t now, int64_
 	return key_of(key, "b:", start, bucket);
 }
 
-static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
-    long *count, int64_t *end)
+static int bucket_add(struct state *st, const char *bucket, long hits, int64_t now,
+    int64_t window_ms, long *count, int64_t *end)
 {
 	char key[KEY_LEN];
 	struct args a = { 0 };
@@ -803,8 +804,8 @@ static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t
 
 	if ((rc = window_key(key, bucket, now, window_ms, end)) < 0)
 		return rc;
-	add_str(&a, key), add_int(&a, window_ms), add_str(&a, GC_SLACK_MS);
-	if ((rc = script_int(rs(st), S_HIT, &a, &n)) == 0 && n < 1)
+	add_str(&a, key), add_int(&a, window_ms), add_str(&a, GC_SLACK_MS), add_int(&a, hits);
+	if ((rc = script_int(rs(st), S_HIT, &a, &n)) == 0 && n < hits)
 		rc = ERR_DB;
 	if (rc == 0)
 		*count = n > LONG_MAX ? LONG_MAX : (long)n;
@@ -1245,7 +1246,7 @@ static const struct state_ops redis_ops = {
 	.session_list = session_list,
 	.session_count = session_count,
 	.nonce_claim = nonce_claim,
-	.bucket_hit = bucket_hit,
+	.bucket_add = bucket_add,
 	.bucket_peek = bucket_peek,
 	.idempotency_claim = idempotency_claim,
 	.idempotency_get = idempotency_get,

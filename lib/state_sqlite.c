@@ -374,7 +374,7 @@ static int session_list(struct state *st, const char *conversation_id, int64_t n
     session_each_fn each, void *ctx)
 {
 	static const char sql[] = "SELECT " COLUMNS " FROM sessions WHERE "
-	    "conversation_id = ?1 AND expires_at > ?2 ORDER BY created_at, rowid";
+	    "conversation_id = ?1 AND expires_at > ?2 ORDER BY created_at, user_id, rowid";
 	struct session_walk w = { each, ctx };
 
 	return walk(bound(st, sql, TEXTS(conversation_id), INTS(now)), session_row, &w);
@@ -437,23 +437,24 @@ static int nonce_claim(struct state *st, const char *nonce, int64_t now, int64_t
 
 /* ---- rate buckets ---- */
 
-static int bucket_hit(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
-    long *count, int64_t *end)
+static int bucket_add(struct state *st, const char *bucket, long hits, int64_t now,
+    int64_t window_ms, long *count, int64_t *end)
 {
 	static const char hit[] = "INSERT INTO rate_limits (bucket, window_start, window_end, "
-	    "count) VALUES (?1, ?2, ?3, 1) ON CONFLICT (bucket) DO UPDATE SET count = CASE "
-	    "WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END, "
+	    "count) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (bucket) DO UPDATE SET count = CASE "
+	    "WHEN window_start = excluded.window_start THEN count + excluded.count "
+	    "ELSE excluded.count END, "
 	    "window_start = excluded.window_start, window_end = excluded.window_end "
 	    "RETURNING count";
 	int64_t start = now - now % window_ms, n;
 	int rc;
 
 	*end = start + window_ms;
-	if ((rc = run_int(bound(st, hit, TEXTS(bucket), INTS(start, *end)), &n)) < 0)
+	if ((rc = run_int(bound(st, hit, TEXTS(bucket), INTS(start, *end, hits)), &n)) < 0)
 		return rc;
 	*count = n > LONG_MAX ? LONG_MAX : (long)n;
 	/* A bucket starting a window: about once a window per client. */
-	return n == 1 ? run(bound(st, rate_sweep, NONE, INTS(now))) : 0;
+	return n == hits ? run(bound(st, rate_sweep, NONE, INTS(now))) : 0;
 }
 
 static int bucket_peek(struct state *st, const char *bucket, int64_t now, int64_t window_ms,
@@ -763,7 +764,7 @@ static const struct state_ops sqlite_ops = {
 	.session_list = session_list,
 	.session_count = session_count,
 	.nonce_claim = nonce_claim,
-	.bucket_hit = bucket_hit,
+	.bucket_add = bucket_add,
 	.bucket_peek = bucket_peek,
 	.idempotency_claim = idempotency_claim,
 	.idempotency_get = idempotency_get,

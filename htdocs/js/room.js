@@ -85,7 +85,8 @@
 					ok: res.ok,
 					data: doc && doc.data,
 					message: (doc && doc.message) || "",
-					retryAfter: Number(res.headers.get("Retry-After")) || 0
+					retryAfter: Number(res.headers.get("Retry-After")) || 0,
+					nextCursor: res.headers.get("X-Next-Cursor")
 				};
 			});
 		});
@@ -500,14 +501,28 @@
 		emit("people");
 	}
 
+	/* the participants from cursor on, every page (X-Next-Cursor: more
+	 * follow) after those got: the last answer, with all of them in r.all */
+	function fetchPeople(cursor, got) {
+		return api("GET", "/api/v1/participants" +
+			(cursor ? "?cursor=" + encodeURIComponent(cursor) : "")).then(function (r) {
+			var all = r.ok ? got.concat(r.data.participants) : got;
+			if (r.ok && r.nextCursor) {
+				return fetchPeople(r.nextCursor, all);
+			}
+			r.all = all;
+			return r;
+		});
+	}
+
 	function loadPeople() {
-		return api("GET", "/api/v1/participants").then(function (r) {
+		return fetchPeople(null, []).then(function (r) {
 			var was = people;
 			if (!r.ok) {
 				return failed(r);
 			}
 			people = new Map();
-			r.data.participants.forEach(function (p) {
+			r.all.forEach(function (p) {
 				var before = was.get(p.userId);
 				people.set(p.userId, { person: p, online: before ? before.online :
 					p.userId === me.userId || Date.now() - Date.parse(p.lastActiveAt) < ONLINE_MS });

@@ -2,8 +2,9 @@
  * state_open.h: a struct state for a unit test, in a fresh directory
  * (tmpdir.h), of the backend CHATS3_STATE and CHATS3_REDIS_URL name in the
  * test's environment (sqlite when both are unset), so the same test runs
- * against another backend by setting them. Every other setting has its
- * default.
+ * against another backend by setting them; CHATS3_SESSIONS_PER_CONVERSATION
+ * also comes from there (a test of many sessions raises it). Every other
+ * setting has its default.
  */
 #ifndef CHATS3_TEST_STATE_OPEN_H
 #define CHATS3_TEST_STATE_OPEN_H
@@ -20,7 +21,8 @@ static inline const char *test_state_env(const char *name)
 {
 	if (strcmp(name, "CHATS3_DATA_DIR") == 0)
 		return test_state_dir;
-	if (strcmp(name, "CHATS3_STATE") == 0 || strcmp(name, "CHATS3_REDIS_URL") == 0)
+	if (strcmp(name, "CHATS3_STATE") == 0 || strcmp(name, "CHATS3_REDIS_URL") == 0 ||
+	    strcmp(name, "CHATS3_SESSIONS_PER_CONVERSATION") == 0)
 		return getenv(name);
 	return NULL;
 }

@@ -1,6 +1,6 @@
 /*
  * test_auth: where the session token comes from (header, query, cookie, in
- * that order), sessions and the admin check against a real store, proxy
+ * that order; the query only on a route that declares R_QUERY_SESSION), sessions and the admin check against a real store, proxy
  * headers honoured only from a trusted proxy, and the cookie's attributes
  * for direct and embedded sessions.
  */
@@ -13,6 +13,7 @@
 #include "check.h"
 #include "errors.h"
 #include "request.h"
+#include "route.h"
 #include "session_store.h"
 #include "tmpdir.h"
 
@@ -49,34 +50,43 @@ static void test_token_order(void)
 		int line;
 		const char *want;
 		const char *env[5];
+		unsigned flags; /* the route's */
 	} cases[] = {
-		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/" } },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/" }, 0 },
 		{ __LINE__, "h", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_SESSION_ID=h",
-		    "QUERY_STRING=sessionId=q", "HTTP_COOKIE=sessionId=c" } },
+		    "QUERY_STRING=sessionId=q", "HTTP_COOKIE=sessionId=c" }, 0 },
 		{ __LINE__, "q", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "QUERY_STRING=sessionId=q",
-		    "HTTP_COOKIE=sessionId=c" } },
-		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_COOKIE=a=1; sessionId=c" } },
-		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_SESSION_ID=",
-		    "HTTP_COOKIE=sessionId=c" } },
-		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
-		    "HTTP_COOKIE=" C70 "sessionId=c" } },
+		    "HTTP_COOKIE=sessionId=c" }, R_QUERY_SESSION },
+		/* A route that does not declare it takes no ?sessionId=. */
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "QUERY_STRING=sessionId=q",
+		    "HTTP_COOKIE=sessionId=c" }, R_SESSION },
 		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/",
-		    "HTTP_COOKIE=sessionId=c; a=1; sessionId=d" } },
+		    "QUERY_STRING=sessionId=q" }, 0 },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_COOKIE=a=1; sessionId=c" }, 0 },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_SESSION_ID=",
+		    "HTTP_COOKIE=sessionId=c" }, 0 },
+		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=" C70 "sessionId=c" }, 0 },
+		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/",
+		    "HTTP_COOKIE=sessionId=c; a=1; sessionId=d" }, 0 },
 		/* Over HTTPS only the __Host- cookie counts. */
 		{ __LINE__, "s", { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
-		    "HTTP_COOKIE=sessionId=c; __Host-sessionId=s" } },
+		    "HTTP_COOKIE=sessionId=c; __Host-sessionId=s" }, 0 },
 		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
-		    "HTTP_COOKIE=sessionId=c" } },
+		    "HTTP_COOKIE=sessionId=c" }, 0 },
 		{ __LINE__, NULL, { "REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTPS=on",
-		    "HTTP_COOKIE=__Host-sessionId=s; __Host-sessionId=t" } },
+		    "HTTP_COOKIE=__Host-sessionId=s; __Host-sessionId=t" }, 0 },
 		{ __LINE__, "c", { "REQUEST_METHOD=GET", "REQUEST_URI=/",
-		    "HTTP_COOKIE=__Host-sessionId=s; sessionId=c" } },
+		    "HTTP_COOKIE=__Host-sessionId=s; sessionId=c" }, 0 },
 	};
+	struct route rt = { "GET", "/", NULL, 0, BODY_NONE, 0, NULL, NULL, RATE_NONE };
 	struct request r;
 	const char *t;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		init(&r, cases[i].env);
+		rt.flags = cases[i].flags;
+		r.route = &rt;
 		t = auth_token(&r);
 		if (cases[i].want == NULL)
 			CHECK_AT(cases[i].line, t == NULL);

@@ -235,6 +235,13 @@ static void test_buckets(struct state *st)
 	CHECK(state_bucket_peek(st, "b", start + 2 * MIN_MS, MIN_MS, &count, &end) == 0 &&
 	    count == 0 && end == start + 3 * MIN_MS);
 	CHECK(state_bucket_peek(st, "never", start, MIN_MS, &count, &end) == 0 && count == 0);
+	/* Many hits at once (a read's cost): they start a window and add up. */
+	CHECK(state_bucket_add(st, "reads", 40, start + 1, MIN_MS, &count, &end) == 0 &&
+	    count == 40);
+	CHECK(state_bucket_add(st, "reads", 2, start + 2, MIN_MS, &count, &end) == 0 &&
+	    count == 42);
+	CHECK(state_bucket_add(st, "reads", 7, start + MIN_MS, MIN_MS, &count, &end) == 0 &&
+	    count == 7);
 }
 
 static void test_idempotency(struct state *st)
@@ -450,6 +457,7 @@ static void test_arguments(struct state *st)
 	CHECK(state_nonce_claim(st, "", now, now + 1) == ERR_INVAL);
 	CHECK(state_nonce_claim(st, big, now, now + 1) == ERR_INVAL);
 	CHECK(state_bucket_hit(st, "b", now, 0, &n, &end) == ERR_INVAL);
+	CHECK(state_bucket_add(st, "b", 0, now, MIN_MS, &n, &end) == ERR_INVAL);
 	CHECK(state_idempotency_claim(st, "u", big, now, MIN_MS, "o1") == ERR_INVAL);
 	CHECK(state_idempotency_claim(st, "u", "k", now, MIN_MS, "") == ERR_INVAL);
 	CHECK(state_next_message_ms(st, "../x", now, &ms) == ERR_INVAL);
