@@ -8,13 +8,13 @@ import json
 import os
 import re
 import subprocess
-import unittest
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
 from harness import envelope, wait_for
 from test_messages import joined, send
-from test_session import ADMIN, new_conversation
+from test_relay import RelayCase
+from test_session import ADMIN
 
 ADMIN_AUTH = {"Authorization": "Bearer " + ADMIN}
 SETTINGS = {"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
@@ -63,18 +63,13 @@ def scrape(srv, headers=None):
     return Scrape(r.body.decode())
 
 
-class MetricsCase(unittest.TestCase):
+class MetricsCase(RelayCase):
+    """A relay case (the earlier tests' streams closed at each start) on a
+    server that trusts loopback as a proxy, so a test can come from afar."""
+
     @classmethod
     def setUpClass(cls):
         cls.srv = harness.new_server(SETTINGS, relay=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
-    def setUp(self):
-        # The streams of the tests before are gone.
-        self.wait_scrape(lambda s: s.total("chats3_relay_streams") == 0, "no stream open")
 
     def wait_scrape(self, ok, what):
         """The first scrape that ok accepts (the relay's counting, and a
@@ -113,9 +108,8 @@ class Counting(MetricsCase):
                                 before.total(latency, program="health", route="/api/v1/health") + 40)
 
     def test_a_send_and_a_stream_move_the_program_and_relay_series(self):
-        conv = new_conversation(self.srv)
-        alice = joined(self, self.srv, conv, "Alice")
-        bob = joined(self, self.srv, conv, "Bob")
+        alice = joined(self, self.srv, self.conv, "Alice")
+        bob = joined(self, self.srv, self.conv, "Bob")
         before = scrape(self.srv)
         st = harness.sse(self.srv, bob["sessionId"])
         self.addCleanup(st.close)
@@ -137,9 +131,8 @@ class Counting(MetricsCase):
         self.wait_scrape(lambda s: s.total("chats3_relay_streams") == 0, "the stream closed")
 
     def test_a_resumed_stream_counts_its_replay(self):
-        conv = new_conversation(self.srv)
-        alice = joined(self, self.srv, conv, "Alice")
-        bob = joined(self, self.srv, conv, "Bob")
+        alice = joined(self, self.srv, self.conv, "Alice")
+        bob = joined(self, self.srv, self.conv, "Bob")
         before = scrape(self.srv).total("chats3_relay_replayed_events_total")
         self.assertEqual(send(self.srv, alice, {"body": "missed"}).status, 201)
         st = harness.sse(self.srv, bob["sessionId"], last_event_id="0")
@@ -188,7 +181,7 @@ class Access(MetricsCase):
         self.assertIn("chats3_http_requests_total", scrape(self.srv, dict(REMOTE, **ADMIN_AUTH)).text)
 
     def test_a_session_is_no_admin_token(self):
-        who = joined(self, self.srv, new_conversation(self.srv), "Carol")
+        who = joined(self, self.srv, self.conv, "Carol")
         r = self.srv.request("GET", "/metrics", headers=dict(REMOTE, **{"x-session-id": who["sessionId"]}))
         self.assertEqual(r.status, 401)
         self.assertIs(envelope(r)["success"], False)
@@ -198,7 +191,3 @@ class Access(MetricsCase):
                              headers={"Content-Type": "application/json"})
         self.assertEqual(r.status, 405)
         self.assertIs(envelope(r)["success"], False)
-
-
-if __name__ == "__main__":
-    unittest.main()
