@@ -313,9 +313,7 @@ static const char *method_label(const char *method)
 	return "other";
 }
 
-/* The request in the metrics: by route pattern ("unmatched" for none),
- * method and status, and its time. */
-static void count_request(const struct request *r, const struct route *rt)
+void dispatch_count(const struct request *r, const struct route *rt)
 {
 	const char *route = rt != NULL ? rt->pattern : "unmatched";
 	char code[12];
@@ -344,5 +342,5 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 	if (!r->answered)
 		emit_err(r, ERR_INTERNAL, "handler returned without answering");
 	log_request(r);
-	count_request(r, rt);
+	dispatch_count(r, rt);
 }

@@ -150,6 +150,7 @@ static void answer(struct app *app, char **env, struct io io,
 	if (request_init(&r, app, env, io) < 0) {
 		emit_error(&r, 400, "Malformed request", NULL);
 		log_request(&r);
+		dispatch_count(&r, NULL);
 	} else {
 		dispatch(&r, routes, n);
 	}

@@ -208,7 +208,8 @@ int storage_get_many(struct storage *s, struct storage_get_item *items, size_t n
 	for (size_t i = 0; i < n; i++)
 		items[i].rc = items[i].out != NULL && items[i].key != NULL && keys_valid(items[i].key) ?
 		    STORAGE_GET_PENDING : ERR_INVAL;
-	if (s->ops->get_many != NULL && (rc = counted(s, "get_many", s->ops->get_many(s, items, n))) < 0)
+	if (s->ops->get_many != NULL &&
+	    (rc = counted(s, "get_many", s->ops->get_many(s, items, n))) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (items[i].rc == STORAGE_GET_PENDING)
