@@ -9,6 +9,10 @@
  * probe, so only a loopback client or the admin bearer token gets them;
  * anyone else asking for deep gets the cheap answer (a wrong token: 401,
  * counted like any wrong admin token).
+ *
+ * GET /metrics: every process's counters (lib/metrics.h) in Prometheus'
+ * text format, under the same rule, strictly: 401 without the token, 403
+ * for a session that is not an admin's.
  */
 #include <stddef.h>
 #include <string.h>
@@ -17,7 +21,9 @@
 
 #include "app.h"
 #include "auth.h"
+#include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay_probe.h"
 #include "state.h"
 #include "storage.h"
@@ -76,13 +82,9 @@ static int add_check(cJSON *checks, const char *name, const char *result)
  * else the status of its wrong admin token (401, 429) or a negative enum err. */
 static int deep_allowed(struct request *r)
 {
-	int rc;
+	int rc = auth_operator(r);
 
-	if (auth_client_is_loopback(r))
-		return 1;
-	if (request_header(r, "authorization") == NULL)
-		return 0;
-	return (rc = auth_admin(r)) == 0 ? 1 : rc == 403 ? 0 : rc;
+	return rc == 403 ? 0 : rc;
 }
 
 static int wants_deep(const struct health_query *q)
@@ -114,8 +116,30 @@ static int health(struct request *r)
 	return response_ok(r, 200, data);
 }
 
+/* GET /metrics: the Prometheus exposition of lib/metrics.h, for a
+ * loopback client or the admin token. */
+static int metrics(struct request *r)
+{
+	struct buf out;
+	int rc = auth_operator(r);
+
+	if (rc < 0)
+		return emit_err(r, rc, "metrics authorization");
+	if (rc == 0 || rc == 401)
+		return emit_error(r, 401, "The admin token is required for the metrics", NULL);
+	if (rc != 1)
+		return emit_error(r, rc, rc == 429 ? "Too many failed admin attempts; try again later"
+		    : "Only an administrator may read the metrics", NULL);
+	buf_init(&out, 0);
+	if ((rc = metrics_write(&out)) == 0)
+		rc = response_send(r, 200, METRICS_CONTENT_TYPE, out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return rc;
+}
+
 static const struct route routes[] = {
 	{ "GET", "/api/v1/health", health, 0, BODY_NONE, 0, &health_query, NULL, RATE_NONE },
+	{ "GET", "/metrics", metrics, 0, BODY_NONE, 0, NULL, NULL, RATE_NONE },
 };
 
 int main(int argc, char **argv)

@@ -197,6 +197,17 @@ int auth_client_is_loopback(const struct request *r)
 	return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 }
 
+int auth_operator(struct request *r)
+{
+	int rc;
+
+	if (auth_client_is_loopback(r))
+		return 1;
+	if (request_header(r, "authorization") == NULL)
+		return 0;
+	return (rc = auth_admin(r)) == 0 ? 1 : rc;
+}
+
 int auth_set_cookie(struct request *r, const char *token, long max_age)
 {
 	return auth_set_cookie_for(r, token, max_age, HTTP_COOKIE_DIRECT);

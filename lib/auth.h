@@ -67,6 +67,12 @@ void auth_client_net(const struct request *r, char out[AUTH_ADDR_MAX + 1]);
  * 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
 int auth_client_is_loopback(const struct request *r);
 
+/* Whether r may see what is for operators (deep health checks, metrics):
+ * 1 for a loopback client or a valid admin token, 0 for another client
+ * that sent no Authorization, else auth_admin's answer to the one it
+ * sent (401, 403, 429) or a negative enum err. */
+int auth_operator(struct request *r);
+
 /* Adds Set-Cookie for token lasting max_age seconds; token NULL clears
  * the cookie. The cookie of a direct session (http_cookie.h says what
  * each kind's attributes are). 0 or a negative enum err. */

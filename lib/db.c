@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "errors.h"
+#include "metrics.h"
 
 #define DB_STMT_CACHE 64
 #define DB_BUSY_MS 5000
@@ -25,6 +26,39 @@ struct db {
 static int exec(sqlite3 *h, const char *sql)
 {
 	return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+}
+
+/* The default VFS with its xSleep counted in the metrics: SQLite's busy
+ * timeout sleeps through it, in steps of 1 to 100 ms, while another
+ * process holds the lock. Registered once per process. */
+static sqlite3_vfs counted_vfs;
+static sqlite3_vfs *base_vfs;
+
+static int counted_sleep(sqlite3_vfs *vfs, int us)
+{
+	int slept = base_vfs->xSleep(base_vfs, us);
+
+	(void)vfs;
+	metrics_add(METRIC_SQLITE_BUSY_WAITS, NULL, 1);
+	metrics_add(METRIC_SQLITE_BUSY_SECONDS, NULL, slept > 0 ? (uint64_t)slept : 0);
+	return slept;
+}
+
+/* The name of the counted VFS, or NULL (the default) when it cannot be had. */
+static const char *vfs_name(void)
+{
+	if (base_vfs == NULL) {
+		if ((base_vfs = sqlite3_vfs_find(NULL)) == NULL)
+			return NULL;
+		counted_vfs = *base_vfs;
+		counted_vfs.zName = "chats3-counted";
+		counted_vfs.xSleep = counted_sleep;
+		if (sqlite3_vfs_register(&counted_vfs, 0) != SQLITE_OK) {
+			base_vfs = NULL;
+			return NULL;
+		}
+	}
+	return counted_vfs.zName;
 }
 
 /* Switching a new file to WAL takes a lock that the busy timeout does not
@@ -107,7 +141,7 @@ int db_open(struct db **out, const char *path,
 	if ((rc = create_private(path)) < 0)
 		goto err;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, vfs_name()) != SQLITE_OK) {
 		rc = ERR_DB;
 		goto err;
 	}

@@ -13,6 +13,7 @@
 #include "http_origin.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "numparse.h"
 #include "ratelimit.h"
 #include "request.h"
@@ -333,6 +334,29 @@ static const char *status_message(int status)
 	return err_public_message(status < 500 ? ERR_INVAL : ERR_INTERNAL);
 }
 
+/* The method as a label: the ones routes use, else "other" (a client
+ * may send any token). */
+static const char *method_label(const char *method)
+{
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(method, known[i]) == 0)
+			return known[i];
+	return "other";
+}
+
+void dispatch_count(const struct request *r, const struct route *rt)
+{
+	const char *route = rt != NULL ? rt->pattern : "unmatched";
+	char code[12];
+
+	snprintf(code, sizeof code, "%d", r->status);
+	metrics_add(METRIC_HTTP_REQUESTS, (const char *[]){ route, method_label(r->method), code }, 1);
+	metrics_observe_us(METRIC_HTTP_DURATION, (const char *[]){ route },
+	    (uint64_t)(clock_mono_us() - r->start_us));
+}
+
 void dispatch(struct request *r, const struct route *routes, size_t n)
 {
 	const struct route *rt = NULL;
@@ -353,4 +377,5 @@ void dispatch(struct request *r, const struct route *routes, size_t n)
 	if (!r->answered)
 		emit_err(r, ERR_INTERNAL, "handler returned without answering");
 	log_request(r);
+	dispatch_count(r, rt);
 }

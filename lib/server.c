@@ -17,6 +17,7 @@
 #include "fdio.h"
 #include "errors.h"
 #include "log.h"
+#include "metrics.h"
 #include "numparse.h"
 #include "request.h"
 #include "response.h"
@@ -149,6 +150,7 @@ static void answer(struct app *app, char **env, struct io io,
 	if (request_init(&r, app, env, io) < 0) {
 		emit_error(&r, 400, "Malformed request", NULL);
 		log_request(&r);
+		dispatch_count(&r, NULL);
 	} else {
 		dispatch(&r, routes, n);
 	}
@@ -204,6 +206,9 @@ int server_main(int argc, char **argv, const struct route *routes, size_t n)
 		app_free(&app);
 		return 0;
 	}
+	if (metrics_open(app.cfg.data_dir, argv[0]) < 0)
+		log_error(NULL, "metrics: cannot map %s/" METRICS_FILE ": %s", app.cfg.data_dir,
+		    strerror(errno));
 	if (install_signals() < 0) {
 		log_error(NULL, "cannot install signal handlers: %s", strerror(errno));
 		status = 1;
@@ -214,6 +219,7 @@ int server_main(int argc, char **argv, const struct route *routes, size_t n)
 	} else {
 		status = run_fastcgi(&app, routes, n, parent);
 	}
+	metrics_close();
 	app_free(&app);
 	return status;
 }

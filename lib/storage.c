@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "metrics.h"
 #include "storage_backend.h"
 #include "storage_keys.h"
 
@@ -64,6 +65,16 @@ static int begin_call(struct storage *s, const char *key)
 	return 0;
 }
 
+/* Counts a call of the backend's op, and its failure by kind, in the
+ * metrics; returns rc. */
+static int counted(const struct storage *s, const char *op, int rc)
+{
+	metrics_add(METRIC_STORAGE_CALLS, (const char *[]){ s->ops->name, op }, 1);
+	if (rc < 0)
+		metrics_add(METRIC_STORAGE_ERRORS, (const char *[]){ s->ops->name, op, err_str(rc) }, 1);
+	return rc;
+}
+
 #define CONTENT_TYPE_SIZE sizeof ((struct storage_meta *)NULL)->content_type
 
 /* A content type is printable ASCII and fits storage_meta (it becomes a
@@ -103,7 +114,7 @@ int storage_put(struct storage *s, const char *key, const void *p, size_t n,
 		return rc;
 	if (p == NULL && n > 0)
 		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no bytes to put");
-	return s->ops->put(s, key, p, n, content_type, flags);
+	return counted(s, "put", s->ops->put(s, key, p, n, content_type, flags));
 }
 
 int storage_put_file(struct storage *s, const char *key, int fd,
@@ -123,7 +134,8 @@ int storage_put_file_hashed(struct storage *s, const char *key, int fd,
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return storage_fail(s, ERR_INVAL, "InvalidArgument",
 		    "put_file needs an open regular file");
-	return s->ops->put_file(s, key, fd, (long long)st.st_size, d, content_type, flags);
+	return counted(s, "put_file",
+	    s->ops->put_file(s, key, fd, (long long)st.st_size, d, content_type, flags));
 }
 
 int storage_get_stream(struct storage *s, const char *key,
@@ -135,7 +147,7 @@ int storage_get_stream(struct storage *s, const char *key,
 		return rc;
 	if (sink == NULL || sink->begin == NULL || sink->write == NULL)
 		return storage_fail(s, ERR_INVAL, "InvalidArgument", "incomplete sink");
-	return s->ops->get_stream(s, key, sink);
+	return counted(s, "get", s->ops->get_stream(s, key, sink));
 }
 
 struct get_into_buf {
@@ -175,7 +187,7 @@ int storage_get(struct storage *s, const char *key, struct buf *out,
 	if (out == NULL)
 		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no buffer");
 	len0 = out->len;
-	rc = s->ops->get_stream(s, key, &sink);
+	rc = counted(s, "get", s->ops->get_stream(s, key, &sink));
 	if (rc < 0 && g.rc < 0)
 		rc = storage_fail(s, g.rc, g.rc == ERR_TOOBIG ? "EntityTooLarge" : "ENOMEM",
 		    "object does not fit the buffer");
@@ -196,7 +208,8 @@ int storage_get_many(struct storage *s, struct storage_get_item *items, size_t n
 	for (size_t i = 0; i < n; i++)
 		items[i].rc = items[i].out != NULL && items[i].key != NULL && keys_valid(items[i].key) ?
 		    STORAGE_GET_PENDING : ERR_INVAL;
-	if (s->ops->get_many != NULL && (rc = s->ops->get_many(s, items, n)) < 0)
+	if (s->ops->get_many != NULL &&
+	    (rc = counted(s, "get_many", s->ops->get_many(s, items, n))) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (items[i].rc == STORAGE_GET_PENDING)
@@ -212,7 +225,7 @@ int storage_head(struct storage *s, const char *key, struct storage_meta *meta)
 		return rc;
 	if (meta == NULL)
 		return storage_fail(s, ERR_INVAL, "InvalidArgument", "no metadata to fill");
-	return s->ops->head(s, key, meta);
+	return counted(s, "head", s->ops->head(s, key, meta));
 }
 
 int storage_delete(struct storage *s, const char *key)
@@ -221,7 +234,7 @@ int storage_delete(struct storage *s, const char *key)
 
 	if ((rc = begin_call(s, key)) < 0)
 		return rc;
-	return s->ops->del(s, key);
+	return counted(s, "delete", s->ops->del(s, key));
 }
 
 /* A prefix may end anywhere, but every segment it completes must be one a
@@ -257,7 +270,7 @@ int storage_list(struct storage *s, const struct storage_list_opts *o,
 	clear_failure(s);
 	if (o == NULL || !valid_list_opts(o))
 		return storage_fail(s, ERR_INVAL, "InvalidArgument", "invalid list options");
-	return s->ops->list(s, o, out);
+	return counted(s, "list", s->ops->list(s, o, out));
 }
 
 static void free_strings(char **v, size_t n)
@@ -288,7 +301,7 @@ long storage_set_patience(struct storage *s, long ms)
 int storage_check(struct storage *s)
 {
 	clear_failure(s);
-	return s->ops->check(s);
+	return counted(s, "check", s->ops->check(s));
 }
 
 const char *storage_error_code(const struct storage *s) { return s->code; }

@@ -10,6 +10,7 @@
 #include "storage.h"
 
 struct storage_ops {
+	const char *name; /* the backend in the metrics: "fs", "s3" */
 	int (*put)(struct storage *s, const char *key, const void *p, size_t n,
 	    const char *content_type, unsigned flags);
 	/* known: the file's digests, NULL when the backend must hash it */

@@ -867,6 +867,7 @@ static void fs_close(struct storage *s)
 }
 
 static const struct storage_ops fs_ops = {
+	.name = "fs",
 	.put = fs_put,
 	.put_file = fs_put_file,
 	.get_stream = fs_get_stream,

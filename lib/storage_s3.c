@@ -48,6 +48,7 @@
 #include "clock.h"
 #include "config.h"
 #include "errors.h"
+#include "metrics.h"
 #include "escape.h"
 #include "fdio.h"
 #include "numparse.h"
@@ -932,6 +933,8 @@ static int perform(struct storage *s, struct call *c)
 	buf_init(&c->body, 0);
 	c->attempts = 0;
 	for (;;) {
+		if (c->attempts > 0)
+			metrics_add(METRIC_STORAGE_RETRIES, (const char *[]){ "s3", c->method }, 1);
 		rc = attempt(s, c);
 		c->attempts++;
 		if (rc == 0)
@@ -1449,6 +1452,7 @@ static int s3_check(struct storage *s)
 }
 
 static const struct storage_ops s3_ops = {
+	.name = "s3",
 	.put = s3_put,
 	.put_file = s3_put_file,
 	.get_stream = s3_get_stream,

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "fanout.h"
+#include "metrics.h"
 #include "replay.h"
 #include "sse.h"
 
@@ -184,8 +185,10 @@ void fanout_queue(struct fanout *f, struct fanout_sub *s, const char *p, size_t 
 {
 	if (s->doomed)
 		return;
-	if (buf_append(&s->queue, p, n) < 0)
+	if (buf_append(&s->queue, p, n) < 0) {
 		s->doomed = 1; /* over its cap (or out of memory): cut after the pass */
+		metrics_add(METRIC_RELAY_SLOW_DROPPED, NULL, 1);
+	}
 	make_pending(f, s);
 }
 
@@ -193,7 +196,10 @@ static int queue_replayed(void *ctx, const char *text, size_t len)
 {
 	struct fanout_sub *s = ctx;
 
-	return buf_append(&s->queue, text, len) < 0 ? ERR_TOOBIG : 0;
+	if (buf_append(&s->queue, text, len) < 0)
+		return ERR_TOOBIG;
+	metrics_add(METRIC_RELAY_REPLAYED, NULL, 1);
+	return 0;
 }
 
 int fanout_join(struct fanout *f, struct fanout_sub *s, const char *conversation_id,
@@ -204,13 +210,16 @@ int fanout_join(struct fanout *f, struct fanout_sub *s, const char *conversation
 	if (t == NULL)
 		return ERR_NOMEM;
 	snprintf(s->user_id, sizeof s->user_id, "%s", user_id);
-	if (after != NULL && replay_after(&t->ring, *after, user_id, queue_replayed, s) < 0)
+	if (after != NULL && replay_after(&t->ring, *after, user_id, queue_replayed, s) < 0) {
 		s->doomed = 1;
+		metrics_add(METRIC_RELAY_SLOW_DROPPED, NULL, 1);
+	}
 	s->topic = t;
 	push(&t->subs, s, FANOUT_TOPIC);
 	push(&f->all, s, FANOUT_ALL);
 	s->joined = 1;
 	f->nstreams++;
+	metrics_set(METRIC_RELAY_STREAMS, NULL, f->nstreams);
 	make_pending(f, s);
 	return 0;
 }
@@ -226,6 +235,7 @@ void fanout_leave(struct fanout *f, struct fanout_sub *s)
 	drop(&f->all, s, FANOUT_ALL);
 	s->joined = 0;
 	f->nstreams--;
+	metrics_set(METRIC_RELAY_STREAMS, NULL, f->nstreams);
 }
 
 /* The id of t's next event: given (0: the relay's next), above t's last. */
@@ -274,7 +284,7 @@ int fanout_event_at(struct fanout *f, const char *conversation_id, const char *t
 {
 	struct buf text;
 	struct topic *t = topic(f, conversation_id, 1);
-	uint64_t id;
+	uint64_t id, out = 0;
 	int rc;
 
 	if (t == NULL)
@@ -284,9 +294,13 @@ int fanout_event_at(struct fanout *f, const char *conversation_id, const char *t
 	if ((rc = event_text(event, &text, id)) == 0 &&
 	    (rc = replay_add(&t->ring, id, now, to_user_id, text.data, text.len)) == 0)
 		for (struct fanout_sub *s = t->subs; s != NULL; s = s->link[FANOUT_TOPIC].next)
-			if (to_user_id == NULL || strcmp(s->user_id, to_user_id) == 0)
+			if (to_user_id == NULL || strcmp(s->user_id, to_user_id) == 0) {
 				fanout_queue(f, s, text.data, text.len);
+				out++;
+			}
 	buf_free(&text);
+	if (out)
+		metrics_add(METRIC_RELAY_EVENTS_OUT, NULL, out);
 	return rc;
 }
 

@@ -5,9 +5,18 @@
 #include "hub.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay_frame.h"
 
 #define INGEST_BATCH 4096 /* frames read per wake-up, so streams get their turn */
+
+/* The frame kinds as the metrics name them. */
+static const char *const kinds[] = {
+	[RELAY_FRAME_EVENT] = "event",
+	[RELAY_FRAME_CLOSE] = "close",
+	[RELAY_FRAME_RESERVE] = "reserve",
+	[RELAY_FRAME_RELEASE] = "release",
+};
 
 static void take(struct hub *h, const char *p, size_t n)
 {
@@ -15,8 +24,10 @@ static void take(struct hub *h, const char *p, size_t n)
 
 	if (n > RELAY_FRAME_MAX || relay_frame_parse(p, n, &f) < 0) {
 		log_error(NULL, "relay: dropped a malformed frame of %zu bytes", n);
+		metrics_add(METRIC_RELAY_EVENTS_IN, (const char *[]){ "malformed" }, 1);
 		return;
 	}
+	metrics_add(METRIC_RELAY_EVENTS_IN, (const char *[]){ kinds[f.kind] }, 1);
 	frames_take(h, &f);
 	relay_frame_free(&f);
 }

@@ -27,6 +27,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "net.h"
 #include "order.h"
 #include "frames.h"
@@ -201,6 +202,11 @@ static int open_parts(struct relay *r)
 	struct hub *h = &r->hub;
 	int rc;
 
+	if (metrics_open(h->cfg.data_dir, "chats3-relay") == 0)
+		metrics_set(METRIC_RELAY_STREAMS, NULL, 0); /* a relay before this one may have died */
+	else
+		log_error(NULL, "relay: metrics: cannot map %s/" METRICS_FILE ": %s",
+		    h->cfg.data_dir, strerror(errno));
 	if ((rc = state_open(&h->state, &h->cfg)) < 0) {
 		log_error(NULL, "relay: opening the state: %s", err_str(rc));
 		return -1;
@@ -261,5 +267,6 @@ int main(int argc, char **argv)
 	else if (open_parts(&r) == 0 && listen_all(&r) == 0)
 		rc = loop_run(r.hub.loop) < 0 ? 1 : 0;
 	close_all(&r);
+	metrics_close();
 	return rc;
 }
