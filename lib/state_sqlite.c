@@ -675,21 +675,12 @@ static int add_keys(struct state *st, const void *arg)
 	return rc;
 }
 
-/* Keys are added before their objects are put, and a covered index that
- * lost a stored object's key would hide its message: so this commit alone
- * is synchronous=FULL (the WAL synced, and with it every commit before it),
- * where the others are NORMAL (durable against a crash of the process, not
- * of the machine; docs/state.md, "Durability"). */
 static int index_add(struct state *st, const char *conversation_id, const char *const *keys,
     size_t n)
 {
 	const struct new_keys k = { conversation_id, keys, n };
-	int rc;
 
-	if ((rc = exec(st, "PRAGMA synchronous=FULL")) < 0)
-		return rc;
-	rc = n == 1 ? add_keys(st, &k) : transaction(st, add_keys, &k);
-	return exec(st, "PRAGMA synchronous=NORMAL") < 0 && rc == 0 ? ERR_DB : rc;
+	return n == 1 ? add_keys(st, &k) : transaction(st, add_keys, &k);
 }
 
 static int index_covered(struct state *st, const char *conversation_id, int *covered)
