@@ -3,6 +3,7 @@
  * request" (SigV4) and the S3 API Reference "sig-v4-header-based-auth":
  * canonical request, string to sign, signing key, signature.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,32 +405,93 @@ static int hmac(const void *key, size_t keylen, const void *msg, size_t msglen,
 	return 0;
 }
 
-/* Signs sts with the key derived from the secret; writes hex into sig. */
-static int signature(const struct sigv4_credentials *cred, const char *amz_date,
-    const struct buf *sts, char sig[65])
+/* The signing key of cred at amz_date's day into k. */
+static int derive_key(const struct sigv4_credentials *cred, const char *amz_date,
+    unsigned char k[32])
 {
-	unsigned char secret[4 + MAX_SECRET], k[32], mac[32];
+	unsigned char secret[4 + MAX_SECRET];
 	size_t n = strlen(cred->secret_access_key);
 	int rc;
 
 	memcpy(secret, "AWS4", 4);
 	memcpy(secret + 4, cred->secret_access_key, n);
-	if ((rc = hmac(secret, 4 + n, amz_date, 8, k)) < 0 ||
-	    (rc = hmac(k, 32, cred->region, strlen(cred->region), k)) < 0 ||
-	    (rc = hmac(k, 32, cred->service, strlen(cred->service), k)) < 0 ||
-	    (rc = hmac(k, 32, "aws4_request", 12, k)) < 0 ||
-	    (rc = hmac(k, 32, sts->data, sts->len, mac)) < 0)
-		goto done;
-	escape_hex(sig, mac, sizeof mac);
-done:
+	if ((rc = hmac(secret, 4 + n, amz_date, 8, k)) == 0 &&
+	    (rc = hmac(k, 32, cred->region, strlen(cred->region), k)) == 0 &&
+	    (rc = hmac(k, 32, cred->service, strlen(cred->service), k)) == 0)
+		rc = hmac(k, 32, "aws4_request", 12, k);
 	OPENSSL_cleanse(secret, sizeof secret);
+	return rc;
+}
+
+/* "YYYYMMDD/region/service" into scope: 0, or 1 when it does not fit. */
+static int key_scope(const struct sigv4_credentials *cred, const char *amz_date,
+    char scope[SIGV4_KEY_SCOPE_MAX])
+{
+	int n = snprintf(scope, SIGV4_KEY_SCOPE_MAX, "%.8s/%s/%s", amz_date, cred->region,
+	    cred->service);
+
+	return n < 0 || n >= SIGV4_KEY_SCOPE_MAX;
+}
+
+/* The signing key into k: *cache's when it is of this scope and secret
+ * (cache may be NULL), else derived (and kept in *cache). */
+static int signing_key(const struct sigv4_credentials *cred, const char *amz_date,
+    struct sigv4_key *cache, unsigned char k[32])
+{
+	char scope[SIGV4_KEY_SCOPE_MAX];
+	unsigned char secret_hash[32];
+	unsigned int hash_len = 0;
+	const char *secret = cred->secret_access_key;
+	int rc;
+
+	if (cache == NULL || key_scope(cred, amz_date, scope) != 0)
+		return derive_key(cred, amz_date, k);
+	if (EVP_Digest(secret, strlen(secret), secret_hash, &hash_len, EVP_sha256(), NULL) != 1 ||
+	    hash_len != sizeof secret_hash)
+		return ERR_INTERNAL;
+	if (strcmp(cache->scope, scope) == 0 &&
+	    CRYPTO_memcmp(cache->secret_hash, secret_hash, sizeof secret_hash) == 0) {
+		memcpy(k, cache->key, 32);
+		return 0;
+	}
+	sigv4_key_clear(cache);
+	if ((rc = derive_key(cred, amz_date, k)) < 0)
+		return rc;
+	memcpy(cache->scope, scope, sizeof scope);
+	memcpy(cache->secret_hash, secret_hash, sizeof secret_hash);
+	memcpy(cache->key, k, 32);
+	return 0;
+}
+
+/* Signs sts with the signing key (from cache, see signing_key); writes hex
+ * into sig. */
+static int signature(const struct sigv4_credentials *cred, const char *amz_date,
+    struct sigv4_key *cache, const struct buf *sts, char sig[65])
+{
+	unsigned char k[32], mac[32];
+	int rc;
+
+	if ((rc = signing_key(cred, amz_date, cache, k)) == 0 &&
+	    (rc = hmac(k, 32, sts->data, sts->len, mac)) == 0)
+		escape_hex(sig, mac, sizeof mac);
 	OPENSSL_cleanse(k, sizeof k);
 	OPENSSL_cleanse(mac, sizeof mac);
 	return rc;
 }
 
+void sigv4_key_clear(struct sigv4_key *key)
+{
+	OPENSSL_cleanse(key, sizeof *key);
+}
+
 int sigv4_sign(const struct sigv4_credentials *cred, const struct sigv4_request *req,
     const char *amz_date, struct sigv4_result *out)
+{
+	return sigv4_sign_keyed(cred, req, amz_date, NULL, out);
+}
+
+int sigv4_sign_keyed(const struct sigv4_credentials *cred, const struct sigv4_request *req,
+    const char *amz_date, struct sigv4_key *key, struct sigv4_result *out)
 {
 	struct buf signed_list;
 	char hash[65], sig[65];
@@ -450,7 +512,7 @@ int sigv4_sign(const struct sigv4_credentials *cred, const struct sigv4_request 
 	    (rc = put_scope(&out->string_to_sign, cred, amz_date)) < 0 ||
 	    (rc = buf_putc(&out->string_to_sign, '\n')) < 0 ||
 	    (rc = buf_puts(&out->string_to_sign, hash)) < 0 ||
-	    (rc = signature(cred, amz_date, &out->string_to_sign, sig)) < 0)
+	    (rc = signature(cred, amz_date, key, &out->string_to_sign, sig)) < 0)
 		goto done;
 	if ((rc = buf_puts(&out->authorization, ALGORITHM " Credential=")) < 0 ||
 	    (rc = buf_puts(&out->authorization, cred->access_key_id)) < 0 ||

@@ -159,17 +159,17 @@ static void text(sqlite3_stmt *q, int i, char *out, size_t cap)
 
 /* Runs body(st, arg) inside BEGIN IMMEDIATE ... COMMIT (the write lock up
  * front, so the busy timeout applies instead of a deadlock error on
- * upgrade); rolls back when it fails. */
+ * upgrade); rolls back when it fails. body's return once committed. */
 static int transaction(struct state *st, int (*body)(struct state *, const void *),
     const void *arg)
 {
-	int rc;
+	int rc, commit = 0;
 
 	if ((rc = exec(st, "BEGIN IMMEDIATE")) < 0)
 		return rc;
-	if ((rc = body(st, arg)) < 0 || (rc = exec(st, "COMMIT")) < 0)
+	if ((rc = body(st, arg)) < 0 || (commit = exec(st, "COMMIT")) < 0)
 		exec(st, "ROLLBACK");
-	return rc;
+	return rc < 0 ? rc : commit < 0 ? commit : rc;
 }
 
 /* ---- sessions ---- */
@@ -478,20 +478,34 @@ static int bucket_peek(struct state *st, const char *bucket, int64_t now, int64_
 
 /* ---- idempotency keys ---- */
 
-static int idempotency_claim(struct state *st, const char *user_id, const char *key,
-    int64_t now, int64_t ttl_ms, const char *owner)
+struct claim {
+	const char *user_id, *key, *owner;
+	int64_t now, ttl_ms;
+};
+
+/* The sweep and the claim under one write lock: one commit per claim. */
+static int claim_key(struct state *st, const void *arg)
 {
 	static const char claim[] = "INSERT INTO idempotency (user_id, key, message, pending, "
 	    "owner, created_at, expires_at) VALUES (?1, ?2, NULL, NULL, ?3, ?4, ?5) "
 	    "ON CONFLICT (user_id, key) DO UPDATE SET message = NULL, pending = NULL, "
 	    "owner = excluded.owner, created_at = excluded.created_at, "
 	    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= excluded.created_at";
+	const struct claim *c = arg;
 	int rc;
 
-	if ((rc = run(bound(st, idempotency_sweep, NONE, INTS(now)))) < 0)
+	if ((rc = run(bound(st, idempotency_sweep, NONE, INTS(c->now)))) < 0)
 		return rc;
-	return run_changed(st, bound(st, claim, TEXTS(user_id, key, owner),
-	    INTS(now, now + ttl_ms)));
+	return run_changed(st, bound(st, claim, TEXTS(c->user_id, c->key, c->owner),
+	    INTS(c->now, c->now + c->ttl_ms)));
+}
+
+static int idempotency_claim(struct state *st, const char *user_id, const char *key,
+    int64_t now, int64_t ttl_ms, const char *owner)
+{
+	const struct claim c = { user_id, key, owner, now, ttl_ms };
+
+	return transaction(st, claim_key, &c);
 }
 
 /* Column i of q's row as a new string into *out (NULL stays NULL): 0 or ERR_NOMEM. */
@@ -550,7 +564,8 @@ static int idempotency_pending(struct state *st, const char *user_id, const char
 static int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
-	static const char sql[] = "UPDATE idempotency SET message = ?3 "
+	/* The pending copy is of no more use once recorded: a smaller row. */
+	static const char sql[] = "UPDATE idempotency SET message = ?3, pending = NULL "
 	    "WHERE user_id = ?1 AND key = ?2";
 
 	return run(bound(st, sql, TEXTS(user_id, key, message_json), NONE));

@@ -2,7 +2,8 @@
  * storage_s3: the S3 backend behind storage.h, over libcurl's easy
  * interface with one handle per struct storage, reset before each request
  * (curl_easy_reset keeps the connection cache, so requests reuse one
- * kept-alive connection). Requests are signed with sigv4.c; the answers'
+ * kept-alive connection). Requests are signed with sigv4.c, with the day's
+ * signing key derived once per process and day; the answers'
  * XML (errors, ListObjectsV2 pages) is read by s3xml.c.
  *
  * Addressing: path-style http(s)://endpoint/bucket/key when an endpoint is
@@ -87,6 +88,7 @@ struct s3 {
 	long long multipart_bytes;     /* put_file above this: a multipart upload */
 	long timeout_ms;               /* CHATS3_S3_TIMEOUT_SECONDS: a call's time, retries included */
 	struct sigv4_credentials cred; /* points at the strings above */
+	struct sigv4_key signing_key;  /* today's, reused by every request */
 	char errbuf[CURL_ERROR_SIZE];
 	CURLM *multi;                  /* get_many: its connections stay open */
 	CURL *pool[S3_GET_PARALLEL];   /* get_many's handles, made on first use */
@@ -286,6 +288,7 @@ static void s3_free(struct s3 *b)
 	wipe_free(b->key_id);
 	wipe_free(b->secret);
 	wipe_free(b->token);
+	sigv4_key_clear(&b->signing_key);
 	OPENSSL_cleanse(b, sizeof *b);
 	free(b);
 }
@@ -596,7 +599,7 @@ static void free_headers(struct curl_slist *list)
 
 /* Signs c and lists every header to send: the signed ones with the values
  * signed, then the rest. */
-static int signed_headers(const struct s3 *b, const struct call *c, const char *path,
+static int signed_headers(struct s3 *b, const struct call *c, const char *path,
     struct curl_slist **list)
 {
 	const char *hash = c->payload_hash ? c->payload_hash : SIGV4_EMPTY_SHA256;
@@ -608,7 +611,7 @@ static int signed_headers(const struct s3 *b, const struct call *c, const char *
 
 	memset(&sig, 0, sizeof sig);
 	if ((rc = sigv4_amz_date(time(NULL), date)) < 0 ||
-	    (rc = sigv4_sign(&b->cred, &req, date, &sig)) < 0)
+	    (rc = sigv4_sign_keyed(&b->cred, &req, date, &b->signing_key, &sig)) < 0)
 		goto done;
 	if ((rc = add_header(list, "Host: ", b->host)) < 0 ||
 	    (rc = add_header(list, "x-amz-date: ", date)) < 0 ||

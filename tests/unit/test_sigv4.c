@@ -726,6 +726,43 @@ static void test_own_headers(void)
 	sigv4_result_free(&res);
 }
 
+/* A kept signing key signs as a fresh derivation does: again on its day,
+ * and derived anew for another day, region, service or secret. */
+static void test_signing_key(void)
+{
+	static const struct {
+		int line;
+		const char *date, *region, *service, *secret;
+	} scopes[] = {
+		{ __LINE__, SUITE_DATE, "us-east-1", "s3", "secret" },
+		{ __LINE__, "20150830T235959Z", "us-east-1", "s3", "secret" }, /* kept */
+		{ __LINE__, "20150831T000000Z", "us-east-1", "s3", "secret" }, /* a new day */
+		{ __LINE__, "20150831T000000Z", "eu-west-1", "s3", "secret" },
+		{ __LINE__, "20150831T000000Z", "eu-west-1", "iam", "secret" },
+		{ __LINE__, "20150831T000000Z", "eu-west-1", "iam", "rotated" },
+		{ __LINE__, "20150831T000001Z", "eu-west-1", "iam", "rotated" }, /* kept */
+	};
+	struct sigv4_key key;
+	struct sigv4_request req = { "GET", "127.0.0.1:9000", "/bucket/k", NULL, 0, NULL, 0,
+		NULL, 0 };
+
+	memset(&key, 0, sizeof key);
+	for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
+		struct sigv4_credentials cred = { "AKID", scopes[i].secret, "", scopes[i].region,
+			scopes[i].service };
+		struct sigv4_result fresh, kept;
+
+		CHECK_AT(scopes[i].line, sigv4_sign(&cred, &req, scopes[i].date, &fresh) == 0);
+		CHECK_AT(scopes[i].line, sigv4_sign_keyed(&cred, &req, scopes[i].date, &key,
+		    &kept) == 0);
+		CHECK_STR(scopes[i].line, kept.authorization.data, fresh.authorization.data);
+		sigv4_result_free(&fresh);
+		sigv4_result_free(&kept);
+	}
+	sigv4_key_clear(&key);
+	CHECK(key.scope[0] == '\0');
+}
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("SIGV4_TESTDATA");
@@ -739,6 +776,7 @@ int main(int argc, char **argv)
 	test_helpers();
 	test_bad_inputs();
 	test_own_headers();
+	test_signing_key();
 	test_s3_examples();
 	test_vectors();
 	return check_done("test_sigv4");
