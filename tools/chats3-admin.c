@@ -8,6 +8,7 @@
  *   chats3-admin list [active|closed] [LIMIT [CURSOR]]
  *   chats3-admin show|close|join-code|sessions CONVERSATION_ID
  *   chats3-admin kick SESSION_ID_OR_USER_ID
+ *   chats3-admin compact [--conversation ID] [--older-than SECONDS]
  *
  * Run as root, it refuses to touch a data directory that belongs to
  * another user (the web server's): files it created there would be root's,
@@ -48,7 +49,8 @@ static int usage(void)
 	fputs("usage: chats3-admin create [ID]\n"
 	    "       chats3-admin list [active|closed|all] [LIMIT [CURSOR]]\n"
 	    "       chats3-admin show|close|join-code|sessions CONVERSATION_ID\n"
-	    "       chats3-admin kick SESSION_ID_OR_USER_ID\n", stderr);
+	    "       chats3-admin kick SESSION_ID_OR_USER_ID\n"
+	    "       chats3-admin compact [--conversation ID] [--older-than SECONDS]\n", stderr);
 	return 2;
 }
 
@@ -72,6 +74,22 @@ static int list_query(int argc, char **argv, struct admin_list_query *q)
 	return 0;
 }
 
+/* compact's options from argv[0..argc): 0, or 2 (usage). */
+static int compact(struct app *app, int argc, char **argv, cJSON **out)
+{
+	const char *id = NULL;
+	long older = ADMIN_COMPACT_OLDER_THAN;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--conversation") == 0)
+			id = argv[i + 1];
+		else if (strcmp(argv[i], "--older-than") != 0 ||
+		    numparse_long(argv[i + 1], strlen(argv[i + 1]), 0, 315360000, &older) < 0)
+			return 2;
+	}
+	return argc % 2 != 0 ? 2 : admin_compact(app, id, older, out);
+}
+
 /* Runs the command in argv[1..argc) into *out: 0, an enum err, or 2 (usage). */
 static int run(struct app *app, int argc, char **argv, cJSON **out)
 {
@@ -79,6 +97,8 @@ static int run(struct app *app, int argc, char **argv, cJSON **out)
 
 	if (strcmp(argv[1], "create") == 0 && argc <= 3)
 		return admin_create(app, argc == 3 ? argv[2] : NULL, out);
+	if (strcmp(argv[1], "compact") == 0)
+		return compact(app, argc - 2, argv + 2, out);
 	if (strcmp(argv[1], "list") == 0)
 		return list_query(argc - 2, argv + 2, &q) < 0 ? 2 : admin_list(app, &q, out);
 	for (size_t i = 0; i < sizeof id_commands / sizeof id_commands[0]; i++)

@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "message_compact.h"
 #include "message_store.h"
 #include "state.h"
 #include "storage.h"
@@ -634,6 +635,164 @@ static void test_one_millisecond(struct suite *t)
 	free(ids.v);
 }
 
+
+/* ---- compaction (lib/message_compact.h) ---- */
+
+#define COMPACT_PER_DAY 130
+#define COMPACT_PAGE 50
+#define COMPACT_PAGES_MAX 16
+
+/* What a conversation reads as: its pages of COMPACT_PAGE (ids and
+ * cursors), since= after its 100th message, and its export's bytes. */
+struct reads_as {
+	struct ids pages[COMPACT_PAGES_MAX];
+	char *cursors[COMPACT_PAGES_MAX];
+	int npages;
+	struct ids since;
+	struct buf export;
+	size_t most_reads; /* storage reads of the costliest page */
+};
+
+static int buf_write(void *ctx, const char *p, size_t n)
+{
+	return buf_append(ctx, p, n) < 0 ? -1 : 0;
+}
+
+static void reads_as_free(struct reads_as *r)
+{
+	for (int i = 0; i < r->npages; i++) {
+		free(r->pages[i].v);
+		free(r->cursors[i]);
+	}
+	free(r->since.v);
+	buf_free(&r->export);
+	memset(r, 0, sizeof *r);
+}
+
+static int read_all(struct suite *t, struct state *ix, const char *conv, const char *since_id,
+    struct reads_as *r)
+{
+	struct message_writer w = { buf_write, &r->export };
+	struct message_page p;
+	const char *cursor = NULL;
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	buf_init(&r->export, 64 << 20);
+	do {
+		rc = message_store_history(t->s, ix, conv, COMPACT_PAGE, cursor, &p);
+		for (size_t i = 0; rc == 0 && i < p.n; i++)
+			ids_add(&r->pages[r->npages], p.v[i].message_id);
+		if (rc == 0 && p.reads > r->most_reads)
+			r->most_reads = p.reads;
+		r->cursors[r->npages] = rc == 0 && p.next_cursor ? xstrdup(p.next_cursor) : NULL;
+		cursor = r->cursors[r->npages++];
+		message_page_free(&p);
+	} while (rc == 0 && cursor != NULL && r->npages < COMPACT_PAGES_MAX);
+	if (rc == 0 && (rc = message_store_since(t->s, ix, conv, since_id, MESSAGE_LIMIT_MAX,
+	    &p)) == 0) {
+		for (size_t i = 0; i < p.n; i++)
+			ids_add(&r->since, p.v[i].message_id);
+		message_page_free(&p);
+	}
+	return rc == 0 ? message_store_export(t->s, conv, &w) : rc;
+}
+
+static int same_ids(const struct ids *a, const struct ids *b)
+{
+	return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof *a->v) == 0);
+}
+
+static int reads_same(const struct reads_as *a, const struct reads_as *b)
+{
+	int same = a->npages == b->npages && same_ids(&a->since, &b->since) &&
+	    a->export.len == b->export.len &&
+	    memcmp(a->export.data, b->export.data, a->export.len) == 0;
+
+	for (int i = 0; same && i < a->npages; i++)
+		same = same_ids(&a->pages[i], &b->pages[i]) &&
+		    (a->cursors[i] == NULL) == (b->cursors[i] == NULL);
+	return same;
+}
+
+/* Every page reached again from the cursors taken before: the same ids. */
+static int old_cursors_same(struct suite *t, const char *conv, const struct reads_as *before)
+{
+	struct message_page p;
+	int rc = 0, same = 1;
+
+	for (int i = 0; same && rc == 0 && i + 1 < before->npages; i++) {
+		rc = message_store_history(t->s, t->ix, conv, COMPACT_PAGE, before->cursors[i], &p);
+		same = rc == 0 && p.n == before->pages[i + 1].n;
+		for (size_t j = 0; same && j < p.n; j++)
+			same = strcmp(p.v[j].message_id, before->pages[i + 1].v[j]) == 0;
+		message_page_free(&p);
+	}
+	return rc == 0 && same;
+}
+
+/* Two days of COMPACT_PER_DAY messages, a millisecond apart or more. */
+static int fill_two_days(struct suite *t, const char *conv, int64_t day, struct ids *ids)
+{
+	int rc = 0;
+
+	for (int i = 0; i < 2 * COMPACT_PER_DAY && rc == 0; i++)
+		rc = append_one(t, conv, day + (i / COMPACT_PER_DAY) * DAY +
+		    (i % COMPACT_PER_DAY) * 1000 + i % 3, texts[i % NTEXTS], ids);
+	return rc;
+}
+
+static int compact(struct suite *t, const char *conv, int64_t before, long grace,
+    struct message_compact_report *r)
+{
+	memset(r, 0, sizeof *r);
+	return message_compact(t->s, t->st, conv, before, grace, r);
+}
+
+static void test_compact(struct suite *t)
+{
+	const int64_t day = T0 + 110 * DAY;
+	struct message_compact_report r;
+	struct reads_as before, after, walked;
+	struct ids ids = { 0 };
+	char conv[65];
+	int rc;
+
+	conv_of(t, "compact", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	report(t, rc == 0 && before.npages == 6 && before.most_reads > 40,
+	    "%d messages over two days: %d pages, up to %zu reads a page (%s)",
+	    2 * COMPACT_PER_DAY, before.npages, before.most_reads, err_str(rc));
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 2 && r.replaced == 260 && r.deleted == 260,
+	    "compact: %zu batches written for %zu, %zu deleted (%s)", r.written, r.replaced,
+	    r.deleted, err_str(rc));
+	rc = read_all(t, t->ix, conv, ids.v[99], &after);
+	report(t, rc == 0 && reads_same(&before, &after) && after.most_reads <= 2,
+	    "after: every page, since= and the export the same, at most %zu reads a page "
+	    "(at most 2)", after.most_reads);
+	report(t, old_cursors_same(t, conv, &before), "the cursors from before give the same pages");
+	rc = read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked), "the storage walk reads the same");
+	reads_as_free(&walked);
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 0 && r.deleted == 0, "a second run has nothing to do");
+	for (int i = 0; i < 30 && rc == 0; i++)
+		rc = append_one(t, conv, day + DAY + 200000 + i, "later", &ids);
+	reads_as_free(&before);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	rc = rc < 0 ? rc : compact(t, conv, day + 3 * DAY, 0, &r);
+	reads_as_free(&after);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &after);
+	report(t, rc == 0 && r.written == 1 && r.deleted == 31 && reads_same(&before, &after) &&
+	    after.most_reads <= 2, "30 more, compacted into the day's batch: the same, at most "
+	    "%zu reads a page (%s)", after.most_reads, err_str(rc));
+	reads_as_free(&before);
+	reads_as_free(&after);
+	free(ids.v);
+}
+
 /* The cases that read and write through the index when there is one. */
 static void run_cases(struct suite *t)
 {
@@ -708,6 +867,7 @@ int main(void)
 	run_cases(&t);
 	test_index_rebuild(&t, t.ix);
 	test_index_orphan(&t);
+	test_compact(&t);
 	cleanup(&t);
 	close_state(&t, stdir);
 	storage_close(t.s);
