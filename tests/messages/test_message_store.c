@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -36,6 +41,8 @@
 #define SENDS_AT_ONCE 300         /* sends within one millisecond */
 
 struct suite {
+	const struct config *cfg; /* the storage's */
+	char *state_dir;          /* the state's data directory */
 	struct storage *s;
 	struct state *st;  /* the state (the message clock), in a temp dir */
 	struct state *ix;  /* the message index: st, or NULL */
@@ -793,6 +800,189 @@ static void test_compact(struct suite *t)
 	free(ids.v);
 }
 
+
+/* A process of its own on the suite's storage and state: 0 or -1. */
+static int open_own(const struct suite *t, struct storage **s, struct state **st)
+{
+	struct config at = *t->cfg; /* borrows cfg's strings */
+
+	at.data_dir = t->state_dir;
+	*s = NULL;
+	*st = NULL;
+	if (storage_open(s, t->cfg) == 0 && state_open(st, &at) == 0)
+		return 0;
+	storage_close(*s);
+	state_close(*st);
+	return -1;
+}
+
+static int count_compacted(void *ctx, const char *key)
+{
+	*(int *)ctx += keys_compacted_range(key, NULL, NULL);
+	return 0;
+}
+
+/* Waits (at most 30 s) until the index of conv holds n compacted keys. */
+static int wait_compacted(struct suite *t, const char *conv, int n)
+{
+	struct timespec tick = { 0, 10000000 };
+	int found = 0;
+
+	for (int i = 0; i < 3000 && found != n; i++) {
+		found = 0;
+		if (state_index_newest(t->st, conv, NULL, 1000, count_compacted, &found) < 0)
+			return -1;
+		if (found != n)
+			nanosleep(&tick, NULL);
+	}
+	return found == n ? 0 : -1;
+}
+
+/* Deletes the first n plain objects of conv's first day, oldest first, as
+ * a compactor killed while deleting leaves them. */
+static int delete_oldest(struct suite *t, const char *conv, int64_t day, size_t n)
+{
+	char prefix[STORAGE_MAX_KEY + 1];
+	struct storage_list_opts o = { prefix, NULL, NULL, NULL, STORAGE_LIST_MAX };
+	struct storage_list l;
+	size_t done = 0;
+	int rc = keys_messages_day_prefix(prefix, conv, day);
+
+	if (rc == 0 && (rc = storage_list(t->s, &o, &l)) == 0)
+		for (size_t i = 0; i < l.nkeys && done < n && rc == 0; i++)
+			if (!keys_compacted_range(l.keys[i], NULL, NULL) &&
+			    (rc = storage_delete(t->s, l.keys[i])) == 0)
+				done++;
+	storage_list_free(&l);
+	return rc;
+}
+
+/* kill -9 in the middle (the index switched, nothing deleted), then the
+ * state a kill while deleting leaves; a second run finishes. */
+static void test_compact_killed(struct suite *t)
+{
+	const int64_t day = T0 + 120 * DAY;
+	struct message_compact_report r;
+	struct reads_as before, mid, walked;
+	struct storage *s;
+	struct state *st;
+	struct ids ids = { 0 };
+	char conv[65];
+	pid_t pid;
+	int rc;
+
+	conv_of(t, "killed", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	if ((pid = fork()) == 0) {
+		if (open_own(t, &s, &st) < 0)
+			_exit(2);
+		memset(&r, 0, sizeof r);
+		_exit(message_compact(s, st, conv, day + 3 * DAY, 60000, &r) == 0 ? 0 : 1);
+	}
+	rc = rc == 0 && pid > 0 ? wait_compacted(t, conv, 2) : -1;
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	report(t, rc == 0, "a compactor killed with SIGKILL once it switched the index");
+	rc = read_all(t, t->ix, conv, ids.v[99], &mid);
+	report(t, rc == 0 && reads_same(&before, &mid), "history, since= and export the same");
+	reads_as_free(&mid);
+	rc = read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked),
+	    "the storage walk reads the same with both the big and the small objects");
+	reads_as_free(&walked);
+	rc = delete_oldest(t, conv, day, 40);
+	rc = rc < 0 ? rc : read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked),
+	    "and with the 40 oldest small ones deleted");
+	reads_as_free(&walked);
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 0 && r.deleted == 220,
+	    "a second run takes the claim over and deletes the other %zu (%s)", r.deleted,
+	    err_str(rc));
+	rc = read_all(t, t->ix, conv, ids.v[99], &mid);
+	report(t, rc == 0 && reads_same(&before, &mid) && mid.most_reads <= 2,
+	    "then everything reads the same, at most %zu reads a page", mid.most_reads);
+	reads_as_free(&mid);
+	reads_as_free(&before);
+	free(ids.v);
+}
+
+#define READERS 2
+
+/* A reader pages through conv in a loop, writing a byte to out after each
+ * full pass, until in closes: exit 0 when every pass gave want, each
+ * message once and in order. */
+static void reader(struct suite *t, const char *conv, const struct ids *want, int in, int out)
+{
+	struct pollfd stop = { in, POLLIN, 0 };
+	int pages, bad = 0, rc;
+
+	if (open_own(t, &t->s, &t->st) < 0)
+		_exit(2);
+	t->ix = t->st;
+	while (poll(&stop, 1, 0) == 0) {
+		rc = page_all(t, conv, COMPACT_PAGE, want, &pages, NULL, 0);
+		bad += rc != 0;
+		if (write(out, "p", 1) != 1)
+			_exit(3);
+	}
+	_exit(bad ? 1 : 0);
+}
+
+/* Each reader has made at least n more passes. */
+static int passes(int fds[READERS], int n)
+{
+	char c;
+
+	for (int i = 0; i < READERS; i++)
+		for (int j = 0; j < n; j++)
+			if (read(fds[i], &c, 1) != 1)
+				return -1;
+	return 0;
+}
+
+static void test_compact_readers(struct suite *t)
+{
+	const int64_t day = T0 + 130 * DAY;
+	struct message_compact_report r;
+	struct ids ids = { 0 };
+	int up[READERS][2], stop[2], from[READERS], ok = 1, status, rc;
+	pid_t pid[READERS];
+	char conv[65];
+
+	conv_of(t, "readers", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	if (pipe(stop) < 0)
+		abort();
+	for (int i = 0; i < READERS; i++) {
+		if (pipe(up[i]) < 0 || (pid[i] = fork()) < 0)
+			abort();
+		if (pid[i] == 0) {
+			close(stop[1]);
+			reader(t, conv, &ids, stop[0], up[i][1]);
+		}
+		close(up[i][1]);
+		from[i] = up[i][0];
+	}
+	close(stop[0]);
+	rc = rc < 0 ? rc : passes(from, 1);
+	rc = rc < 0 ? rc : compact(t, conv, day + 3 * DAY, 0, &r);
+	rc = rc < 0 ? rc : passes(from, 2);
+	close(stop[1]);
+	for (int i = 0; i < READERS; i++) {
+		ok &= waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0;
+		close(from[i]);
+	}
+	report(t, rc == 0 && ok && r.deleted == 260, "%d readers paging in a loop while the "
+	    "compactor ran (no grace): every pass each message once, in order (%s)", READERS,
+	    err_str(rc));
+	free(ids.v);
+}
+
 /* The cases that read and write through the index when there is one. */
 static void run_cases(struct suite *t)
 {
@@ -854,6 +1044,8 @@ int main(void)
 		config_free(&cfg);
 		return 1;
 	}
+	t.cfg = &cfg;
+	t.state_dir = stdir;
 	snprintf(t.run, sizeof t.run, "t%ss", rnd);
 	printf("--- the storage walk: conversations %s-*\n", t.run);
 	test_export(&t); /* first: later cases would raise the peak RSS it measures */
@@ -868,6 +1060,8 @@ int main(void)
 	test_index_rebuild(&t, t.ix);
 	test_index_orphan(&t);
 	test_compact(&t);
+	test_compact_killed(&t);
+	test_compact_readers(&t);
 	cleanup(&t);
 	close_state(&t, stdir);
 	storage_close(t.s);
