@@ -929,7 +929,6 @@ static int take_oldest(void *ctx, struct messages *batch, const char *key)
  * batch, which may hold them all. */
 #define FETCH_AT_ONCE 16
 
-typedef int (*batch_fn)(void *ctx, struct messages *batch, const char *key);
 
 struct fetch {
 	struct buf bytes[FETCH_AT_ONCE];
@@ -985,12 +984,53 @@ static int batch_of(const char *key, const char *p, size_t n, const char *conver
 	return 0;
 }
 
+#define TAIL_SLACK 8 /* lines parsed beyond those a page still needs */
+
+/* Where the k lines that end at p[end] begin. */
+static size_t lines_back(const char *p, size_t end, size_t k)
+{
+	for (size_t i = end - 1; i > 0; i--)
+		if (p[i - 1] == '\n' && --k == 0)
+			return i;
+	return 0;
+}
+
+/* A compacted batch newest first, parsing only the lines the page needs
+ * (a chunk at a time from its end). */
+static int take_tail(struct collect *w, const char *key, const struct buf *b,
+    const char *conversation_id, struct messages *batch)
+{
+	size_t end = b->len, start;
+	int rc = 0;
+
+	while (end > 0 && rc == 0) {
+		start = lines_back(b->data, end, w->limit - w->ms.n + TAIL_SLACK);
+		messages_free(batch);
+		rc = batch_of(key, b->data + start, end - start, conversation_id, batch);
+		if (rc == 0 && (rc = take_newest(w, batch, key)) > 0)
+			w->left |= start > 0;
+		end = start;
+	}
+	return rc;
+}
+
+static int take_batch(struct collect *w, int oldest_first, const char *key,
+    const struct buf *b, const char *conversation_id, struct messages *batch)
+{
+	int rc;
+
+	if (!oldest_first && keys_compacted_range(key, NULL, NULL))
+		return take_tail(w, key, b, conversation_id, batch);
+	rc = batch_of(key, b->data, b->len, conversation_id, batch);
+	return rc < 0 ? rc : (oldest_first ? take_oldest : take_newest)(w, batch, key);
+}
+
 /* Calls take with each of t's batches in order until it returns non-zero.
  * A key whose object is gone (an indexed put that failed, or a batch
  * compacted meanwhile: r->missing tells) holds no messages, nor does a
  * damaged object. */
 static int each_batch(struct storage *s, const char *conversation_id, const struct tail *t,
-    int oldest_first, batch_fn take, struct collect *w, struct reading *r)
+    int oldest_first, struct collect *w, struct reading *r)
 {
 	struct messages batch = { NULL, 0, 0 };
 	struct fetch f;
@@ -1006,10 +1046,8 @@ static int each_batch(struct storage *s, const char *conversation_id, const stru
 			messages_free(&batch);
 			r->missing |= f.items[i].rc == ERR_NOTFOUND;
 			rc = f.items[i].rc == ERR_NOTFOUND ? 0 : f.items[i].rc;
-			if (rc == 0)
-				rc = batch_of(f.items[i].key, f.bytes[i].data, f.bytes[i].len,
-				    conversation_id, &batch);
-			if (rc == 0 && (rc = take(w, &batch, f.items[i].key)) > 0)
+			if (rc == 0 && (rc = take_batch(w, oldest_first, f.items[i].key,
+			    &f.bytes[i], conversation_id, &batch)) > 0)
 				stop = 1;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -1049,8 +1087,7 @@ static int walk_and_read(struct storage *s, struct state *ix, const char *conver
 	int rc = walk(s, ix, conversation_id, arg, t, w, &reads);
 
 	for (int i = 0; rc == 0; i++) {
-		rc = each_batch(s, conversation_id, t, oldest_first,
-		    oldest_first ? take_oldest : take_newest, w, r);
+		rc = each_batch(s, conversation_id, t, oldest_first, w, r);
 		total += reads + r->reads;
 		reads = 0;
 		if (rc < 0 || !r->missing || i + 1 == READ_TRIES)
