@@ -52,19 +52,6 @@ struct compact {
 	struct doomed doomed;
 };
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	size_t more = *cap ? 2 * *cap : 64;
-	void *p;
-
-	if (n < *cap)
-		return v;
-	if (more > SIZE_MAX / size || (p = realloc(v, more * size)) == NULL)
-		return NULL;
-	*cap = more;
-	return p;
-}
-
 static void day_free(struct day *d)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -75,7 +62,7 @@ static void day_free(struct day *d)
 
 static int day_add(struct day *d, const char *key, int in_storage, int in_index)
 {
-	struct entry *v = grow(d->v, &d->cap, d->n, sizeof *d->v);
+	struct entry *v = buf_grow_array(d->v, &d->cap, d->n, sizeof *d->v);
 	struct entry *e;
 
 	if (v == NULL)
@@ -99,7 +86,7 @@ static int day_add(struct day *d, const char *key, int in_storage, int in_index)
 
 static int doom(struct doomed *d, const char *key)
 {
-	char **v = grow(d->v, &d->cap, d->n, sizeof *d->v);
+	char **v = buf_grow_array(d->v, &d->cap, d->n, sizeof *d->v);
 
 	if (v == NULL)
 		return ERR_NOMEM;
@@ -109,25 +96,20 @@ static int doom(struct doomed *d, const char *key)
 
 /* ---- the day's keys: storage's and the index's, merged ---- */
 
+static int add_stored(void *ctx, const struct storage_list *l)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < l->nkeys; i++)
+		rc = day_add(ctx, l->keys[i], 1, 0);
+	return rc;
+}
+
 static int list_day(struct storage *s, const char *prefix, struct day *out)
 {
 	struct storage_list_opts o = { prefix, NULL, NULL, NULL, STORAGE_LIST_MAX };
-	struct storage_list l;
-	char *token = NULL;
-	int rc;
 
-	do {
-		o.continuation = token;
-		rc = storage_list(s, &o, &l);
-		for (size_t i = 0; rc == 0 && i < l.nkeys; i++)
-			rc = day_add(out, l.keys[i], 1, 0);
-		free(token);
-		token = l.next_continuation;
-		l.next_continuation = NULL;
-		storage_list_free(&l);
-	} while (rc == 0 && token != NULL);
-	free(token);
-	return rc;
+	return storage_list_each(s, &o, add_stored, out);
 }
 
 struct index_walk {
@@ -467,30 +449,34 @@ static int one_day(struct compact *c, const char *prefix)
 	return rc;
 }
 
+struct days {
+	struct compact *c;
+	char last[STORAGE_MAX_KEY + 1]; /* the day of before_ms */
+};
+
+static int days_page(void *ctx, const struct storage_list *l)
+{
+	struct days *d = ctx;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < l->nprefixes; i++)
+		if (strcmp(l->prefixes[i], d->last) <= 0)
+			rc = one_day(d->c, l->prefixes[i]);
+	return rc;
+}
+
 static int each_day(struct compact *c)
 {
-	char prefix[STORAGE_MAX_KEY + 1], first_after[STORAGE_MAX_KEY + 1];
+	char prefix[STORAGE_MAX_KEY + 1];
 	struct storage_list_opts o = { prefix, "/", NULL, NULL, STORAGE_LIST_MAX };
-	struct storage_list l;
-	char *token = NULL;
+	struct days d;
 	int rc;
 
+	d.c = c;
 	if ((rc = keys_messages_prefix(prefix, c->conversation_id)) < 0 ||
-	    (rc = keys_messages_day_prefix(first_after, c->conversation_id, c->before_ms)) < 0)
+	    (rc = keys_messages_day_prefix(d.last, c->conversation_id, c->before_ms)) < 0)
 		return rc;
-	do {
-		o.continuation = token;
-		rc = storage_list(c->s, &o, &l);
-		for (size_t i = 0; rc == 0 && i < l.nprefixes; i++)
-			if (strcmp(l.prefixes[i], first_after) <= 0)
-				rc = one_day(c, l.prefixes[i]);
-		free(token);
-		token = l.next_continuation;
-		l.next_continuation = NULL;
-		storage_list_free(&l);
-	} while (rc == 0 && token != NULL);
-	free(token);
-	return rc;
+	return storage_list_each(c->s, &o, days_page, &d);
 }
 
 static void pause_ms(long ms)

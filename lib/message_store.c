@@ -208,22 +208,6 @@ int message_from_json(const cJSON *j, struct message *m)
 
 /* ---- batches ---- */
 
-/* v (an array of *cap elements of size bytes) with room for one more after
- * the first n: v itself, or a doubled copy; NULL when out of memory (v
- * stays). */
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	size_t more = *cap ? 2 * *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return v;
-	if (more > SIZE_MAX / size || (p = realloc(v, more * size)) == NULL)
-		return NULL;
-	*cap = more;
-	return p;
-}
-
 struct messages {
 	struct message *v;
 	size_t n, cap;
@@ -240,7 +224,7 @@ static void messages_free(struct messages *ms)
 /* Moves *m (emptied) to the end of ms. */
 static int messages_take(struct messages *ms, struct message *m)
 {
-	struct message *v = grow(ms->v, &ms->cap, ms->n, sizeof *ms->v);
+	struct message *v = buf_grow_array(ms->v, &ms->cap, ms->n, sizeof *ms->v);
 
 	if (v == NULL)
 		return ERR_NOMEM;
@@ -366,27 +350,6 @@ int message_batch_parse(const char *key, const char *p, size_t n,
 
 /* ---- listing ---- */
 
-/* Calls fn with each page of the listing o, following continuations,
- * until fn returns non-zero (< 0: that error). */
-static int for_each_page(struct storage *s, struct storage_list_opts o, page_fn fn, void *ctx)
-{
-	struct storage_list l;
-	char *token = NULL;
-	int rc;
-
-	do {
-		o.continuation = token;
-		if ((rc = storage_list(s, &o, &l)) == 0)
-			rc = fn(ctx, &l);
-		free(token);
-		token = l.next_continuation;
-		l.next_continuation = NULL;
-		storage_list_free(&l);
-	} while (rc == 0 && token != NULL);
-	free(token);
-	return rc < 0 ? rc : 0;
-}
-
 /* Lists under the conversation's messages prefix (fn returning > 0 ends
  * the listing early). */
 static int list_messages(struct storage *s, const char *conversation_id, page_fn fn,
@@ -398,7 +361,7 @@ static int list_messages(struct storage *s, const char *conversation_id, page_fn
 
 	if ((rc = keys_messages_prefix(prefix, conversation_id)) < 0)
 		return rc;
-	return for_each_page(s, o, fn, ctx);
+	return storage_list_each(s, &o, fn, ctx);
 }
 
 struct strings {
@@ -416,7 +379,7 @@ static void strings_free(struct strings *ss)
 
 static int strings_add(struct strings *ss, const char *s)
 {
-	char **v = grow(ss->v, &ss->cap, ss->n, sizeof *ss->v);
+	char **v = buf_grow_array(ss->v, &ss->cap, ss->n, sizeof *ss->v);
 
 	if (v == NULL)
 		return ERR_NOMEM;
@@ -1326,7 +1289,7 @@ static int export_days(void *ctx, const struct storage_list *l)
 
 	for (size_t i = 0; i < l->nprefixes && rc == 0; i++) {
 		o.prefix = l->prefixes[i];
-		rc = for_each_page(e->s, o, export_keys, e);
+		rc = storage_list_each(e->s, &o, export_keys, e);
 	}
 	return rc;
 }
