@@ -121,9 +121,11 @@ class Compaction(unittest.TestCase):
         before = self.reads_as(cid, who, ids)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHATS3_", "AWS_"))}
         env["CHATS3_CONFIG_FILE"] = os.path.join(self.srv.dir, "chats3.conf")
+        owner = os.stat(self.data_dir())  # the programs' user (Apache's, as root)
         p = subprocess.Popen([os.path.join(self.srv.build_dir, "tools", "chats3-admin"),
                               "compact", "--conversation", cid, "--older-than", "0"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             user=owner.st_uid, group=owner.st_gid)
         try:
             # switched, then waiting out its grace before it deletes
             wait_for(lambda: self.compacted_keys(cid), what="the index switched")
