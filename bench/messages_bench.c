@@ -9,7 +9,11 @@
  *   messages_bench [--index DIR] newest ROUNDS LIMIT CONV...
  *       ROUNDS times, reads the newest LIMIT messages of each CONV in turn
  *       (so a change in the machine's load falls on all of them); prints
- *       "newest <CONV> <messages> <median us> <min us>" per CONV
+ *       "newest <CONV> <messages> <median us> <min us> <storage reads>" per CONV
+ *   messages_bench --index DIR compact CONV...
+ *       compacts each CONV (lib/message_compact.h: every batch up to now,
+ *       no grace); prints "compact <CONV> <batches written> <replaced>
+ *       <deleted> <ms>" per CONV
  *
  * --index DIR: through the message index of the state in DIR (CHATS3_STATE's
  * backend; sqlite: DIR/chats3.db).
@@ -23,6 +27,7 @@
 #include "config.h"
 #include "errors.h"
 #include "ids.h"
+#include "message_compact.h"
 #include "message_store.h"
 #include "numparse.h"
 #include "state.h"
@@ -78,7 +83,7 @@ static int cmp_i64(const void *a, const void *b)
 
 /* One read of the newest limit of conv: its time in *us. */
 static int read_newest(struct storage *s, struct state *ix, const char *conv, int limit,
-    int64_t *us, size_t *n)
+    int64_t *us, size_t *n, size_t *reads)
 {
 	struct message_page p;
 	int64_t t0 = clock_mono_us();
@@ -86,6 +91,7 @@ static int read_newest(struct storage *s, struct state *ix, const char *conv, in
 
 	*us = clock_mono_us() - t0;
 	*n = p.n;
+	*reads = p.reads;
 	message_page_free(&p);
 	return rc;
 }
@@ -94,16 +100,32 @@ static int bench_newest(struct storage *s, struct state *ix, long rounds, long l
     char **convs, int nconv)
 {
 	static int64_t us[CONVS_MAX][ROUNDS_MAX];
-	size_t n[CONVS_MAX] = { 0 };
+	size_t n[CONVS_MAX] = { 0 }, reads[CONVS_MAX] = { 0 };
 	int rc = 0;
 
 	for (long r = 0; r < rounds && rc == 0; r++)
 		for (int c = 0; c < nconv && rc == 0; c++)
-			rc = read_newest(s, ix, convs[c], (int)limit, &us[c][r], &n[c]);
+			rc = read_newest(s, ix, convs[c], (int)limit, &us[c][r], &n[c], &reads[c]);
 	for (int c = 0; c < nconv && rc == 0; c++) {
 		qsort(us[c], (size_t)rounds, sizeof us[c][0], cmp_i64);
-		printf("newest %s %zu %lld %lld\n", convs[c], n[c], (long long)us[c][rounds / 2],
-		    (long long)us[c][0]);
+		printf("newest %s %zu %lld %lld %zu\n", convs[c], n[c], (long long)us[c][rounds / 2],
+		    (long long)us[c][0], reads[c]);
+	}
+	return rc;
+}
+
+static int bench_compact(struct storage *s, struct state *ix, char **convs, int nconv)
+{
+	struct message_compact_report r;
+	int64_t t0;
+	int rc = 0;
+
+	for (int c = 0; c < nconv && rc == 0; c++) {
+		memset(&r, 0, sizeof r);
+		t0 = clock_mono_us();
+		rc = message_compact(s, ix, convs[c], clock_now_ms() + 1, 0, &r);
+		printf("compact %s %zu %zu %zu %lld\n", convs[c], r.written, r.replaced, r.deleted,
+		    (long long)(clock_mono_us() - t0) / 1000);
 	}
 	return rc;
 }
@@ -118,6 +140,8 @@ static int run(struct storage *s, struct state *ix, int argc, char **argv)
 	    count_arg(argv[2], ROUNDS_MAX, &a) == 0 &&
 	    count_arg(argv[3], MESSAGE_LIMIT_MAX, &b) == 0)
 		return bench_newest(s, ix, a, b, argv + 4, argc - 4);
+	if (argc >= 3 && argc - 2 <= CONVS_MAX && strcmp(argv[1], "compact") == 0 && ix != NULL)
+		return bench_compact(s, ix, argv + 2, argc - 2);
 	return ERR_INVAL;
 }
 
@@ -144,8 +168,8 @@ int main(int argc, char **argv)
 	if (rc == 0 && (rc = storage_open(&s, &cfg)) == 0)
 		rc = run(s, ix, argc, argv);
 	if (rc == ERR_INVAL)
-		fputs("usage: messages_bench [--index DIR] append CONV N | newest ROUNDS LIMIT CONV...\n",
-		    stderr);
+		fputs("usage: messages_bench [--index DIR] append CONV N | newest ROUNDS LIMIT CONV...\n"
+		    "       messages_bench --index DIR compact CONV...\n", stderr);
 	else if (rc < 0)
 		printf("messages_bench: %s %s %s\n", err_str(rc), s ? storage_error_code(s) : "",
 		    s ? storage_error_message(s) : "");

@@ -1,4 +1,5 @@
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -7,14 +8,17 @@
 #include "app.h"
 #include "conversation.h"
 #include "errors.h"
+#include "clock.h"
 #include "ids.h"
 #include "json.h"
 #include "message_post.h"
+#include "message_compact.h"
 #include "message_send.h"
 #include "message_store.h"
 #include "presence.h"
 #include "session_page.h"
 #include "session_store.h"
+#include "state.h"
 #include "storage_keys.h"
 
 const struct vfield admin_notice_fields[1] = {
@@ -226,4 +230,107 @@ int admin_kick_participant(struct app *app, const char *conversation_id, const c
 	if ((rc = session_store_delete(st, user_id, strlen(user_id), &gone)) < 0)
 		return rc;
 	return kicked(app, &gone, out);
+}
+
+/* ---- compaction ---- */
+
+#define COMPACT_PAGE 100
+
+struct ids {
+	char v[COMPACT_PAGE][CONV_ID_MAX + 1];
+	int n;
+};
+
+static int take_id(void *ctx, const struct conversation *c)
+{
+	struct ids *ids = ctx;
+
+	memcpy(ids->v[ids->n++], c->id, strlen(c->id) + 1);
+	return 0;
+}
+
+static int compact_one(struct app *app, const char *id, int64_t before_ms,
+    struct message_compact_report *r, cJSON *busy)
+{
+	struct storage *s;
+	struct state *st;
+	int rc;
+
+	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0)
+		return rc;
+	rc = message_compact(s, st, id, before_ms, ADMIN_COMPACT_GRACE_MS, r);
+	if (rc == ERR_BUSY)
+		rc = cJSON_AddItemToArray(busy, cJSON_CreateString(id)) ? 0 : ERR_NOMEM;
+	return rc;
+}
+
+/* Every conversation of the cache, a page at a time. */
+static int compact_all(struct app *app, int64_t before_ms, struct message_compact_report *r,
+    cJSON *busy, double *count)
+{
+	char after[CONV_ID_MAX + 1] = "";
+	struct ids *ids = malloc(sizeof *ids);
+	struct state *st;
+	int rc;
+
+	if (ids == NULL)
+		return ERR_NOMEM;
+	do {
+		ids->n = 0;
+		if ((rc = app_state(app, &st)) == 0)
+			rc = state_conversation_list(st, STATE_ANY, after, COMPACT_PAGE, take_id, ids);
+		for (int i = 0; i < ids->n && rc == 0; i++, (*count)++)
+			rc = compact_one(app, ids->v[i], before_ms, r, busy);
+		if (ids->n > 0)
+			memcpy(after, ids->v[ids->n - 1], sizeof after);
+	} while (rc == 0 && ids->n == COMPACT_PAGE);
+	free(ids);
+	return rc;
+}
+
+/* busy goes into *out (or is freed on failure). */
+static int compact_json(const struct message_compact_report *r, double count, cJSON *busy,
+    cJSON **out)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL || !cJSON_AddItemToObject(o, "busy", busy)) {
+		cJSON_Delete(o);
+		cJSON_Delete(busy);
+		return ERR_NOMEM;
+	}
+	if (!cJSON_AddNumberToObject(o, "conversations", count) ||
+	    !cJSON_AddNumberToObject(o, "batchesWritten", (double)r->written) ||
+	    !cJSON_AddNumberToObject(o, "batchesReplaced", (double)r->replaced) ||
+	    !cJSON_AddNumberToObject(o, "objectsDeleted", (double)r->deleted) ||
+	    !cJSON_AddNumberToObject(o, "objectsKept", (double)r->kept)) {
+		cJSON_Delete(o);
+		return ERR_NOMEM;
+	}
+	return json_wrap("compacted", o, out);
+}
+
+int admin_compact(struct app *app, const char *id, long older_than_s, cJSON **out)
+{
+	struct message_compact_report r = { 0, 0, 0, 0 };
+	struct conversation c;
+	cJSON *busy = cJSON_CreateArray();
+	double count = 0;
+	int64_t before_ms = clock_now_ms() - (int64_t)older_than_s * 1000;
+	int rc;
+
+	*out = NULL;
+	if (busy == NULL)
+		return ERR_NOMEM;
+	if (id != NULL && (rc = conversation_get(app, id, &c)) == 0) {
+		rc = compact_one(app, c.id, before_ms, &r, busy);
+		count = 1;
+	} else if (id == NULL) {
+		rc = compact_all(app, before_ms, &r, busy, &count);
+	}
+	if (rc < 0) {
+		cJSON_Delete(busy);
+		return rc;
+	}
+	return compact_json(&r, count, busy, out);
 }

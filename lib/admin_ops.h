@@ -84,4 +84,12 @@ int admin_kick(struct app *app, const char *id, struct cJSON **out);
 int admin_kick_participant(struct app *app, const char *conversation_id, const char *user_id,
     struct cJSON **out);
 
+/* {"compacted":{"conversations","batchesWritten","batchesReplaced",
+ * "objectsDeleted","objectsKept","busy":[ids]}}: message_compact of
+ * conversation id (NULL: every conversation) for the batches older than
+ * older_than_s seconds; "busy" names those another compactor held. */
+#define ADMIN_COMPACT_GRACE_MS 2000 /* between the index switch and deletes */
+#define ADMIN_COMPACT_OLDER_THAN 3600
+int admin_compact(struct app *app, const char *id, long older_than_s, struct cJSON **out);
+
 #endif

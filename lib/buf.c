@@ -77,3 +77,16 @@ void buf_free(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+void *buf_grow_array(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t more = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return v;
+	if (more < *cap || more > SIZE_MAX / size || (p = realloc(v, more * size)) == NULL)
+		return NULL;
+	*cap = more;
+	return p;
+}

@@ -39,6 +39,12 @@ int buf_reserve(struct buf *b, size_t n);
 /* Takes the bytes out: returns data (caller frees) and empties b. */
 char *buf_detach(struct buf *b);
 
+/* An array v of *cap elements of size bytes, with room for one more
+ * after its first n: v itself, or a bigger copy (doubled, 16 at first;
+ * *cap updated); NULL when out of memory or past SIZE_MAX (v stays). For
+ * the arrays that grow beside bufs. */
+void *buf_grow_array(void *v, size_t *cap, size_t n, size_t size);
+
 /* Frees the bytes; b stays usable with the same limit. */
 void buf_free(struct buf *b);
 

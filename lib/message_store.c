@@ -3,6 +3,7 @@
  * reading history back from the newest keys, found in the message index or
  * by walking storage (docs/history.md).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,22 +208,6 @@ int message_from_json(const cJSON *j, struct message *m)
 
 /* ---- batches ---- */
 
-/* v (an array of *cap elements of size bytes) with room for one more after
- * the first n: v itself, or a doubled copy; NULL when out of memory (v
- * stays). */
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	size_t more = *cap ? 2 * *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return v;
-	if (more > SIZE_MAX / size || (p = realloc(v, more * size)) == NULL)
-		return NULL;
-	*cap = more;
-	return p;
-}
-
 struct messages {
 	struct message *v;
 	size_t n, cap;
@@ -239,7 +224,7 @@ static void messages_free(struct messages *ms)
 /* Moves *m (emptied) to the end of ms. */
 static int messages_take(struct messages *ms, struct message *m)
 {
-	struct message *v = grow(ms->v, &ms->cap, ms->n, sizeof *ms->v);
+	struct message *v = buf_grow_array(ms->v, &ms->cap, ms->n, sizeof *ms->v);
 
 	if (v == NULL)
 		return ERR_NOMEM;
@@ -275,7 +260,6 @@ static int same_batch(const struct message *a, const struct message *b)
 	    a->server_received_ms == b->server_received_ms;
 }
 
-static int index_rebuild(struct storage *s, struct state *ix, const char *conversation_id);
 
 /* The index learns of key before its object is put (see message_store.h);
  * a conversation it does not cover yet it lists first (one LIST when the
@@ -283,12 +267,11 @@ static int index_rebuild(struct storage *s, struct state *ix, const char *conver
 static int index_key(struct storage *s, struct state *ix, const char *conversation_id,
     const char *key)
 {
-	int covered, rc;
+	int rc;
 
 	if (ix == NULL)
 		return 0;
-	if ((rc = state_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
-		rc = index_rebuild(s, ix, conversation_id);
+	rc = message_store_index_ready(s, ix, conversation_id);
 	return rc < 0 ? rc : state_index_add(ix, conversation_id, &key, 1);
 }
 
@@ -334,44 +317,38 @@ static int parse_line(const char *p, size_t n, const char *conversation_id,
 	return rc;
 }
 
-/* The batch p[0..n): its messages appended to out, in order. */
-static int parse_batch(const char *p, size_t n, const char *conversation_id,
+/* The batch p[0..n) of the object at key: its messages appended to out,
+ * in order. */
+static int parse_batch(const char *key, const char *p, size_t n, const char *conversation_id,
     struct messages *out)
 {
+	size_t max = keys_compacted_range(key, NULL, NULL) ? MESSAGE_COMPACT_MAX :
+	    MESSAGE_BATCH_MAX, count = 0;
 	const char *nl;
-	size_t count = 0;
 	int rc = 0;
 
 	for (; n > 0 && rc == 0; n -= (size_t)(nl - p) + 1, p = nl + 1) {
-		if ((nl = memchr(p, '\n', n)) == NULL || ++count > MESSAGE_BATCH_MAX)
+		if ((nl = memchr(p, '\n', n)) == NULL || ++count > max)
 			return ERR_STORAGE;
 		rc = parse_line(p, (size_t)(nl - p), conversation_id, out);
 	}
 	return rc;
 }
 
-/* ---- listing ---- */
-
-/* Calls fn with each page of the listing o, following continuations,
- * until fn returns non-zero (< 0: that error). */
-static int for_each_page(struct storage *s, struct storage_list_opts o, page_fn fn, void *ctx)
+int message_batch_parse(const char *key, const char *p, size_t n,
+    const char *conversation_id, struct message **v, size_t *count)
 {
-	struct storage_list l;
-	char *token = NULL;
-	int rc;
+	struct messages ms = { NULL, 0, 0 };
+	int rc = parse_batch(key, p, n, conversation_id, &ms);
 
-	do {
-		o.continuation = token;
-		if ((rc = storage_list(s, &o, &l)) == 0)
-			rc = fn(ctx, &l);
-		free(token);
-		token = l.next_continuation;
-		l.next_continuation = NULL;
-		storage_list_free(&l);
-	} while (rc == 0 && token != NULL);
-	free(token);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		messages_free(&ms);
+	*v = ms.v;
+	*count = ms.n;
+	return rc;
 }
+
+/* ---- listing ---- */
 
 /* Lists under the conversation's messages prefix (fn returning > 0 ends
  * the listing early). */
@@ -384,7 +361,7 @@ static int list_messages(struct storage *s, const char *conversation_id, page_fn
 
 	if ((rc = keys_messages_prefix(prefix, conversation_id)) < 0)
 		return rc;
-	return for_each_page(s, o, fn, ctx);
+	return storage_list_each(s, &o, fn, ctx);
 }
 
 struct strings {
@@ -402,7 +379,7 @@ static void strings_free(struct strings *ss)
 
 static int strings_add(struct strings *ss, const char *s)
 {
-	char **v = grow(ss->v, &ss->cap, ss->n, sizeof *ss->v);
+	char **v = buf_grow_array(ss->v, &ss->cap, ss->n, sizeof *ss->v);
 
 	if (v == NULL)
 		return ERR_NOMEM;
@@ -448,6 +425,7 @@ struct tail {
 	size_t n, cap;
 	const char *stop_uuid; /* since: the walk ends at this batch, not kept */
 	int stopped;
+	char stop_key[STORAGE_MAX_KEY + 1]; /* that batch's key */
 };
 
 static int tail_done(const struct tail *t)
@@ -466,6 +444,7 @@ static int tail_push(struct tail *t, const char *key)
 {
 	if (t->stop_uuid != NULL && key_has_uuid(key, t->stop_uuid)) {
 		t->stopped = 1;
+		memcpy(t->stop_key, key, strlen(key) + 1);
 		return 0;
 	}
 	if ((t->keys[t->n] = strdup(key)) == NULL)
@@ -655,19 +634,31 @@ static int walk_storage(struct storage *s, const char *conversation_id, const ch
 struct rebuild {
 	struct state *ix;
 	const char *conversation_id;
+	struct keys_cover cover;
 };
 
+/* A page's keys but those a compacted batch replaces, into the index. */
 static int index_page(void *ctx, const struct storage_list *l)
 {
 	struct rebuild *r = ctx;
+	size_t n = 0;
+	const char **keys = calloc(l->nkeys + 1, sizeof *keys);
+	int rc;
 
-	return state_index_add(r->ix, r->conversation_id, (const char *const *)l->keys, l->nkeys);
+	if (keys == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < l->nkeys; i++)
+		if (!keys_covered(&r->cover, l->keys[i]))
+			keys[n++] = l->keys[i];
+	rc = state_index_add(r->ix, r->conversation_id, keys, n);
+	free(keys);
+	return rc;
 }
 
 /* Lists every key of the conversation into the index, then covers it. */
 static int index_rebuild(struct storage *s, struct state *ix, const char *conversation_id)
 {
-	struct rebuild r = { ix, conversation_id };
+	struct rebuild r = { ix, conversation_id, { 0, 0, 0 } };
 	int rc = list_messages(s, conversation_id, index_page, &r, NULL, STORAGE_LIST_MAX);
 
 	return rc < 0 ? rc : state_index_cover(ix, conversation_id);
@@ -681,13 +672,21 @@ static int tail_take(void *ctx, const char *key)
 	return rc < 0 ? rc : tail_done(t);
 }
 
-static int walk_index(struct storage *s, struct state *ix, const char *conversation_id,
-    const char *before, struct tail *t)
+int message_store_index_ready(struct storage *s, struct state *ix,
+    const char *conversation_id)
 {
 	int covered, rc;
 
 	if ((rc = state_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
 		rc = index_rebuild(s, ix, conversation_id);
+	return rc;
+}
+
+static int walk_index(struct storage *s, struct state *ix, const char *conversation_id,
+    const char *before, struct tail *t)
+{
+	int rc = message_store_index_ready(s, ix, conversation_id);
+
 	if (rc == 0)
 		rc = state_index_newest(ix, conversation_id, before, t->cap - t->n + 1, tail_take, t);
 	return rc;
@@ -812,16 +811,114 @@ static void page_from_newest(struct message_page *out, struct messages *ms)
 	memset(ms, 0, sizeof *ms);
 }
 
-/* Batches read FETCH_AT_ONCE at a time (storage_get_many: in parallel on
- * S3), which also bounds the bytes held. */
+/* ---- positions: where a message sorts ---- */
+
+/* A message of a plain batch sorts by (batch key, line); one of a
+ * compacted batch by (the key it had alone, 0), as it did before it was
+ * compacted (docs/history.md, Compaction). */
+static int position_of(const char *key, const struct message *m, size_t line,
+    struct position *p)
+{
+	if (!keys_compacted_range(key, NULL, NULL)) {
+		memcpy(p->key, key, strlen(key) + 1);
+		p->index = (long)line;
+		return 0;
+	}
+	p->index = 0;
+	return keys_message_batch(p->key, m->conversation_id, m->server_received_ms,
+	    m->message_id);
+}
+
+static int position_cmp(const struct position *a, const struct position *b)
+{
+	int c = strcmp(a->key, b->key);
+
+	return c != 0 ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* Messages collected by position, newest first (history) or oldest first
+ * (since). A batch read later may repeat messages read before (the small
+ * batches and the compacted one that replaces them, both in storage for a
+ * while): mark keeps each message once. */
+struct collect {
+	size_t limit;
+	struct messages ms;
+	struct position mark; /* the last position taken, or the start ("": none) */
+	int left;             /* the batch it stopped in holds further messages */
+};
+
+static int take_newest(void *ctx, struct messages *batch, const char *key)
+{
+	struct collect *w = ctx;
+	struct position p;
+	size_t end = batch->n;
+	int rc = 0;
+
+	while (end > 0 && w->ms.n < w->limit && rc == 0) {
+		end--;
+		if ((rc = position_of(key, &batch->v[end], end, &p)) < 0 ||
+		    (w->mark.key[0] != '\0' && position_cmp(&p, &w->mark) >= 0))
+			continue;
+		rc = messages_take(&w->ms, &batch->v[end]);
+		w->mark = p;
+	}
+	w->left = end > 0;
+	return rc < 0 ? rc : w->ms.n == w->limit;
+}
+
+static int take_oldest(void *ctx, struct messages *batch, const char *key)
+{
+	struct collect *w = ctx;
+	struct position p;
+	size_t i = 0;
+	int rc = 0;
+
+	for (; i < batch->n && w->ms.n < w->limit && rc == 0; i++) {
+		if ((rc = position_of(key, &batch->v[i], i, &p)) < 0 ||
+		    position_cmp(&p, &w->mark) <= 0)
+			continue;
+		rc = messages_take(&w->ms, &batch->v[i]);
+		w->mark = p;
+	}
+	w->left = i < batch->n;
+	return rc < 0 ? rc : w->ms.n == w->limit;
+}
+
+/* ---- reading batches ---- */
+
+/* Batches read up to FETCH_AT_ONCE at a time (storage_get_many: in
+ * parallel on S3), which also bounds the bytes held; no more plain
+ * batches than messages still wanted, and a chunk ends at a compacted
+ * batch, which may hold them all. */
 #define FETCH_AT_ONCE 16
 
-typedef int (*batch_fn)(void *ctx, struct messages *batch, const char *key);
 
 struct fetch {
 	struct buf bytes[FETCH_AT_ONCE];
 	struct storage_get_item items[FETCH_AT_ONCE];
 };
+
+/* What reading a tail cost and met. */
+struct reading {
+	size_t used;  /* batches given to take */
+	size_t reads; /* objects asked of storage */
+	int missing;  /* one of them was not there */
+};
+
+static const char *key_at(const struct tail *t, size_t i, int oldest_first)
+{
+	return t->keys[oldest_first ? t->n - 1 - i : i];
+}
+
+static size_t chunk_len(const struct tail *t, size_t at, int oldest_first, size_t want)
+{
+	size_t n = 0;
+
+	while (at + n < t->n && n < FETCH_AT_ONCE && n < want)
+		if (keys_compacted_range(key_at(t, at + n++, oldest_first), NULL, NULL))
+			break;
+	return n > 0 ? n : 1;
+}
 
 /* Reads the chunk [at, at + n) of t's keys, newest first or oldest first. */
 static int fetch(struct storage *s, const struct tail *t, size_t at, size_t n,
@@ -829,7 +926,7 @@ static int fetch(struct storage *s, const struct tail *t, size_t at, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		buf_init(&f->bytes[i], MESSAGE_BATCH_BYTES);
-		f->items[i].key = t->keys[oldest_first ? t->n - 1 - (at + i) : at + i];
+		f->items[i].key = key_at(t, at + i, oldest_first);
 		f->items[i].out = &f->bytes[i];
 	}
 	return storage_get_many(s, f->items, n);
@@ -841,7 +938,7 @@ static int fetch(struct storage *s, const struct tail *t, size_t at, size_t n,
 static int batch_of(const char *key, const char *p, size_t n, const char *conversation_id,
     struct messages *batch)
 {
-	int rc = parse_batch(p, n, conversation_id, batch);
+	int rc = parse_batch(key, p, n, conversation_id, batch);
 
 	if (rc != ERR_STORAGE)
 		return rc;
@@ -850,30 +947,70 @@ static int batch_of(const char *key, const char *p, size_t n, const char *conver
 	return 0;
 }
 
-/* Calls take with each of t's batches in order until it returns non-zero;
- * *used counts the batches it was given, *reads the objects read from
- * storage for it (whole chunks of FETCH_AT_ONCE). A key whose object is gone (an
- * indexed put that failed) holds no messages, nor does a damaged object. */
+#define TAIL_SLACK 8 /* lines parsed beyond those a page still needs */
+
+/* Where the k lines that end at p[end] begin. */
+static size_t lines_back(const char *p, size_t end, size_t k)
+{
+	for (size_t i = end - 1; i > 0; i--)
+		if (p[i - 1] == '\n' && --k == 0)
+			return i;
+	return 0;
+}
+
+/* A compacted batch newest first, parsing only the lines the page needs
+ * (a chunk at a time from its end). */
+static int take_tail(struct collect *w, const char *key, const struct buf *b,
+    const char *conversation_id, struct messages *batch)
+{
+	size_t end = b->len, start;
+	int rc = 0;
+
+	while (end > 0 && rc == 0) {
+		start = lines_back(b->data, end, w->limit - w->ms.n + TAIL_SLACK);
+		messages_free(batch);
+		rc = batch_of(key, b->data + start, end - start, conversation_id, batch);
+		if (rc == 0 && (rc = take_newest(w, batch, key)) > 0)
+			w->left |= start > 0;
+		end = start;
+	}
+	return rc;
+}
+
+static int take_batch(struct collect *w, int oldest_first, const char *key,
+    const struct buf *b, const char *conversation_id, struct messages *batch)
+{
+	int rc;
+
+	if (!oldest_first && keys_compacted_range(key, NULL, NULL))
+		return take_tail(w, key, b, conversation_id, batch);
+	rc = batch_of(key, b->data, b->len, conversation_id, batch);
+	return rc < 0 ? rc : (oldest_first ? take_oldest : take_newest)(w, batch, key);
+}
+
+/* Calls take with each of t's batches in order until it returns non-zero.
+ * A key whose object is gone (an indexed put that failed, or a batch
+ * compacted meanwhile: r->missing tells) holds no messages, nor does a
+ * damaged object. */
 static int each_batch(struct storage *s, const char *conversation_id, const struct tail *t,
-    int oldest_first, batch_fn take, void *ctx, size_t *used, size_t *reads)
+    int oldest_first, struct collect *w, struct reading *r)
 {
 	struct messages batch = { NULL, 0, 0 };
 	struct fetch f;
 	size_t n;
 	int rc = 0, stop = 0;
 
-	*used = *reads = 0;
+	memset(r, 0, sizeof *r);
 	for (size_t at = 0; at < t->n && rc == 0 && !stop; at += n) {
-		n = t->n - at < FETCH_AT_ONCE ? t->n - at : FETCH_AT_ONCE;
+		n = chunk_len(t, at, oldest_first, w->limit - w->ms.n);
 		rc = fetch(s, t, at, n, oldest_first, &f);
-		*reads += n;
-		for (size_t i = 0; i < n && rc == 0 && !stop; i++, (*used)++) {
+		r->reads += n;
+		for (size_t i = 0; i < n && rc == 0 && !stop; i++, r->used++) {
 			messages_free(&batch);
+			r->missing |= f.items[i].rc == ERR_NOTFOUND;
 			rc = f.items[i].rc == ERR_NOTFOUND ? 0 : f.items[i].rc;
-			if (rc == 0)
-				rc = batch_of(f.items[i].key, f.bytes[i].data, f.bytes[i].len,
-				    conversation_id, &batch);
-			if (rc == 0 && (rc = take(ctx, &batch, f.items[i].key)) > 0)
+			if (rc == 0 && (rc = take_batch(w, oldest_first, f.items[i].key,
+			    &f.bytes[i], conversation_id, &batch)) > 0)
 				stop = 1;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -883,29 +1020,76 @@ static int each_batch(struct storage *s, const char *conversation_id, const stru
 	return rc < 0 ? rc : 0;
 }
 
-/* Collecting the newest limit messages, newest first. */
-struct newest {
+static int tails_equal(const struct tail *a, const struct tail *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->keys[i], b->keys[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* How a history or since read finds its keys (and where it starts). */
+typedef int (*walk_fn)(struct storage *s, struct state *ix, const char *conversation_id,
+    void *arg, struct tail *t, struct collect *w, size_t *reads);
+
+/* Walks, then reads the batches into w. When an object was missing and a
+ * second walk finds other keys (a compaction switched the index under the
+ * read), the read starts again on them, up to READ_TRIES times. */
+#define READ_TRIES 3
+
+static int walk_and_read(struct storage *s, struct state *ix, const char *conversation_id,
+    walk_fn walk, void *arg, int oldest_first, struct collect *w, struct tail *t,
+    struct reading *r)
+{
+	const struct collect start = *w;
+	struct collect fresh;
+	struct tail again;
+	size_t reads = 0, total = 0;
+	int rc = walk(s, ix, conversation_id, arg, t, w, &reads);
+
+	for (int i = 0; rc == 0; i++) {
+		rc = each_batch(s, conversation_id, t, oldest_first, w, r);
+		total += reads + r->reads;
+		reads = 0;
+		if (rc < 0 || !r->missing || i + 1 == READ_TRIES)
+			break;
+		fresh = start;
+		if ((rc = walk(s, ix, conversation_id, arg, &again, &fresh, &reads)) < 0 ||
+		    tails_equal(t, &again)) {
+			tail_free(&again);
+			break;
+		}
+		tail_free(t);
+		*t = again;
+		messages_free(&w->ms);
+		*w = fresh;
+	}
+	r->reads = total + reads;
+	return rc;
+}
+
+/* ---- history ---- */
+
+struct history_walk {
 	const struct position *before; /* the cursor, or NULL */
-	size_t limit;
-	struct messages ms;
-	struct position oldest;        /* of the last message taken */
+	size_t cap;
 };
 
-static int take_newest(void *ctx, struct messages *batch, const char *key)
+static int walk_history(struct storage *s, struct state *ix, const char *conversation_id,
+    void *arg, struct tail *t, struct collect *w, size_t *reads)
 {
-	struct newest *w = ctx;
-	size_t end = batch->n;
-	int rc = 0;
+	const struct history_walk *h = arg;
+	int rc = tail_init(t, h->cap, NULL);
 
-	if (w->before != NULL && strcmp(key, w->before->key) == 0 &&
-	    (size_t)w->before->index < end)
-		end = (size_t)w->before->index;
-	while (end > 0 && w->ms.n < w->limit && rc == 0) {
-		rc = messages_take(&w->ms, &batch->v[--end]);
-		memcpy(w->oldest.key, key, strlen(key) + 1);
-		w->oldest.index = (long)end;
-	}
-	return rc < 0 ? rc : w->ms.n == w->limit;
+	(void)w;
+	(void)reads;
+	if (rc == 0 && h->before != NULL && h->before->index > 0)
+		rc = tail_push(t, h->before->key);
+	if (rc == 0)
+		rc = walk_back(s, ix, conversation_id, h->before ? h->before->key : NULL, t);
+	return rc;
 }
 
 static int valid_limit(int limit)
@@ -913,39 +1097,51 @@ static int valid_limit(int limit)
 	return limit >= 1 && limit <= MESSAGE_LIMIT_MAX;
 }
 
+/* The next page starts below the oldest message taken, or below the last
+ * batch read when those held none. */
+static int next_cursor(const struct collect *w, const struct tail *t, const struct reading *r,
+    char **out)
+{
+	char next[MESSAGE_CURSOR_MAX];
+	struct position p = w->mark;
+
+	if (w->ms.n == 0 && r->used > 0) {
+		memcpy(p.key, t->keys[r->used - 1], strlen(t->keys[r->used - 1]) + 1);
+		p.index = 0;
+	}
+	if (p.key[0] == '\0')
+		return 0;
+	if (cursor_encode(&p, next) < 0)
+		return ERR_INTERNAL;
+	return (*out = strdup(next)) != NULL ? 0 : ERR_NOMEM;
+}
+
 int message_store_history(struct storage *s, struct state *index, const char *conversation_id,
     int limit, const char *cursor, struct message_page *out)
 {
-	char next[MESSAGE_CURSOR_MAX];
 	struct position before;
-	struct newest w = { NULL, (size_t)limit, { NULL, 0, 0 }, { "", 0 } };
+	struct history_walk h = { NULL, (size_t)limit + 1 };
+	struct collect w = { (size_t)limit, { NULL, 0, 0 }, { "", 0 }, 0 };
+	struct reading r = { 0, 0, 0 };
 	struct tail t;
-	size_t used = 0, reads = 0;
-	int has_cursor = cursor != NULL && cursor[0] != '\0', more, rc;
+	int has_cursor = cursor != NULL && cursor[0] != '\0', rc;
 
 	memset(out, 0, sizeof *out);
 	if (!keys_valid_conversation_id(conversation_id) || !valid_limit(limit))
 		return ERR_ARG;
 	if (has_cursor && cursor_decode(cursor, conversation_id, &before) < 0)
 		return ERR_INVAL;
-	if ((rc = tail_init(&t, (size_t)limit + 1, NULL)) < 0)
-		return rc;
-	w.before = has_cursor ? &before : NULL;
-	if (has_cursor && before.index > 0)
-		rc = tail_push(&t, before.key);
-	if (rc == 0)
-		rc = walk_back(s, index, conversation_id, has_cursor ? before.key : NULL, &t);
-	if (rc == 0)
-		rc = each_batch(s, conversation_id, &t, 0, take_newest, &w, &used, &reads);
-	/* a full tail read to its end held empty batches: more keys may follow */
-	more = used < t.n || t.n == t.cap || (w.ms.n == w.limit && w.oldest.index > 0);
-	if (rc == 0 && more && (rc = cursor_encode(&w.oldest, next)) == 0 &&
-	    (out->next_cursor = strdup(next)) == NULL)
-		rc = ERR_NOMEM;
-	if (rc == 0) {
-		page_from_newest(out, &w.ms);
-		out->reads = reads;
+	if (has_cursor) {
+		h.before = &before;
+		w.mark = before;
 	}
+	rc = walk_and_read(s, index, conversation_id, walk_history, &h, 0, &w, &t, &r);
+	/* a full tail read to its end held empty batches: more keys may follow */
+	if (rc == 0 && (r.used < t.n || t.n == t.cap || (w.ms.n == w.limit && w.left)))
+		rc = next_cursor(&w, &t, &r, &out->next_cursor);
+	if (rc == 0)
+		page_from_newest(out, &w.ms);
+	out->reads = r.reads;
 	messages_free(&w.ms);
 	tail_free(&t);
 	if (rc < 0)
@@ -953,33 +1149,67 @@ int message_store_history(struct storage *s, struct state *index, const char *co
 	return rc;
 }
 
-/* Collecting the oldest limit messages, oldest first. */
-struct oldest {
-	size_t limit;
-	struct messages ms;
-	int left;          /* the last batch had messages left over */
-};
+/* ---- since ---- */
 
-static int take_oldest(void *ctx, struct messages *batch, const char *key)
+#define SINCE_COMPACTED_MAX 4 /* compacted batches since() looks into */
+
+/* Finds message_id in one of the newest compacted batches of t (a
+ * message compacted away from its own batch): w->mark at it and t cut
+ * after that batch, or ERR_NOTFOUND. */
+static int find_compacted(struct storage *s, const char *conversation_id, const char *uuid,
+    struct tail *t, struct collect *w, size_t *reads)
 {
-	struct oldest *w = ctx;
-	size_t i;
-	int rc = 0;
+	struct messages batch = { NULL, 0, 0 };
+	struct buf b;
+	int rc = 0, tried = 0;
 
-	(void)key;
-	for (i = 0; i < batch->n && w->ms.n < w->limit && rc == 0; i++)
-		rc = messages_take(&w->ms, &batch->v[i]);
-	w->left = i < batch->n;
-	return rc < 0 ? rc : w->ms.n == w->limit;
+	for (size_t i = 0; i < t->n && rc == 0 && tried < SINCE_COMPACTED_MAX; i++) {
+		if (!keys_compacted_range(t->keys[i], NULL, NULL))
+			continue;
+		tried++;
+		(*reads)++;
+		buf_init(&b, MESSAGE_BATCH_BYTES);
+		if ((rc = storage_get(s, t->keys[i], &b, NULL)) == 0)
+			rc = batch_of(t->keys[i], b.data, b.len, conversation_id, &batch);
+		buf_free(&b);
+		for (size_t j = 0; rc == 0 && j < batch.n; j++)
+			if (strcmp(batch.v[j].message_id, uuid) == 0 &&
+			    (rc = position_of(t->keys[i], &batch.v[j], j, &w->mark)) == 0) {
+				while (t->n > i + 1)
+					free(t->keys[--t->n]);
+				rc = 1;
+			}
+		messages_free(&batch);
+		if (rc == ERR_NOTFOUND)
+			rc = 0; /* compacted again meanwhile */
+	}
+	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOTFOUND;
+}
+
+static int walk_since(struct storage *s, struct state *ix, const char *conversation_id,
+    void *arg, struct tail *t, struct collect *w, size_t *reads)
+{
+	const char *uuid = arg;
+	int rc = tail_init(t, MESSAGE_SINCE_SCAN_MAX, uuid);
+
+	if (rc == 0)
+		rc = walk_back(s, ix, conversation_id, NULL, t);
+	if (rc == 0 && t->stopped) {
+		memcpy(w->mark.key, t->stop_key, strlen(t->stop_key) + 1);
+		w->mark.index = LONG_MAX;
+	} else if (rc == 0) {
+		rc = find_compacted(s, conversation_id, uuid, t, w, reads);
+	}
+	return rc;
 }
 
 int message_store_since(struct storage *s, struct state *index, const char *conversation_id,
     const char *message_id, int limit, struct message_page *out)
 {
 	char uuid[UUID_STRLEN + 1];
-	struct oldest w = { (size_t)limit, { NULL, 0, 0 }, 0 };
+	struct collect w = { (size_t)limit, { NULL, 0, 0 }, { "", 0 }, 0 };
+	struct reading r = { 0, 0, 0 };
 	struct tail t;
-	size_t used = 0, reads = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -990,20 +1220,14 @@ int message_store_since(struct storage *s, struct state *index, const char *conv
 	for (size_t i = 0; i <= UUID_STRLEN; i++)
 		uuid[i] = (char)(message_id[i] >= 'A' && message_id[i] <= 'F' ?
 		    message_id[i] - 'A' + 'a' : message_id[i]);
-	if ((rc = tail_init(&t, MESSAGE_SINCE_SCAN_MAX, uuid)) < 0)
-		return rc;
-	rc = walk_back(s, index, conversation_id, NULL, &t);
-	if (rc == 0 && !t.stopped)
-		rc = ERR_NOTFOUND;
-	if (rc == 0)
-		rc = each_batch(s, conversation_id, &t, 1, take_oldest, &w, &used, &reads);
+	rc = walk_and_read(s, index, conversation_id, walk_since, uuid, 1, &w, &t, &r);
 	if (rc == 0) {
-		out->more = used < t.n || w.left;
-		out->reads = reads;
+		out->more = r.used < t.n || w.left;
 		out->v = w.ms.v;
 		out->n = w.ms.n;
 		memset(&w.ms, 0, sizeof w.ms);
 	}
+	out->reads = r.reads;
 	messages_free(&w.ms);
 	tail_free(&t);
 	return rc;
@@ -1014,6 +1238,7 @@ struct export {
 	const struct message_writer *w;
 	char last;   /* the last byte written */
 	int rc;      /* why the writer stopped */
+	struct keys_cover cover;
 };
 
 static int export_begin(void *ctx, const struct storage_meta *meta)
@@ -1044,6 +1269,8 @@ static int export_keys(void *ctx, const struct storage_list *l)
 	int rc = 0;
 
 	for (size_t i = 0; i < l->nkeys && rc == 0; i++) {
+		if (keys_covered(&e->cover, l->keys[i]))
+			continue;
 		e->last = '\n';
 		rc = storage_get_stream(e->s, l->keys[i], &sink);
 		if (rc < 0 && e->rc < 0)
@@ -1062,7 +1289,7 @@ static int export_days(void *ctx, const struct storage_list *l)
 
 	for (size_t i = 0; i < l->nprefixes && rc == 0; i++) {
 		o.prefix = l->prefixes[i];
-		rc = for_each_page(e->s, o, export_keys, e);
+		rc = storage_list_each(e->s, &o, export_keys, e);
 	}
 	return rc;
 }
@@ -1070,7 +1297,7 @@ static int export_days(void *ctx, const struct storage_list *l)
 int message_store_export(struct storage *s, const char *conversation_id,
     const struct message_writer *w)
 {
-	struct export e = { s, w, '\n', 0 };
+	struct export e = { s, w, '\n', 0, { 0, 0, 0 } };
 
 	if (w == NULL || w->write == NULL)
 		return ERR_ARG;

@@ -49,6 +49,7 @@ struct storage;
 #define MESSAGE_LIMIT_MAX 200          /* messages per history page */
 #define MESSAGE_BATCH_MAX 100          /* messages per batch */
 #define MESSAGE_BATCH_BYTES (1 << 20)  /* bytes per batch object */
+#define MESSAGE_COMPACT_MAX 1000       /* messages per compacted batch */
 #define MESSAGE_SINCE_SCAN_MAX 1000    /* batches since() looks back through */
 #define MESSAGE_CURSOR_MAX 160         /* bytes of a cursor, NUL included */
 #define MESSAGE_CONVERSATION_ID_MAX 64
@@ -81,8 +82,7 @@ struct message_page {
 	size_t n;
 	char *next_cursor; /* history: older messages exist; NULL otherwise */
 	int more;          /* since: more messages follow the last one */
-	size_t reads;      /* batch objects read from storage for it (the index
-	                      and listing not counted) */
+	size_t reads;      /* the storage objects the page asked for */
 };
 
 /* Where export writes: every chunk in order; 0, or -1 to stop (ERR_IO). */
@@ -125,6 +125,16 @@ int message_store_cursor_valid(const char *cursor);
  * MESSAGE_SINCE_SCAN_MAX batches: ERR_NOTFOUND otherwise. */
 int message_store_since(struct storage *s, struct state *index, const char *conversation_id,
     const char *message_id, int limit, struct message_page *out);
+
+/* Makes index cover conversation_id (lists its keys into it, once). */
+int message_store_index_ready(struct storage *s, struct state *index,
+    const char *conversation_id);
+
+/* The messages of the batch object p[0..n) stored at key into *v, *n
+ * (caller frees each with message_free, then *v): ERR_STORAGE when it is
+ * not a valid batch of conversation_id. */
+int message_batch_parse(const char *key, const char *p, size_t n,
+    const char *conversation_id, struct message **v, size_t *count);
 
 /* Writes the whole conversation to w as NDJSON, oldest first, object by
  * object in constant memory. */

@@ -260,6 +260,18 @@ int state_index_add(struct state *st, const char *conversation_id, const char *c
 	return n == 0 ? 0 : st->ops->index_add(st, conversation_id, keys, n);
 }
 
+int state_index_replace(struct state *st, const char *conversation_id,
+    const char *const *old, size_t n, const char *new_key)
+{
+	if (!conv_ok(conversation_id) || (n > 0 && old == NULL) ||
+	    !bounded(new_key, STATE_INDEX_KEY_MAX))
+		return ERR_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!bounded(old[i], STATE_INDEX_KEY_MAX))
+			return ERR_INVAL;
+	return st->ops->index_replace(st, conversation_id, old, n, new_key);
+}
+
 int state_index_covered(struct state *st, const char *conversation_id, int *covered)
 {
 	return !conv_ok(conversation_id) ? ERR_INVAL :

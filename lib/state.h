@@ -211,6 +211,12 @@ int state_conversation_list(struct state *st, enum state_status status, const ch
 int state_index_add(struct state *st, const char *conversation_id, const char *const *keys,
     size_t n);
 
+/* Removes old[0..n) (keys it does not hold are fine) and adds new_key
+ * (held already: fine), all at once: a reader of the index sees either
+ * every old key or new_key, never neither (the compactor's switch). */
+int state_index_replace(struct state *st, const char *conversation_id,
+    const char *const *old, size_t n, const char *new_key);
+
 /* *covered = 1 when the index has been told it holds every key of
  * conversation_id (state_index_cover), else 0. */
 int state_index_covered(struct state *st, const char *conversation_id, int *covered);

@@ -48,6 +48,8 @@ struct state_ops {
 	    int limit, state_conversation_fn each, void *ctx);
 	int (*index_add)(struct state *st, const char *conversation_id,
 	    const char *const *keys, size_t n);
+	int (*index_replace)(struct state *st, const char *conversation_id,
+	    const char *const *old, size_t n, const char *new_key);
 	int (*index_covered)(struct state *st, const char *conversation_id, int *covered);
 	int (*index_cover)(struct state *st, const char *conversation_id);
 	int (*index_newest)(struct state *st, const char *conversation_id, const char *before,

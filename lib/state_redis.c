@@ -267,10 +267,16 @@ static const char lua_unlock[] =
 	"if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end\n"
 	"return 0\n";
 
+/* index, new, old...: the old keys out and the new one in, at once. */
+static const char lua_replace[] =
+	"for i = 3, #ARGV do redis.call('ZREM', ARGV[1], ARGV[i]) end\n"
+	"redis.call('ZADD', ARGV[1], 0, ARGV[2])\n"
+	"return 1\n";
+
 enum script {
 	S_CREATE, S_TOUCH, S_DELETE_TOKEN, S_DELETE_USER, S_LIST, S_SESSION_SWEEP, S_NONCE,
 	S_HIT, S_CLAIM, S_TAKEOVER, S_PENDING, S_RECORD, S_RELEASE, S_PUT, S_LIST_CONV,
-	S_CLOCK, S_UNLOCK, S__MAX
+	S_CLOCK, S_UNLOCK, S_REPLACE, S__MAX
 };
 
 static const char *const scripts[S__MAX] = {
@@ -280,6 +286,7 @@ static const char *const scripts[S__MAX] = {
 	[S_CLAIM] = lua_claim, [S_TAKEOVER] = lua_takeover, [S_PENDING] = lua_pending,
 	[S_RECORD] = lua_record, [S_RELEASE] = lua_release, [S_PUT] = lua_put,
 	[S_LIST_CONV] = lua_list_conversations, [S_CLOCK] = lua_clock, [S_UNLOCK] = lua_unlock,
+	[S_REPLACE] = lua_replace,
 };
 
 /* ---- the connection ---- */
@@ -427,31 +434,41 @@ static redisReply *command(struct rstate *r, const struct args *a)
 
 /* Script s with the arguments in a (ARGV only, no KEYS): EVALSHA, and
  * EVAL when the server does not know it yet. NULL on ERR_DB. */
-static redisReply *script(struct rstate *r, enum script s, const struct args *a)
+/* Script s over argv[3..argc) (lengths len), whose first three slots it
+ * fills: EVALSHA, and EVAL when the server does not know it yet. NULL on
+ * ERR_DB. */
+static redisReply *eval(struct rstate *r, enum script s, int argc, const char **argv,
+    size_t *len)
 {
-	const char *argv[ARGS_MAX + 3];
-	size_t len[ARGS_MAX + 3];
 	redisReply *rep;
 
-	if (a->n >= ARGS_MAX)
-		return NULL;
 	argv[0] = "EVALSHA", len[0] = 7;
 	argv[1] = r->sha[s], len[1] = strlen(r->sha[s]);
 	argv[2] = "0", len[2] = 1;
-	memcpy(argv + 3, a->v, (size_t)a->n * sizeof *argv);
-	memcpy(len + 3, a->len, (size_t)a->n * sizeof *len);
-	rep = call(r, a->n + 3, argv, len);
+	rep = call(r, argc, argv, len);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
 		freeReplyObject(rep);
 		argv[0] = "EVAL", len[0] = 4;
 		argv[1] = scripts[s], len[1] = strlen(scripts[s]);
-		rep = call(r, a->n + 3, argv, len);
+		rep = call(r, argc, argv, len);
 	}
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR) {
 		freeReplyObject(rep);
 		rep = NULL;
 	}
 	return rep;
+}
+
+static redisReply *script(struct rstate *r, enum script s, const struct args *a)
+{
+	const char *argv[ARGS_MAX + 3];
+	size_t len[ARGS_MAX + 3];
+
+	if (a->n >= ARGS_MAX)
+		return NULL;
+	memcpy(argv + 3, a->v, (size_t)a->n * sizeof *argv);
+	memcpy(len + 3, a->len, (size_t)a->n * sizeof *len);
+	return eval(r, s, a->n + 3, argv, len);
 }
 
 /* Script s's integer reply into *v: 0 or ERR_DB. */
@@ -1074,6 +1091,36 @@ static int index_add(struct state *st, const char *conversation_id, const char *
 	return rc;
 }
 
+static int index_replace(struct state *st, const char *conversation_id,
+    const char *const *old, size_t n, const char *new_key)
+{
+	char key[KEY_LEN];
+	const char **argv;
+	size_t *len;
+	redisReply *rep;
+	int rc;
+
+	if ((rc = key_of(key, "x:", conversation_id, "")) < 0)
+		return rc;
+	if (n > (size_t)INT_MAX - 5)
+		return ERR_INVAL;
+	argv = calloc(n + 5, sizeof *argv);
+	len = calloc(n + 5, sizeof *len);
+	rc = argv != NULL && len != NULL ? 0 : ERR_NOMEM;
+	if (rc == 0) {
+		argv[3] = key, len[3] = strlen(key);
+		argv[4] = new_key, len[4] = strlen(new_key);
+		for (size_t i = 0; i < n; i++)
+			argv[5 + i] = old[i], len[5 + i] = strlen(old[i]);
+		rep = eval(rs(st), S_REPLACE, (int)(n + 5), argv, len);
+		rc = rep != NULL && rep->type == REDIS_REPLY_INTEGER ? 0 : ERR_DB;
+		freeReplyObject(rep);
+	}
+	free(argv);
+	free(len);
+	return rc;
+}
+
 /* The covered conversations: a set of ids. */
 #define COVERED_KEY PREFIX "xc"
 
@@ -1258,6 +1305,7 @@ static const struct state_ops redis_ops = {
 	.conversation_put = cache_put,
 	.conversation_list = cache_list,
 	.index_add = index_add,
+	.index_replace = index_replace,
 	.index_covered = index_covered,
 	.index_cover = index_cover,
 	.index_newest = index_newest,

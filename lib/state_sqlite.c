@@ -684,6 +684,34 @@ static int index_add(struct state *st, const char *conversation_id, const char *
 	return n == 1 ? add_keys(st, &k) : transaction(st, add_keys, &k);
 }
 
+struct swap {
+	const char *conversation_id;
+	const char *const *old;
+	size_t n;
+	const char *new_key;
+};
+
+static int swap_keys(struct state *st, const void *arg)
+{
+	static const char sql[] = "DELETE FROM message_batches WHERE conversation_id = ?1 "
+	    "AND key = ?2";
+	const struct swap *w = arg;
+	const struct new_keys k = { w->conversation_id, &w->new_key, 1 };
+	int rc = 0;
+
+	for (size_t i = 0; i < w->n && rc == 0; i++)
+		rc = run(bound(st, sql, TEXTS(w->conversation_id, w->old[i]), NONE));
+	return rc < 0 ? rc : add_keys(st, &k);
+}
+
+static int index_replace(struct state *st, const char *conversation_id,
+    const char *const *old, size_t n, const char *new_key)
+{
+	const struct swap w = { conversation_id, old, n, new_key };
+
+	return transaction(st, swap_keys, &w);
+}
+
 static int index_covered(struct state *st, const char *conversation_id, int *covered)
 {
 	static const char sql[] = "SELECT 1 FROM message_covered WHERE conversation_id = ?1";
@@ -791,6 +819,7 @@ static const struct state_ops sqlite_ops = {
 	.conversation_put = cache_put,
 	.conversation_list = cache_list,
 	.index_add = index_add,
+	.index_replace = index_replace,
 	.index_covered = index_covered,
 	.index_cover = index_cover,
 	.index_newest = index_newest,

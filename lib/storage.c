@@ -314,3 +314,24 @@ void storage_close(struct storage *s)
 	s->ops->close(s);
 	free(s);
 }
+
+int storage_list_each(struct storage *s, const struct storage_list_opts *o,
+    int (*fn)(void *ctx, const struct storage_list *l), void *ctx)
+{
+	struct storage_list_opts page = *o;
+	struct storage_list l;
+	char *token = NULL;
+	int rc;
+
+	do {
+		page.continuation = token;
+		if ((rc = storage_list(s, &page, &l)) == 0)
+			rc = fn(ctx, &l);
+		free(token);
+		token = l.next_continuation;
+		l.next_continuation = NULL;
+		storage_list_free(&l);
+	} while (rc == 0 && token != NULL);
+	free(token);
+	return rc < 0 ? rc : 0;
+}

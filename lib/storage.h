@@ -130,6 +130,12 @@ int storage_list(struct storage *s, const struct storage_list_opts *o,
     struct storage_list *out);
 void storage_list_free(struct storage_list *l);
 
+/* Calls fn with each page of the listing o (o->continuation ignored),
+ * following continuations, until fn returns non-zero: 0 (also when fn
+ * ended it with > 0), or the listing's or fn's error. */
+int storage_list_each(struct storage *s, const struct storage_list_opts *o,
+    int (*fn)(void *ctx, const struct storage_list *l), void *ctx);
+
 /* Proves the store answers (health): 0, ERR_UNAVAILABLE or ERR_STORAGE. */
 int storage_check(struct storage *s);
 

@@ -144,6 +144,86 @@ int keys_message_batch(char out[STORAGE_MAX_KEY + 1], const char *conversation_i
 	    conversation_id, day, (long long)ms, id);
 }
 
+#define COMPACTED_MARK "-00000000-0000-4000-8000-"
+#define MARK_LEN (sizeof COMPACTED_MARK - 1)
+#define INVERT_OF INT64_C(0xffffffffffff)
+#define NAME_LEN (13 + 1 + UUID_STRLEN + 7) /* "<ms>-<uuid>.ndjson" */
+
+int keys_message_compacted(char out[STORAGE_MAX_KEY + 1], const char *conversation_id,
+    int64_t first_ms, int64_t last_ms)
+{
+	char day[11];
+
+	if (!keys_valid_conversation_id(conversation_id) || utc_day(first_ms, day) < 0 ||
+	    last_ms < first_ms || last_ms > MS_MAX)
+		return ERR_INVAL;
+	return build(out, "conversations/%s/messages/%s/%013lld" COMPACTED_MARK "%012llx.ndjson",
+	    conversation_id, day, (long long)first_ms, (long long)(INVERT_OF - last_ms));
+}
+
+/* The batch name at the end of key, or NULL when it has none. */
+static const char *batch_name(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n < NAME_LEN + 1 || key[n - NAME_LEN - 1] != '/' || key[n - NAME_LEN + 13] != '-' ||
+	    strcmp(key + n - 7, ".ndjson") != 0)
+		return NULL;
+	return key + n - NAME_LEN;
+}
+
+static int digits(const char *p, size_t n, int base, int64_t *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0' :
+		    base == 16 && p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10 : -1;
+
+		if (d < 0)
+			return ERR_INVAL;
+		*v = *v * base + d;
+	}
+	return 0;
+}
+
+int keys_batch_ms(const char *key, int64_t *ms)
+{
+	const char *name = batch_name(key);
+
+	return name != NULL ? digits(name, 13, 10, ms) : ERR_INVAL;
+}
+
+int keys_compacted_range(const char *key, int64_t *first, int64_t *last)
+{
+	const char *name = batch_name(key);
+	int64_t f, inv;
+
+	if (name == NULL || strncmp(name + 13, COMPACTED_MARK, MARK_LEN) != 0 ||
+	    digits(name, 13, 10, &f) < 0 || digits(name + 13 + MARK_LEN, 12, 16, &inv) < 0 ||
+	    INVERT_OF - inv < f)
+		return 0;
+	if (first != NULL)
+		*first = f;
+	if (last != NULL)
+		*last = INVERT_OF - inv;
+	return 1;
+}
+
+int keys_covered(struct keys_cover *c, const char *key)
+{
+	int64_t first, last, ms;
+
+	if (keys_compacted_range(key, &first, &last)) {
+		if (c->on && first >= c->first && last <= c->last)
+			return 1;
+		c->on = 1;
+		c->first = first;
+		c->last = last;
+		return 0;
+	}
+	return c->on && keys_batch_ms(key, &ms) == 0 && ms >= c->first && ms <= c->last;
+}
+
 static int attachment_key(char out[STORAGE_MAX_KEY + 1], const char *conversation_id,
     const char *attachment_id, const char *leaf)
 {

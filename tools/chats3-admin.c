@@ -11,6 +11,7 @@
  *   chats3-admin [--json] kick SESSION_ID_OR_USER_ID
  *   chats3-admin [--json] kick CONVERSATION_ID USER_ID
  *   chats3-admin export CONVERSATION_ID           (NDJSON)
+ *   chats3-admin [--json] compact [--conversation ID] [--older-than SECONDS]
  *
  * Run as root, it refuses to touch a data directory that belongs to
  * another user (the web server's): files it created there would be root's,
@@ -69,7 +70,8 @@ static int usage(void)
 	    "       chats3-admin [--json] message CONVERSATION_ID BODY\n"
 	    "       chats3-admin [--json] kick SESSION_ID_OR_USER_ID\n"
 	    "       chats3-admin [--json] kick CONVERSATION_ID USER_ID\n"
-	    "       chats3-admin export CONVERSATION_ID\n", stderr);
+	    "       chats3-admin export CONVERSATION_ID\n"
+	    "       chats3-admin [--json] compact [--conversation ID] [--older-than SECONDS]\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -129,6 +131,22 @@ static int export(struct app *app, const char *id)
 	return rc < 0 ? rc : fflush(stdout) == 0 ? 0 : ERR_IO;
 }
 
+/* compact's options from argv[0..argc): 0, an enum err, or RUN_USAGE. */
+static int compact(struct app *app, int argc, char **argv, cJSON **out)
+{
+	const char *id = NULL;
+	long older = ADMIN_COMPACT_OLDER_THAN;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--conversation") == 0)
+			id = argv[i + 1];
+		else if (strcmp(argv[i], "--older-than") != 0 ||
+		    numparse_long(argv[i + 1], strlen(argv[i + 1]), 0, 315360000, &older) < 0)
+			return RUN_USAGE;
+	}
+	return argc % 2 != 0 ? RUN_USAGE : admin_compact(app, id, older, out);
+}
+
 /* Runs the command argv[0..argc) into *out (NULL for export, which writes
  * itself): 0, an enum err, or RUN_USAGE. */
 static int run(struct app *app, int argc, char **argv, cJSON **out)
@@ -145,6 +163,8 @@ static int run(struct app *app, int argc, char **argv, cJSON **out)
 		return admin_kick_participant(app, argv[1], argv[2], out);
 	if (strcmp(argv[0], "export") == 0 && argc == 2)
 		return export(app, argv[1]);
+	if (strcmp(argv[0], "compact") == 0)
+		return compact(app, argc - 1, argv + 1, out);
 	for (size_t i = 0; i < sizeof id_commands / sizeof id_commands[0]; i++)
 		if (strcmp(argv[0], id_commands[i].name) == 0 && argc == 2)
 			return id_commands[i].op(app, argv[1], out);

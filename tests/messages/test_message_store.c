@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -20,6 +25,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "json.h"
+#include "message_compact.h"
 #include "message_store.h"
 #include "state.h"
 #include "storage.h"
@@ -35,6 +41,8 @@
 #define SENDS_AT_ONCE 300         /* sends within one millisecond */
 
 struct suite {
+	const struct config *cfg; /* the storage's */
+	char *state_dir;          /* the state's data directory */
 	struct storage *s;
 	struct state *st;  /* the state (the message clock), in a temp dir */
 	struct state *ix;  /* the message index: st, or NULL */
@@ -634,6 +642,347 @@ static void test_one_millisecond(struct suite *t)
 	free(ids.v);
 }
 
+
+/* ---- compaction (lib/message_compact.h) ---- */
+
+#define COMPACT_PER_DAY 130
+#define COMPACT_PAGE 50
+#define COMPACT_PAGES_MAX 16
+
+/* What a conversation reads as: its pages of COMPACT_PAGE (ids and
+ * cursors), since= after its 100th message, and its export's bytes. */
+struct reads_as {
+	struct ids pages[COMPACT_PAGES_MAX];
+	char *cursors[COMPACT_PAGES_MAX];
+	int npages;
+	struct ids since;
+	struct buf export;
+	size_t most_reads; /* storage reads of the costliest page */
+};
+
+static int buf_write(void *ctx, const char *p, size_t n)
+{
+	return buf_append(ctx, p, n) < 0 ? -1 : 0;
+}
+
+static void reads_as_free(struct reads_as *r)
+{
+	for (int i = 0; i < r->npages; i++) {
+		free(r->pages[i].v);
+		free(r->cursors[i]);
+	}
+	free(r->since.v);
+	buf_free(&r->export);
+	memset(r, 0, sizeof *r);
+}
+
+static int read_all(struct suite *t, struct state *ix, const char *conv, const char *since_id,
+    struct reads_as *r)
+{
+	struct message_writer w = { buf_write, &r->export };
+	struct message_page p;
+	const char *cursor = NULL;
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	buf_init(&r->export, 64 << 20);
+	do {
+		rc = message_store_history(t->s, ix, conv, COMPACT_PAGE, cursor, &p);
+		for (size_t i = 0; rc == 0 && i < p.n; i++)
+			ids_add(&r->pages[r->npages], p.v[i].message_id);
+		if (rc == 0 && p.reads > r->most_reads)
+			r->most_reads = p.reads;
+		r->cursors[r->npages] = rc == 0 && p.next_cursor ? xstrdup(p.next_cursor) : NULL;
+		cursor = r->cursors[r->npages++];
+		message_page_free(&p);
+	} while (rc == 0 && cursor != NULL && r->npages < COMPACT_PAGES_MAX);
+	if (rc == 0 && (rc = message_store_since(t->s, ix, conv, since_id, MESSAGE_LIMIT_MAX,
+	    &p)) == 0) {
+		for (size_t i = 0; i < p.n; i++)
+			ids_add(&r->since, p.v[i].message_id);
+		message_page_free(&p);
+	}
+	return rc == 0 ? message_store_export(t->s, conv, &w) : rc;
+}
+
+static int same_ids(const struct ids *a, const struct ids *b)
+{
+	return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof *a->v) == 0);
+}
+
+static int reads_same(const struct reads_as *a, const struct reads_as *b)
+{
+	int same = a->npages == b->npages && same_ids(&a->since, &b->since) &&
+	    a->export.len == b->export.len &&
+	    memcmp(a->export.data, b->export.data, a->export.len) == 0;
+
+	for (int i = 0; same && i < a->npages; i++)
+		same = same_ids(&a->pages[i], &b->pages[i]) &&
+		    (a->cursors[i] == NULL) == (b->cursors[i] == NULL);
+	return same;
+}
+
+/* Every page reached again from the cursors taken before: the same ids. */
+static int old_cursors_same(struct suite *t, const char *conv, const struct reads_as *before)
+{
+	struct message_page p;
+	int rc = 0, same = 1;
+
+	for (int i = 0; same && rc == 0 && i + 1 < before->npages; i++) {
+		rc = message_store_history(t->s, t->ix, conv, COMPACT_PAGE, before->cursors[i], &p);
+		same = rc == 0 && p.n == before->pages[i + 1].n;
+		for (size_t j = 0; same && j < p.n; j++)
+			same = strcmp(p.v[j].message_id, before->pages[i + 1].v[j]) == 0;
+		message_page_free(&p);
+	}
+	return rc == 0 && same;
+}
+
+/* Two days of COMPACT_PER_DAY messages, a millisecond apart or more. */
+static int fill_two_days(struct suite *t, const char *conv, int64_t day, struct ids *ids)
+{
+	int rc = 0;
+
+	for (int i = 0; i < 2 * COMPACT_PER_DAY && rc == 0; i++)
+		rc = append_one(t, conv, day + (i / COMPACT_PER_DAY) * DAY +
+		    (i % COMPACT_PER_DAY) * 1000 + i % 3, texts[i % NTEXTS], ids);
+	return rc;
+}
+
+static int compact(struct suite *t, const char *conv, int64_t before, long grace,
+    struct message_compact_report *r)
+{
+	memset(r, 0, sizeof *r);
+	return message_compact(t->s, t->st, conv, before, grace, r);
+}
+
+static void test_compact(struct suite *t)
+{
+	const int64_t day = T0 + 110 * DAY;
+	struct message_compact_report r;
+	struct reads_as before, after, walked;
+	struct ids ids = { 0 };
+	char conv[65];
+	int rc;
+
+	conv_of(t, "compact", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	report(t, rc == 0 && before.npages == 6 && before.most_reads > 40,
+	    "%d messages over two days: %d pages, up to %zu reads a page (%s)",
+	    2 * COMPACT_PER_DAY, before.npages, before.most_reads, err_str(rc));
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 2 && r.replaced == 260 && r.deleted == 260,
+	    "compact: %zu batches written for %zu, %zu deleted (%s)", r.written, r.replaced,
+	    r.deleted, err_str(rc));
+	rc = read_all(t, t->ix, conv, ids.v[99], &after);
+	report(t, rc == 0 && reads_same(&before, &after) && after.most_reads <= 2,
+	    "after: every page, since= and the export the same, at most %zu reads a page "
+	    "(at most 2)", after.most_reads);
+	report(t, old_cursors_same(t, conv, &before), "the cursors from before give the same pages");
+	rc = read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked), "the storage walk reads the same");
+	reads_as_free(&walked);
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 0 && r.deleted == 0, "a second run has nothing to do");
+	for (int i = 0; i < 30 && rc == 0; i++)
+		rc = append_one(t, conv, day + DAY + 200000 + i, "later", &ids);
+	reads_as_free(&before);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	rc = rc < 0 ? rc : compact(t, conv, day + 3 * DAY, 0, &r);
+	reads_as_free(&after);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &after);
+	report(t, rc == 0 && r.written == 1 && r.deleted == 31 && reads_same(&before, &after) &&
+	    after.most_reads <= 2, "30 more, compacted into the day's batch: the same, at most "
+	    "%zu reads a page (%s)", after.most_reads, err_str(rc));
+	reads_as_free(&before);
+	reads_as_free(&after);
+	free(ids.v);
+}
+
+
+/* A process of its own on the suite's storage and state: 0 or -1. */
+static int open_own(const struct suite *t, struct storage **s, struct state **st)
+{
+	struct config at = *t->cfg; /* borrows cfg's strings */
+
+	at.data_dir = t->state_dir;
+	*s = NULL;
+	*st = NULL;
+	if (storage_open(s, t->cfg) == 0 && state_open(st, &at) == 0)
+		return 0;
+	storage_close(*s);
+	state_close(*st);
+	return -1;
+}
+
+static int count_compacted(void *ctx, const char *key)
+{
+	*(int *)ctx += keys_compacted_range(key, NULL, NULL);
+	return 0;
+}
+
+/* Waits (at most 30 s) until the index of conv holds n compacted keys. */
+static int wait_compacted(struct suite *t, const char *conv, int n)
+{
+	struct timespec tick = { 0, 10000000 };
+	int found = 0;
+
+	for (int i = 0; i < 3000 && found != n; i++) {
+		found = 0;
+		if (state_index_newest(t->st, conv, NULL, 1000, count_compacted, &found) < 0)
+			return -1;
+		if (found != n)
+			nanosleep(&tick, NULL);
+	}
+	return found == n ? 0 : -1;
+}
+
+/* Deletes the first n plain objects of conv's first day, oldest first, as
+ * a compactor killed while deleting leaves them. */
+static int delete_oldest(struct suite *t, const char *conv, int64_t day, size_t n)
+{
+	char prefix[STORAGE_MAX_KEY + 1];
+	struct storage_list_opts o = { prefix, NULL, NULL, NULL, STORAGE_LIST_MAX };
+	struct storage_list l;
+	size_t done = 0;
+	int rc = keys_messages_day_prefix(prefix, conv, day);
+
+	if (rc == 0 && (rc = storage_list(t->s, &o, &l)) == 0)
+		for (size_t i = 0; i < l.nkeys && done < n && rc == 0; i++)
+			if (!keys_compacted_range(l.keys[i], NULL, NULL) &&
+			    (rc = storage_delete(t->s, l.keys[i])) == 0)
+				done++;
+	storage_list_free(&l);
+	return rc;
+}
+
+/* kill -9 in the middle (the index switched, nothing deleted), then the
+ * state a kill while deleting leaves; a second run finishes. */
+static void test_compact_killed(struct suite *t)
+{
+	const int64_t day = T0 + 120 * DAY;
+	struct message_compact_report r;
+	struct reads_as before, mid, walked;
+	struct storage *s;
+	struct state *st;
+	struct ids ids = { 0 };
+	char conv[65];
+	pid_t pid;
+	int rc;
+
+	conv_of(t, "killed", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	rc = rc < 0 ? rc : read_all(t, t->ix, conv, ids.v[99], &before);
+	if ((pid = fork()) == 0) {
+		if (open_own(t, &s, &st) < 0)
+			_exit(2);
+		memset(&r, 0, sizeof r);
+		_exit(message_compact(s, st, conv, day + 3 * DAY, 60000, &r) == 0 ? 0 : 1);
+	}
+	rc = rc == 0 && pid > 0 ? wait_compacted(t, conv, 2) : -1;
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	report(t, rc == 0, "a compactor killed with SIGKILL once it switched the index");
+	rc = read_all(t, t->ix, conv, ids.v[99], &mid);
+	report(t, rc == 0 && reads_same(&before, &mid), "history, since= and export the same");
+	reads_as_free(&mid);
+	rc = read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked),
+	    "the storage walk reads the same with both the big and the small objects");
+	reads_as_free(&walked);
+	rc = delete_oldest(t, conv, day, 40);
+	rc = rc < 0 ? rc : read_all(t, NULL, conv, ids.v[99], &walked);
+	report(t, rc == 0 && reads_same(&before, &walked),
+	    "and with the 40 oldest small ones deleted");
+	reads_as_free(&walked);
+	rc = compact(t, conv, day + 3 * DAY, 0, &r);
+	report(t, rc == 0 && r.written == 0 && r.deleted == 220,
+	    "a second run takes the claim over and deletes the other %zu (%s)", r.deleted,
+	    err_str(rc));
+	rc = read_all(t, t->ix, conv, ids.v[99], &mid);
+	report(t, rc == 0 && reads_same(&before, &mid) && mid.most_reads <= 2,
+	    "then everything reads the same, at most %zu reads a page", mid.most_reads);
+	reads_as_free(&mid);
+	reads_as_free(&before);
+	free(ids.v);
+}
+
+#define READERS 2
+
+/* A reader pages through conv in a loop, writing a byte to out after each
+ * full pass, until in closes: exit 0 when every pass gave want, each
+ * message once and in order. */
+static void reader(struct suite *t, const char *conv, const struct ids *want, int in, int out)
+{
+	struct pollfd stop = { in, POLLIN, 0 };
+	int pages, bad = 0, rc;
+
+	if (open_own(t, &t->s, &t->st) < 0)
+		_exit(2);
+	t->ix = t->st;
+	while (poll(&stop, 1, 0) == 0) {
+		rc = page_all(t, conv, COMPACT_PAGE, want, &pages, NULL, 0);
+		bad += rc != 0;
+		if (write(out, "p", 1) != 1)
+			_exit(3);
+	}
+	_exit(bad ? 1 : 0);
+}
+
+/* Each reader has made at least n more passes. */
+static int passes(int fds[READERS], int n)
+{
+	char c;
+
+	for (int i = 0; i < READERS; i++)
+		for (int j = 0; j < n; j++)
+			if (read(fds[i], &c, 1) != 1)
+				return -1;
+	return 0;
+}
+
+static void test_compact_readers(struct suite *t)
+{
+	const int64_t day = T0 + 130 * DAY;
+	struct message_compact_report r;
+	struct ids ids = { 0 };
+	int up[READERS][2], stop[2], from[READERS], ok = 1, status, rc;
+	pid_t pid[READERS];
+	char conv[65];
+
+	conv_of(t, "readers", conv);
+	rc = fill_two_days(t, conv, day, &ids);
+	if (pipe(stop) < 0)
+		abort();
+	for (int i = 0; i < READERS; i++) {
+		if (pipe(up[i]) < 0 || (pid[i] = fork()) < 0)
+			abort();
+		if (pid[i] == 0) {
+			close(stop[1]);
+			reader(t, conv, &ids, stop[0], up[i][1]);
+		}
+		close(up[i][1]);
+		from[i] = up[i][0];
+	}
+	close(stop[0]);
+	rc = rc < 0 ? rc : passes(from, 1);
+	rc = rc < 0 ? rc : compact(t, conv, day + 3 * DAY, 0, &r);
+	rc = rc < 0 ? rc : passes(from, 2);
+	close(stop[1]);
+	for (int i = 0; i < READERS; i++) {
+		ok &= waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0;
+		close(from[i]);
+	}
+	report(t, rc == 0 && ok && r.deleted == 260, "%d readers paging in a loop while the "
+	    "compactor ran (no grace): every pass each message once, in order (%s)", READERS,
+	    err_str(rc));
+	free(ids.v);
+}
+
 /* The cases that read and write through the index when there is one. */
 static void run_cases(struct suite *t)
 {
@@ -695,6 +1044,8 @@ int main(void)
 		config_free(&cfg);
 		return 1;
 	}
+	t.cfg = &cfg;
+	t.state_dir = stdir;
 	snprintf(t.run, sizeof t.run, "t%ss", rnd);
 	printf("--- the storage walk: conversations %s-*\n", t.run);
 	test_export(&t); /* first: later cases would raise the peak RSS it measures */
@@ -708,6 +1059,9 @@ int main(void)
 	run_cases(&t);
 	test_index_rebuild(&t, t.ix);
 	test_index_orphan(&t);
+	test_compact(&t);
+	test_compact_killed(&t);
+	test_compact_readers(&t);
 	cleanup(&t);
 	close_state(&t, stdir);
 	storage_close(t.s);

@@ -394,6 +394,13 @@ static void test_index(struct state *st)
 	seen[0] = '\0';
 	CHECK(state_index_newest(st, "ix", "k4", 10, keys, seen) == 0);
 	CHECK_STR(__LINE__, seen, "k3,k2,");
+	CHECK(state_index_replace(st, "ix", (const char *const[]){ "k4", "k3", "k0" }, 3,
+	    "k35") == 0);
+	seen[0] = '\0';
+	CHECK(state_index_newest(st, "ix", NULL, 10, keys, seen) == 0);
+	CHECK_STR(__LINE__, seen, "k5,k35,k2,");
+	CHECK(state_index_replace(st, "ix", NULL, 0, "k35") == 0);
+	CHECK(state_index_replace(st, "ix", (const char *const[]){ "" }, 1, "k6") == ERR_INVAL);
 	CHECK(state_index_covered(st, "ix", &covered) == 0 && covered == 0);
 	CHECK(state_index_cover(st, "ix") == 0 && state_index_cover(st, "ix") == 0);
 	CHECK(state_index_covered(st, "ix", &covered) == 0 && covered == 1);

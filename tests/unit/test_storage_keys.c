@@ -4,6 +4,7 @@
  * every backend enforces.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "check.h"
 #include "errors.h"
@@ -189,6 +190,63 @@ static void test_message_batch(void)
 	CHECK(keys_attachment_original(out, "r1", "f47ac10b-58cc-4372-c567-0e02b2c3d479") == ERR_INVAL);
 }
 
+#define DAY0 "conversations/r1/messages/1970-01-01/"
+
+static void test_compacted(void)
+{
+	char out[STORAGE_MAX_KEY + 1], small[STORAGE_MAX_KEY + 1];
+	int64_t first = 0, last = 0;
+
+	CHECK(keys_message_compacted(out, "r1", INT64_C(1767225600000),
+	    INT64_C(1767225600999)) == 0);
+	CHECK_STR(__LINE__, out, "conversations/r1/messages/2026-01-01/1767225600000"
+	    "-00000000-0000-4000-8000-fe6489255418.ndjson");
+	CHECK(keys_valid(out));
+	CHECK(keys_compacted_range(out, &first, &last) == 1);
+	CHECK(first == INT64_C(1767225600000) && last == INT64_C(1767225600999));
+	CHECK(keys_batch_ms(out, &first) == 0 && first == INT64_C(1767225600000));
+	CHECK(keys_message_batch(small, "r1", INT64_C(1767225600000), UUID) == 0);
+	CHECK(strcmp(out, small) < 0); /* before every key it replaces */
+	CHECK(keys_compacted_range(small, NULL, NULL) == 0);
+	CHECK(keys_batch_ms(small, &first) == 0 && first == INT64_C(1767225600000));
+	CHECK(keys_batch_ms("conversations/r1/meta.json", &first) == ERR_INVAL);
+	CHECK(keys_message_compacted(out, "r1", 10, 9) == ERR_INVAL);
+	CHECK(keys_message_compacted(out, "r 1", 10, 19) == ERR_INVAL);
+}
+
+static const struct {
+	int line;
+	int covered;
+	const char *desc;
+	int64_t first, last; /* last < 0: a plain key at first */
+} cover_cases[] = {
+	{ __LINE__, 0, "a plain key before any compacted one", 50, -1 },
+	{ __LINE__, 0, "a compacted batch", 100, 300 },
+	{ __LINE__, 1, "a shorter one of the same start", 100, 200 },
+	{ __LINE__, 1, "a plain key at its start", 100, -1 },
+	{ __LINE__, 1, "a plain key inside", 150, -1 },
+	{ __LINE__, 1, "a plain key at its end", 300, -1 },
+	{ __LINE__, 0, "a plain key after it", 301, -1 },
+	{ __LINE__, 0, "the next compacted batch", 400, 500 },
+	{ __LINE__, 1, "inside that one", 450, -1 },
+};
+
+static void test_covered(void)
+{
+	struct keys_cover c = { 0, 0, 0 };
+	char key[STORAGE_MAX_KEY + 1];
+
+	for (size_t i = 0; i < sizeof cover_cases / sizeof cover_cases[0]; i++) {
+		int line = cover_cases[i].line;
+
+		CHECK_AT(line, (cover_cases[i].last < 0 ?
+		    keys_message_batch(key, "r1", cover_cases[i].first, UUID) :
+		    keys_message_compacted(key, "r1", cover_cases[i].first, cover_cases[i].last)) == 0);
+		CHECK_AT(line, strncmp(key, DAY0, sizeof DAY0 - 1) == 0);
+		CHECK_AT(line, keys_covered(&c, key) == cover_cases[i].covered);
+	}
+}
+
 int main(void)
 {
 	test_conversation_ids();
@@ -196,5 +254,7 @@ int main(void)
 	test_fixed_keys();
 	test_day_prefix();
 	test_message_batch();
+	test_compacted();
+	test_covered();
 	return check_done("test_storage_keys");
 }
