@@ -23,6 +23,7 @@ PAGE = 50
 
 
 class Compaction(unittest.TestCase):
+    run_cli = test_admin_cli.AdminCommand.run_cli
     cli = test_admin_cli.AdminCommand.cli
 
     @classmethod
