@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -63,8 +64,25 @@ static enum relay_status status_of(int e)
 	}
 }
 
-/* Sends text (freed here; NULL: out of memory) as one datagram, without
- * waiting. */
+/* One sendto of the n bytes at text; while the relay's queue is full, once
+ * more every millisecond for up to RELAY_BUSY_WAIT_MS. */
+static ssize_t send_waiting(struct relay *r, const char *text, size_t n)
+{
+	const struct timespec tick = { 0, 1000000 };
+	ssize_t sent;
+
+	for (int waited = 0;; waited++) {
+		do
+			sent = sendto(r->fd, text, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			    (const struct sockaddr *)&r->addr, r->addr_len);
+		while (sent < 0 && errno == EINTR);
+		if (sent >= 0 || errno != EAGAIN || waited == RELAY_BUSY_WAIT_MS)
+			return sent;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Sends text (freed here; NULL: out of memory) as one datagram. */
 static enum relay_status send_frame(struct relay *r, char *text)
 {
 	enum relay_status st = RELAY_SENT;
@@ -76,10 +94,7 @@ static enum relay_status send_frame(struct relay *r, char *text)
 	if ((n = strlen(text)) > RELAY_FRAME_MAX) {
 		st = RELAY_TOOBIG;
 	} else {
-		do
-			sent = sendto(r->fd, text, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			    (const struct sockaddr *)&r->addr, r->addr_len);
-		while (sent < 0 && errno == EINTR);
+		sent = send_waiting(r, text, n);
 		if (sent < 0)
 			st = status_of(errno);
 		else if ((size_t)sent != n)

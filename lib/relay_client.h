@@ -1,8 +1,10 @@
 /*
  * relay_client: hands events to the SSE relay (sse-relay/) over a Unix
  * datagram socket at <data_dir>/run/relay-events.sock (its HTTP side for
- * the SSE clients is run/relay.sock). Publishing never blocks
- * and never fails a request: when the relay is absent, stale or busy the
+ * the SSE clients is run/relay.sock). Publishing never fails a request
+ * and waits only for a relay that is there but behind: a frame that finds
+ * its queue full is sent again every millisecond for up to
+ * RELAY_BUSY_WAIT_MS; when the relay is absent, stale or still busy the
  * event is dropped and relay_publish says so, for the log.
  *
  * Frames are lib/relay_frame.h's: events for a conversation (optionally
@@ -26,6 +28,7 @@ struct session;
 
 #define RELAY_SOCKET "run/relay-events.sock" /* under the data directory */
 #define RELAY_HTTP_SOCKET "run/relay.sock"      /* the relay's HTTP side */
+#define RELAY_BUSY_WAIT_MS 50 /* the longest a frame waits for room in a full queue */
 
 enum relay_status {
 	RELAY_SENT = 0,   /* in the relay's queue */
