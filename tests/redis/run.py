@@ -7,8 +7,11 @@ private redis-server (redis_server.py) stopped at the end:
                                            message store, on Redis
     run.py --build BUILD_DIR integration   tests/integration on lighttpd
                                            FastCGI with the state on Redis
-    run.py --build BUILD_DIR own           the tests of this directory:
-                                           Redis away, two hosts as one
+    run.py --build BUILD_DIR own           the tests of this directory
+                                           (lighttpd FastCGI, s3rver): Redis
+                                           away, the relay's sweep, two hosts
+                                           as one (state, and the relays'
+                                           link: test_relay_link.py)
 
 Each part ends with "redis-PART: N passed, N failed"."""
 
