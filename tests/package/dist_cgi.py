@@ -23,7 +23,9 @@ HOST_LIBS = re.compile(
     r"libnettle|libgmp|libkrb5|libk5crypto|libcom_err|libkrb5support|libsasl2|"
     r"libp11-kit|libtasn1|libkeyutils|libffi)")
 BUNDLED = "libcjson.so.1"
-NOT_SHARED = ("libsqlite3", "libfcgi", "libcjson", "libexpat")
+# Never loaded from the host (packaging/dist-cgi.am links them statically;
+# libcjson comes from the bundle's lib/).
+NOT_SHARED = ("libsqlite3", "libfcgi", "libcjson", "libhiredis", "libexpat")
 
 check = Checks("dist-cgi")
 

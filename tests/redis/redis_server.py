@@ -1,7 +1,8 @@
 """A private redis-server for the Redis tests: Debian's redis-server on a
 Unix socket in a directory of its own (no TCP port, so it never meets
 another one on the machine), no persistence unless asked for at stop.
-Used by tests/redis/run.py and by the tests of tests/redis/."""
+The one helper of every Redis test: tests/redis/run.py, the tests of
+tests/redis/ and bench/scaleout."""
 
 import os
 import shutil
@@ -42,13 +43,15 @@ class RedisServer:
         return self
 
     def command(self, *words):
-        """One command over the socket (inline protocol): the reply's first
-        line, or None when nothing answers."""
+        """One command over the socket (words as they are, spaces and all):
+        the reply's first line ("+PONG", ":2"), or None when nothing answers."""
+        request = b"*%d\r\n" % len(words) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(w), w) for w in (w.encode() for w in words))
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(2)
                 s.connect(self.sock)
-                s.sendall((" ".join(words) + "\r\n").encode())
+                s.sendall(request)
                 return s.recv(4096).split(b"\r\n", 1)[0].decode()
         except OSError:
             return None
