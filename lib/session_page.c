@@ -38,7 +38,8 @@ static int cursor_decode(const char *c, struct position *p)
 	const char *dot = c ? strchr(c, '.') : NULL;
 	size_t n;
 
-	if (dot == NULL || numparse_long(c, (size_t)(dot - c), 0, LONG_MAX, &p->created_at) < 0)
+	if (dot == NULL || c[0] < '0' || c[0] > '9' || /* as page_json writes them: no "-0" */
+	    numparse_long(c, (size_t)(dot - c), 0, LONG_MAX, &p->created_at) < 0)
 		return ERR_INVAL;
 	n = strlen(dot + 1);
 	if (!ids_is_uuid4(dot + 1, n))

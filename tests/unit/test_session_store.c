@@ -190,7 +190,8 @@ static void test_bad_cursors(void)
 {
 	static const char *const bad[] = {
 		"", "x", "1", "1.", ".3f2504e0-4f89-41d3-9a0c-0305e82c3301",
-		"-1.3f2504e0-4f89-41d3-9a0c-0305e82c3301", "1.3f2504e0-4f89-41d3-9a0c-0305e82c330",
+		"-1.3f2504e0-4f89-41d3-9a0c-0305e82c3301", "-0.3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+		"1.3f2504e0-4f89-41d3-9a0c-0305e82c330",
 		"1.3f2504e0-4f89-41d3-9a0c-0305e82c3301x",
 	};
 	char names[16] = "", next[SESSION_PAGE_CURSOR_MAX];
