@@ -18,7 +18,8 @@ from test_session import ADMIN
 
 SEED = 0
 SETTINGS = {"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-            "CHATS3_WRITE_RATE": "1000000", "CHATS3_RELAY_HEARTBEAT_MS": "200"}
+            "CHATS3_WRITE_RATE": "1000000", "CHATS3_READ_BUDGET": "100000000",
+            "CHATS3_RELAY_HEARTBEAT_MS": "200"}
 SEND_DEADLINE = 60  # seconds one message may take, retries included
 
 

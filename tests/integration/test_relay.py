@@ -121,7 +121,13 @@ class Delivery(RelayCase):
     def test_heartbeats_come_while_nothing_happens(self):
         alice = joined(self, self.srv, self.conv, "Alice")
         st = self.open_stream(alice)
-        self.assertEqual(st.next_event(5), {"heartbeat": True})
+        event = st.next_event(5)
+        if event.get("data", {}).get("type") == "peer-join":
+            # with several hosts her own join comes through Redis, and may
+            # come after the stream opened
+            self.assertEqual(event["data"]["fromUserId"], alice["userId"])
+            event = st.next_event(5)
+        self.assertEqual(event, {"heartbeat": True})
 
     def test_targeted_events_reach_their_user_alone(self):
         alice = joined(self, self.srv, self.conv, "Alice")
