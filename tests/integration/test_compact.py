@@ -64,23 +64,46 @@ class Compaction(unittest.TestCase):
         self.assertEqual(export.status, 200)
         return self.pages(who), [m["messageId"] for m in since], export.body
 
-    def data_dir(self):
+    def setting(self, name):
+        """The server's chats3.conf value of name, or None."""
         with open(os.path.join(self.srv.dir, "chats3.conf")) as f:
             for line in f:
                 key, _, value = line.partition("=")
-                if key.strip() == "CHATS3_DATA_DIR":
+                if key.strip() == name:
                     return value.strip()
-        raise AssertionError("no CHATS3_DATA_DIR")
+        return None
+
+    def data_dir(self):
+        value = self.setting("CHATS3_DATA_DIR")
+        if value is None:
+            raise AssertionError("no CHATS3_DATA_DIR")
+        return value
+
+    def index_keys(self, cid):
+        """The conversation's message index: chats3.db's message_batches,
+        or, with the state on Redis (run.py --redis), the sorted set
+        chats3:x:<id> there (lib/state_redis.c), read with redis-cli."""
+        url = self.setting("CHATS3_REDIS_URL")
+        if not url:
+            db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data_dir(), "chats3.db"),
+                                 uri=True, timeout=10)
+            try:
+                return [k for (k,) in db.execute(
+                    "SELECT key FROM message_batches WHERE conversation_id = ?", (cid,))]
+            finally:
+                db.close()
+        if url.startswith("unix:"):
+            path, _, db = url[len("unix:"):].partition("?db=")
+            where = ["-s", path, "-n", db or "0"]
+        else:
+            where = ["-u", url]
+        command = ["redis-cli"] + where + ["--raw", "ZRANGE", "chats3:x:" + cid, "0", "-1"]
+        p = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=10, check=True)
+        return p.stdout.split()
 
     def compacted_keys(self, cid):
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data_dir(), "chats3.db"),
-                             uri=True, timeout=10)
-        try:
-            return [k for (k,) in db.execute(
-                "SELECT key FROM message_batches WHERE conversation_id = ? AND key LIKE ?",
-                (cid, "%-00000000-0000-4000-8000-%"))]
-        finally:
-            db.close()
+        return [k for k in self.index_keys(cid) if "-00000000-0000-4000-8000-" in k]
 
     def test_history_and_export_read_the_same_after(self):
         cid, who, ids = self.conversation("compact-same")
