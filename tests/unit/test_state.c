@@ -83,6 +83,14 @@ static void create(struct state *st, size_t i)
 	    creates[i].want);
 }
 
+/* Marks ctx (a string) non-empty: a session came. */
+static int mark(void *ctx, const struct session *s)
+{
+	(void)s;
+	strcpy(ctx, "1");
+	return 0;
+}
+
 /* A walk stops at the first negative answer and returns it. */
 static int stop(void *ctx, const struct session *s)
 {
@@ -176,14 +184,23 @@ static void test_caps(struct state *st)
 }
 
 /* The relay's sweep: what expired goes (and is told), what lives stays;
- * the other expired rows go without a word. */
+ * the other expired rows go without a word. A sweep takes only a batch
+ * (100), so the sessions earlier tests left expired at that time (the
+ * races' 100, unless a backend's creates swept them, as SQLite's do) are
+ * swept first: else sw-old, expiring with them, may miss the batch. */
 static void test_sweep(struct state *st)
 {
 	unsigned char h[STATE_HASH_LEN];
 	struct session old = session_of("c9", "sw-old", "old", now);
 	struct session live = session_of("c9", "sw-live", "live", now + 10);
 	char seen[4096] = "";
+	int rounds = 0, rc;
 
+	do {
+		seen[0] = '\0';
+		rc = state_session_sweep(st, now + TTL_MS + 1, mark, seen);
+	} while (rc == 0 && seen[0] != '\0' && ++rounds < 10);
+	CHECK(rc == 0 && seen[0] == '\0'); /* nothing left expired */
 	hash_of(h, 900);
 	CHECK(state_session_create(st, &old, h, "old") == 0);
 	hash_of(h, 901);
