@@ -65,18 +65,19 @@ static enum relay_status status_of(int e)
 }
 
 /* One sendto of the n bytes at text; while the relay's queue is full, once
- * more every millisecond for up to RELAY_BUSY_WAIT_MS. */
+ * more every millisecond until RELAY_BUSY_WAIT_MS have passed. */
 static ssize_t send_waiting(struct relay *r, const char *text, size_t n)
 {
 	const struct timespec tick = { 0, 1000000 };
+	int64_t until = clock_mono_us() + RELAY_BUSY_WAIT_MS * 1000;
 	ssize_t sent;
 
-	for (int waited = 0;; waited++) {
+	for (;;) {
 		do
 			sent = sendto(r->fd, text, n, MSG_DONTWAIT | MSG_NOSIGNAL,
 			    (const struct sockaddr *)&r->addr, r->addr_len);
 		while (sent < 0 && errno == EINTR);
-		if (sent >= 0 || errno != EAGAIN || waited == RELAY_BUSY_WAIT_MS)
+		if (sent >= 0 || errno != EAGAIN || clock_mono_us() >= until)
 			return sent;
 		nanosleep(&tick, NULL);
 	}
