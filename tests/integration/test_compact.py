@@ -28,8 +28,10 @@ class Compaction(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # readers page the whole history in a loop: past any read budget
         cls.srv = harness.new_server({"CHATS3_ADMIN_TOKEN": ADMIN, "CHATS3_JOIN_RATE": "100000",
-                                      "CHATS3_WRITE_RATE": "100000"})
+                                      "CHATS3_WRITE_RATE": "100000",
+                                      "CHATS3_READ_BUDGET": "100000000"})
 
     @classmethod
     def tearDownClass(cls):
