@@ -9,15 +9,10 @@
 #include <string.h>
 
 #include "base64url.h"
+#include "fuzz_text.h"
 #include "message_store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void check_accepted(const char *cursor)
 {
@@ -36,11 +31,8 @@ static void check_accepted(const char *cursor)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_text(data, size);
 
-	must(s != NULL);
-	memcpy(s, data, size);
-	s[size] = '\0';
 	if (message_store_cursor_valid(s))
 		check_accepted(s);
 	free(s);

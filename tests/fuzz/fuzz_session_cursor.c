@@ -8,16 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_text.h"
 #include "ids.h"
 #include "session_page.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void check_accepted(const char *cursor)
 {
@@ -32,11 +27,8 @@ static void check_accepted(const char *cursor)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_text(data, size);
 
-	must(s != NULL);
-	memcpy(s, data, size);
-	s[size] = '\0';
 	if (session_page_cursor_valid(s))
 		check_accepted(s);
 	free(s);
