@@ -181,7 +181,7 @@ static void receiver(const struct opts *o, const struct sockaddr_in *a, int go, 
 	char c;
 
 	if (fds == NULL || ep < 0 || pin(o->receiver_cpu) < 0)
-		_exit(fail("receiver setup"));
+		_exit(-fail("receiver setup"));
 	for (long i = 0; i < o->streams; i++) {
 		struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
 		if ((fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0 ||
@@ -270,18 +270,27 @@ static int option(const char *name, const char *v, long min, long max, long *out
 
 static int parse(int argc, char **argv, struct opts *o)
 {
+	const struct {
+		const char *name;
+		long min, max, *out;
+	} nums[] = {
+		{ "--streams", 1, 100000, &o->streams }, { "--bytes", 1, 65536, &o->bytes },
+		{ "--events", 1, EVENTS_MAX, &o->events }, { "--sender-cpu", 0, 1023, &o->sender_cpu },
+		{ "--receiver-cpu", 0, 1023, &o->receiver_cpu },
+	};
+
 	*o = (struct opts){ 10000, 160, 20, -1, -1, 0 };
 	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int rc = strcmp(argv[i], "--streams") == 0 ? option(argv[i], v, 1, 100000, &o->streams)
-		    : strcmp(argv[i], "--bytes") == 0 ? option(argv[i], v, 1, 65536, &o->bytes)
-		    : strcmp(argv[i], "--events") == 0 ? option(argv[i], v, 1, EVENTS_MAX, &o->events)
-		    : strcmp(argv[i], "--sender-cpu") == 0 ? option(argv[i], v, 0, 1023, &o->sender_cpu)
-		    : strcmp(argv[i], "--receiver-cpu") == 0
-		    ? option(argv[i], v, 0, 1023, &o->receiver_cpu)
-		    : strcmp(argv[i], "--mode") == 0 && v != NULL && strcmp(v, "send") == 0 ? 0
-		    : strcmp(argv[i], "--mode") == 0 && v != NULL && strcmp(v, "uring") == 0
-		    ? (o->uring = 1, 0) : -1;
+		int rc = -1;
+		for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+			if (strcmp(argv[i], nums[k].name) == 0)
+				rc = option(nums[k].name, v, nums[k].min, nums[k].max, nums[k].out);
+		if (strcmp(argv[i], "--mode") == 0 && v != NULL &&
+		    (strcmp(v, "send") == 0 || strcmp(v, "uring") == 0)) {
+			o->uring = strcmp(v, "uring") == 0;
+			rc = 0;
+		}
 		if (rc < 0) {
 			fprintf(stderr, "usage: send_floor [--streams N] [--bytes B] [--events E] "
 			    "[--mode send|uring] [--sender-cpu C] [--receiver-cpu C]\n");
@@ -291,18 +300,26 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* The open-file limit at its hard limit: a descriptor a stream. */
+static int raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return fail("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl) < 0 ? fail("setrlimit") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct sockaddr_in a;
-	struct rlimit rl;
 	int go[2], done[2], l, *fds, rc;
 	pid_t kid;
 
-	if (parse(argc, argv, &o) < 0)
+	if (parse(argc, argv, &o) < 0 || raise_nofile() < 0)
 		return 1;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur = rl.rlim_max, 1))
-		(void)setrlimit(RLIMIT_NOFILE, &rl); /* past it, accept says so */
 	if ((fds = calloc((size_t)o.streams, sizeof *fds)) == NULL || (l = listener(&a)) < 0 ||
 	    pipe(go) < 0 || pipe(done) < 0 || (kid = fork()) < 0)
 		return -fail("setup");
