@@ -220,15 +220,22 @@ int attachment_load(struct storage *s, const char *conversation_id,
 	return rc;
 }
 
+int attachment_meta_remove(struct storage *s, const struct attachment *a)
+{
+	char meta[STORAGE_MAX_KEY + 1];
+	int rc = keys_attachment_meta(meta, a->conversation_id, a->attachment_id);
+
+	return rc < 0 ? rc : storage_delete(s, meta);
+}
+
 int attachment_remove(struct storage *s, const struct attachment *a)
 {
-	char original[STORAGE_MAX_KEY + 1], meta[STORAGE_MAX_KEY + 1];
-	int rc, rc2;
+	char original[STORAGE_MAX_KEY + 1];
+	int rc = keys_attachment_original(original, a->conversation_id, a->attachment_id), rc2;
 
-	if ((rc = keys_attachment_original(original, a->conversation_id, a->attachment_id)) < 0 ||
-	    (rc = keys_attachment_meta(meta, a->conversation_id, a->attachment_id)) < 0)
+	if (rc < 0)
 		return rc;
-	rc = storage_delete(s, meta);
+	rc = attachment_meta_remove(s, a);
 	rc2 = storage_delete(s, original);
 	return rc < 0 ? rc : rc2;
 }

@@ -79,4 +79,7 @@ int attachment_load(struct storage *s, const char *conversation_id,
  * first failure, after trying both. */
 int attachment_remove(struct storage *s, const struct attachment *a);
 
+/* Removes a's meta.json alone (an upload whose bytes failed). */
+int attachment_meta_remove(struct storage *s, const struct attachment *a);
+
 #endif

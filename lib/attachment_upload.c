@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "json.h"
 #include "message_send.h"
 #include "multipart.h"
+#include "numparse.h"
 #include "request.h"
 #include "route.h"
 #include "storage.h"
@@ -49,7 +51,16 @@ static int refuse(struct attachment_upload *u, int rc, const char *why)
 	return rc;
 }
 
-static int begin_file(struct attachment_upload *u, const char *filename)
+/* The file's size when it is the body's last part, from where its
+ * content starts: -1 when that cannot be known. */
+static long long expected_size(const struct attachment_upload *u, uint64_t content_offset)
+{
+	long long left = u->body_bytes - (long long)content_offset - (long long)u->close_bytes;
+
+	return u->body_bytes < 0 || left < 0 || (uint64_t)left > u->max ? -1 : left;
+}
+
+static int begin_file(struct attachment_upload *u, const char *filename, uint64_t offset)
 {
 	if (u->fd >= 0)
 		return refuse(u, ERR_INVAL, "The upload has more than one file part");
@@ -60,6 +71,7 @@ static int begin_file(struct attachment_upload *u, const char *filename)
 	if ((u->fd = spool_open(u->data_dir)) < 0)
 		return ERR_IO;
 	u->part = PART_FILE;
+	u->expect = expected_size(u, offset);
 	return storage_digest_start(&u->digest);
 }
 
@@ -69,7 +81,7 @@ static int on_begin(void *ctx, const struct multipart_part *p)
 
 	u->part = PART_OTHER;
 	if (p->name != NULL && strcmp(p->name, "file") == 0)
-		return begin_file(u, p->filename);
+		return begin_file(u, p->filename, p->content_offset);
 	if (p->name != NULL && strcmp(p->name, "clientMessageId") == 0) {
 		if (u->has_key)
 			return refuse(u, ERR_INVAL, "The upload has more than one clientMessageId");
@@ -120,6 +132,35 @@ static int on_end(void *ctx)
 	return 0;
 }
 
+/* Starts the early put of the file as the upload's attachment a. */
+static int start_early(struct request *r, struct attachment_upload *u)
+{
+	char key[STORAGE_MAX_KEY + 1];
+	struct storage *s;
+	int rc;
+
+	if ((rc = app_storage(r->app, &s)) < 0 ||
+	    (rc = attachment_new(&u->a, r->session->conversation_id, r->session->user_id,
+	    u->filename, attachment_sniff_type(u->head, sizeof u->head), (uint64_t)u->expect)) < 0 ||
+	    (rc = keys_attachment_original(key, u->a.conversation_id, u->a.attachment_id)) < 0)
+		return rc;
+	u->has_a = 1;
+	return storage_put_begin(s, key, u->fd, u->expect, u->a.mime_type, STORAGE_CREATE_ONLY,
+	    &u->put);
+}
+
+/* Hands the early put what the spool holds, starting it once the file's
+ * type is known; without one, the file is put at the end. */
+static void put_early(struct request *r, struct attachment_upload *u)
+{
+	if (u->expect < ATTACHMENT_EARLY_PUT_MIN)
+		return;
+	if (u->put == NULL && u->size >= sizeof u->head && start_early(r, u) < 0)
+		u->expect = -1;
+	if (u->put != NULL)
+		storage_put_more(u->put, (long long)u->size);
+}
+
 /* Feeds the body to mp chunk by chunk up to its end, at most cap bytes. */
 static int feed_body(struct request *r, struct multipart *mp, struct attachment_upload *u,
     uint64_t cap)
@@ -136,6 +177,7 @@ static int feed_body(struct request *r, struct multipart *mp, struct attachment_
 			return refuse(u, rc, rc == ERR_TOOBIG ?
 			    "The upload has too many parts or too large part headers" :
 			    "The upload is not a valid multipart/form-data body");
+		put_early(r, u);
 	}
 	if (got < 0)
 		return ERR_IO;
@@ -162,8 +204,9 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u)
 		MULTIPART_DEFAULT_MAX_PARTS, MULTIPART_DEFAULT_MAX_HEADER_BYTES
 	};
 	const struct multipart_handler h = { on_begin, on_data, on_end, u };
-	const char *type = request_env(r, "CONTENT_TYPE");
+	const char *type = request_env(r, "CONTENT_TYPE"), *length = request_env(r, "CONTENT_LENGTH");
 	uint64_t cap;
+	long n;
 	char boundary[MULTIPART_BOUNDARY_MAX + 1];
 	struct multipart *mp = NULL;
 	int rc;
@@ -172,11 +215,16 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u)
 	u->fd = -1;
 	u->max = (uint64_t)r->app->cfg.max_upload_bytes;
 	u->data_dir = r->app->cfg.data_dir;
+	u->body_bytes = length != NULL && numparse_long(length, strlen(length), 0, LONG_MAX, &n) == 0 ?
+	    n : -1;
+	u->expect = -1;
 	cap = u->max + ROUTE_MULTIPART_ENVELOPE;
 	if (type == NULL || multipart_boundary(type, boundary, sizeof boundary) < 0)
 		rc = refuse(u, ERR_INVAL, "The multipart/form-data type has no usable boundary");
-	else if ((rc = multipart_open(&mp, boundary, &lim, &h)) == 0)
+	else if ((rc = multipart_open(&mp, boundary, &lim, &h)) == 0) {
+		u->close_bytes = strlen(boundary) + 8;
 		rc = feed_body(r, mp, u, cap);
+	}
 	multipart_free(mp);
 	if (rc == 0 && u->fd < 0)
 		rc = refuse(u, ERR_INVAL, "The upload has no file part");
@@ -191,9 +239,21 @@ int attachment_upload_read(struct request *r, struct attachment_upload *u)
 struct objects {
 	struct storage *s;
 	const struct attachment *a;
-	const struct attachment_upload *u;
-	int stored;
+	struct attachment_upload *u;
+	enum { STORED_NONE, STORED_META, STORED_BOTH } stored;
 };
+
+/* The file under key: the early put's end, or a put of it whole. */
+static int store_file(struct objects *o, const char *key)
+{
+	struct storage_put *p = o->u->put;
+
+	o->u->put = NULL; /* storage_put_end frees it */
+	if (p != NULL)
+		return storage_put_end(p, &o->u->digests);
+	return storage_put_file_hashed(o->s, key, o->u->fd, &o->u->digests, o->a->mime_type,
+	    STORAGE_CREATE_ONLY);
+}
 
 static int store_objects(void *ctx)
 {
@@ -203,11 +263,15 @@ static int store_objects(void *ctx)
 
 	if ((rc = keys_attachment_original(key, o->a->conversation_id, o->a->attachment_id)) < 0)
 		return rc;
-	if ((rc = storage_put_file_hashed(o->s, key, o->u->fd, &o->u->digests, o->a->mime_type,
-	    STORAGE_CREATE_ONLY)) < 0)
+	/* meta.json first: its round trip overlaps the store's work on the
+	 * bytes an early put sent before its last one */
+	if ((rc = attachment_meta_put(o->s, o->a)) < 0)
 		return rc;
-	o->stored = 1;
-	return attachment_meta_put(o->s, o->a);
+	o->stored = STORED_META;
+	if ((rc = store_file(o, key)) < 0)
+		return rc;
+	o->stored = STORED_BOTH;
+	return 0;
 }
 
 /* m as the file message of a, from the session's user. */
@@ -275,7 +339,7 @@ static int answer_of(const struct attachment *a, cJSON *msg, cJSON **out)
 static int send_file(struct request *r, struct storage *s, struct attachment_upload *u,
     const struct attachment *a, const char *key, cJSON **msg, int *replayed)
 {
-	struct objects o = { s, a, u, 0 };
+	struct objects o = { s, a, u, STORED_NONE };
 	const struct message_send send = { key, 1, r->id, store_objects, &o };
 	struct message m;
 	int rc;
@@ -283,25 +347,39 @@ static int send_file(struct request *r, struct storage *s, struct attachment_upl
 	if ((rc = draft(&m, r, a)) == 0)
 		rc = message_send(r->app, &m, &send, msg, replayed);
 	message_free(&m);
-	if (rc < 0 && o.stored)
+	if (rc < 0 && o.stored == STORED_BOTH)
 		attachment_remove(s, a);
+	else if (rc < 0 && o.stored == STORED_META)
+		attachment_meta_remove(s, a);
 	return rc;
+}
+
+/* The upload's attachment into a: the early put's, at the file's size,
+ * or a new one. */
+static int new_attachment(const struct request *r, const struct attachment_upload *u,
+    struct attachment *a)
+{
+	const char *type = attachment_sniff_type(u->head, u->size < sizeof u->head ?
+	    (size_t)u->size : sizeof u->head);
+
+	if (!u->has_a)
+		return attachment_new(a, r->session->conversation_id, r->session->user_id,
+		    u->filename, type, u->size);
+	*a = u->a;
+	a->size = u->size;
+	return 0;
 }
 
 int attachment_upload_send(struct request *r, struct attachment_upload *u, const char *key,
     cJSON **out, int *replayed)
 {
-	const char *type = attachment_sniff_type(u->head, u->size < sizeof u->head ?
-	    (size_t)u->size : sizeof u->head);
 	struct attachment a, first;
 	struct storage *s;
 	cJSON *msg = NULL;
 	int rc, earlier;
 
 	*out = NULL;
-	if ((rc = app_storage(r->app, &s)) < 0 ||
-	    (rc = attachment_new(&a, r->session->conversation_id, r->session->user_id,
-	    u->filename, type, u->size)) < 0 ||
+	if ((rc = app_storage(r->app, &s)) < 0 || (rc = new_attachment(r, u, &a)) < 0 ||
 	    (rc = send_file(r, s, u, &a, key, &msg, replayed)) < 0)
 		return rc;
 	earlier = *replayed || !is_of(msg, &a);
@@ -314,6 +392,8 @@ int attachment_upload_send(struct request *r, struct attachment_upload *u, const
 
 void attachment_upload_free(struct attachment_upload *u)
 {
+	storage_put_cancel(u->put);
+	u->put = NULL;
 	if (u->fd >= 0)
 		close(u->fd);
 	u->fd = -1;

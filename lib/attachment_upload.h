@@ -10,14 +10,22 @@
  * CHATS3_MAX_UPLOAD_BYTES, the whole body against that plus
  * ROUTE_MULTIPART_ENVELOPE (route.h), as dispatch checks CONTENT_LENGTH.
  *
- * Once the body is complete, the file message is sent through
- * message_send, which stores the bytes (storage_put_file) and meta.json
- * under the key's claim just before the message: a retried upload with
- * the same key stores once and gets the first answer back. A send that
- * fails after the objects were stored removes them.
+ * A file part that will hold at least ATTACHMENT_EARLY_PUT_MIN bytes, by
+ * CONTENT_LENGTH when the part ends the body (as browsers and curl send
+ * it), goes to storage while it arrives (storage_put_begin: the bytes as
+ * they are spooled, all but the last one); another size at the end puts
+ * it whole.
  *
- * The upload owns its temporary file, strings and hashing contexts:
- * attachment_upload_free.
+ * Once the body is complete, the file message is sent through
+ * message_send, which stores meta.json and then the bytes (storage_put_end,
+ * or storage_put_file_hashed) under the key's claim just before the
+ * message: a retried upload with the same key stores once and gets the
+ * first answer back. A send that fails after storing objects removes them
+ * (meta.json alone when the bytes failed); an early put that never got
+ * there stores nothing.
+ *
+ * The upload owns its temporary file, its early put, strings and hashing
+ * contexts: attachment_upload_free.
  */
 #ifndef CHATS3_ATTACHMENT_UPLOAD_H
 #define CHATS3_ATTACHMENT_UPLOAD_H
@@ -31,7 +39,9 @@
 
 struct cJSON;
 struct request;
+struct storage_put;
 
+#define ATTACHMENT_EARLY_PUT_MIN 65536 /* bytes of a file worth putting as it arrives */
 
 struct attachment_upload {
 	int fd;                /* the spooled file (unlinked), -1 until the file part */
@@ -48,6 +58,12 @@ struct attachment_upload {
 	uint64_t max;
 	const char *data_dir;
 	struct storage_digest digest; /* hashing the file part as it is spooled */
+	long long body_bytes;  /* CONTENT_LENGTH, -1 when absent */
+	size_t close_bytes;    /* of the close delimiter CRLF "--" boundary "--" CRLF */
+	long long expect;      /* the file's size if it ends the body; -1 unknown */
+	struct storage_put *put; /* the early put, NULL when none */
+	struct attachment a;   /* the new attachment, once the early put began */
+	int has_a;
 };
 
 /* Reads r's body into u (which it initializes). 0 when a file part came

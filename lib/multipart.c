@@ -53,6 +53,7 @@ struct multipart {
 	size_t line_len;
 	size_t header_bytes; /* of the part's header block so far */
 	int cr;              /* the header bytes so far end in CR */
+	uint64_t consumed;   /* bytes of the body the steps have used */
 	struct part_headers ph;
 };
 
@@ -340,6 +341,7 @@ static int part_begin(struct multipart *mp)
 		.name = text(&ph->name),
 		.filename = ph->has_filename || ph->has_filename_ext ? text(&ph->filename) : NULL,
 		.content_type = ph->has_type ? text(&ph->content_type) : NULL,
+		.content_offset = mp->consumed + 1, /* after the LF step_headers is on */
 	};
 
 	if (!ph->disposition)
@@ -556,6 +558,7 @@ int multipart_feed(struct multipart *mp, const char *p, size_t n)
 		if ((rc = steps[mp->state](mp, p + i, n - i, &used)) < 0)
 			return fail(mp, rc);
 		i += used;
+		mp->consumed += used;
 	}
 	return mp->state == S_FAILED ? mp->failure : 0;
 }

@@ -35,6 +35,7 @@
 #define CHATS3_MULTIPART_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MULTIPART_BOUNDARY_MAX 70 /* RFC 2046: 1-70 characters */
 
@@ -49,6 +50,7 @@ struct multipart_part {
 	const char *name;         /* Content-Disposition name (NUL-terminated, bounded) */
 	const char *filename;     /* NULL when the part has none; raw bytes as sent (not sanitized) */
 	const char *content_type; /* NULL when absent */
+	uint64_t content_offset;  /* bytes of the body before the part's content */
 };
 
 /* What the parser calls: on_begin, on_data for each piece of content,

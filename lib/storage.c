@@ -335,3 +335,75 @@ int storage_list_each(struct storage *s, const struct storage_list_opts *o,
 	free(token);
 	return rc < 0 ? rc : 0;
 }
+
+int storage_put_begin(struct storage *s, const char *key, int fd, long long size,
+    const char *content_type, unsigned flags, struct storage_put **out)
+{
+	struct storage_put *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_put(s, key, content_type, flags)) < 0)
+		return rc;
+	if (fd < 0 || size < 0)
+		return storage_fail(s, ERR_INVAL, "InvalidArgument", "put_begin needs a file and a size");
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return ERR_NOMEM;
+	p->s = s;
+	snprintf(p->key, sizeof p->key, "%s", key);
+	snprintf(p->content_type, sizeof p->content_type, "%s", content_type);
+	p->fd = fd;
+	p->size = size;
+	p->flags = flags;
+	if (s->ops->put_begin != NULL)
+		s->ops->put_begin(s, p);
+	*out = p;
+	return 0;
+}
+
+void storage_put_more(struct storage_put *p, long long have)
+{
+	if (p->early == NULL || have <= p->have)
+		return;
+	p->have = have;
+	p->s->ops->put_more(p->s, p);
+}
+
+static void cancel_early(struct storage_put *p)
+{
+	if (p->early != NULL)
+		p->s->ops->put_cancel(p->s, p);
+}
+
+/* 1 when the file on p->fd holds the size p promised. */
+static int came_whole(const struct storage_put *p)
+{
+	struct stat st;
+
+	return fstat(p->fd, &st) == 0 && (long long)st.st_size == p->size;
+}
+
+int storage_put_end(struct storage_put *p, const struct storage_digests *d)
+{
+	struct storage *s = p->s;
+	int rc = STORAGE_PUT_WHOLE;
+
+	clear_failure(s);
+	if (p->early != NULL && came_whole(p))
+		rc = s->ops->put_end(s, p, d);
+	cancel_early(p);
+	if (rc == STORAGE_PUT_WHOLE)
+		rc = storage_put_file_hashed(s, p->key, p->fd, d, p->content_type, p->flags);
+	else
+		rc = counted(s, "put_file", rc);
+	free(p);
+	return rc;
+}
+
+void storage_put_cancel(struct storage_put *p)
+{
+	if (p == NULL)
+		return;
+	cancel_early(p);
+	free(p);
+}

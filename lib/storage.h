@@ -94,6 +94,33 @@ int storage_put_file(struct storage *s, const char *key, int fd,
 int storage_put_file_hashed(struct storage *s, const char *key, int fd,
     const struct storage_digests *d, const char *content_type, unsigned flags);
 
+/* A put of a file still being written (an upload as it arrives): the
+ * backend sends the bytes as they land in the file but holds back the
+ * last one until storage_put_end, so nothing is stored before it, and
+ * storage_put_cancel leaves nothing. S3 sends them as one PUT signed
+ * UNSIGNED-PAYLOAD and checks the answer's ETag against the file's MD5;
+ * whatever goes wrong on the way (a transfer that fails, a file that ends
+ * at another size, another ETag) ends in an ordinary
+ * storage_put_file_hashed of the complete file. The local directory puts
+ * it whole at the end. The file's descriptor stays the caller's. */
+struct storage_put;
+
+/* Starts the put of the file open on fd, which will hold size bytes,
+ * under key (as storage_put_file_hashed: its checks, ERR_INVAL, ERR_NOMEM). */
+int storage_put_begin(struct storage *s, const char *key, int fd, long long size,
+    const char *content_type, unsigned flags, struct storage_put **out);
+
+/* The file now holds its first have bytes: sends what may go, without
+ * waiting. */
+void storage_put_more(struct storage_put *p, long long have);
+
+/* The file is complete, d its digests: 0 once it is stored, else as
+ * storage_put_file_hashed. Frees p. */
+int storage_put_end(struct storage_put *p, const struct storage_digests *d);
+
+/* Drops p, storing nothing. NULL is fine. */
+void storage_put_cancel(struct storage_put *p);
+
 /* Reads key into out (appending; out's limit bounds it: ERR_TOOBIG).
  * meta may be NULL. */
 int storage_get(struct storage *s, const char *key, struct buf *out,

@@ -16,6 +16,16 @@ struct storage_ops {
 	/* known: the file's digests, NULL when the backend must hash it */
 	int (*put_file)(struct storage *s, const char *key, int fd, long long size,
 	    const struct storage_digests *known, const char *content_type, unsigned flags);
+	/* storage_put_begin's: may start an early transfer of p (p->early);
+	 * else (or NULL) the file is put whole at the end. put_more sends what
+	 * p->have allows without waiting, never the last byte; put_end
+	 * finishes it: 0 stored, STORAGE_PUT_WHOLE when the file must be put
+	 * whole after all, or a final failure; put_cancel aborts it. Each
+	 * leaves p->early NULL once the transfer is over. */
+	void (*put_begin)(struct storage *s, struct storage_put *p);
+	void (*put_more)(struct storage *s, struct storage_put *p);
+	int (*put_end)(struct storage *s, struct storage_put *p, const struct storage_digests *d);
+	void (*put_cancel)(struct storage *s, struct storage_put *p);
 	int (*get_stream)(struct storage *s, const char *key,
 	    const struct storage_sink *sink);
 	/* Reads what it can of the items whose rc is STORAGE_GET_PENDING,
@@ -29,6 +39,20 @@ struct storage_ops {
 	    struct storage_list *out);
 	int (*check)(struct storage *s);
 	void (*close)(struct storage *s); /* frees the backend's state only */
+};
+
+#define STORAGE_PUT_WHOLE 1 /* put_end: put the file the ordinary way */
+
+/* One storage_put_begin. */
+struct storage_put {
+	struct storage *s;
+	char key[STORAGE_MAX_KEY + 1];
+	int fd;
+	long long size;      /* the file's bytes once complete */
+	long long have;      /* its bytes written so far */
+	char content_type[sizeof ((struct storage_meta *)NULL)->content_type];
+	unsigned flags;
+	void *early;         /* the backend's transfer; NULL: none */
 };
 
 #define STORAGE_GET_PENDING 1 /* an item of get_many not read yet */

@@ -26,7 +26,9 @@
  *
  * Memory: bodies are never held whole. put_file hashes the file in a first
  * pass (unless the caller hashed it already, storage_put_file_hashed) and
- * streams it in a second one through CURLOPT_READFUNCTION; a get
+ * streams it in a second one through CURLOPT_READFUNCTION (put_begin's
+ * early PUT reads it once, as it is written, on a handle of its own in
+ * put_multi, paused while the file has no more bytes ready); a get
  * goes to the caller's sink; a list page is read as it arrives (s3xml_list_feed,
  * at most S3XML_MAX_INPUT bytes); only error bodies are kept, within
  * S3_ERROR_BODY_MAX (and the answers of multipart calls, within the same).
@@ -92,6 +94,8 @@ struct s3 {
 	char errbuf[CURL_ERROR_SIZE];
 	CURLM *multi;                  /* get_many: its connections stay open */
 	CURL *pool[S3_GET_PARALLEL];   /* get_many's handles, made on first use */
+	CURLM *put_multi;              /* put_begin's transfer, beside other calls ... */
+	CURL *put_curl;                /* ... on a handle (and connection) of its own */
 };
 
 /* One request and what came back; reused across the attempts of a call. */
@@ -108,6 +112,8 @@ struct call {
 	int fd;                     /* ... or PUT from this file when >= 0, */
 	long long offset;           /* from this byte of it */
 	long long size;             /* bytes to send */
+	long long ready;            /* of them, those that may go now (a file still written) */
+	int paused;                 /* on_read paused the transfer for more ready bytes */
 	size_t body_limit;          /* bytes of a 2xx answer kept or read (list) */
 	const struct storage_sink *sink; /* get_stream: 2xx bytes go here, */
 	struct s3xml_list *page;    /* list: a 2xx body is read into it as it arrives */
@@ -280,6 +286,10 @@ static void s3_free(struct s3 *b)
 			curl_easy_cleanup(b->pool[i]);
 	if (b->multi != NULL)
 		curl_multi_cleanup(b->multi);
+	if (b->put_curl != NULL)
+		curl_easy_cleanup(b->put_curl);
+	if (b->put_multi != NULL)
+		curl_multi_cleanup(b->put_multi);
 	free(b->origin);
 	free(b->host);
 	free(b->bucket_path);
@@ -519,9 +529,13 @@ static size_t on_read(char *p, size_t size, size_t nitems, void *ud)
 {
 	struct call *c = ud;
 	size_t want = size * nitems;
-	long long left = c->size - c->sent;
+	long long left = (c->ready < c->size ? c->ready : c->size) - c->sent;
 	size_t n = left < (long long)want ? (size_t)left : want;
 
+	if (n == 0 && c->sent < c->size) {
+		c->paused = 1;
+		return CURL_READFUNC_PAUSE;
+	}
 	if (n == 0)
 		return 0;
 	if (c->fd < 0) {
@@ -968,8 +982,19 @@ static struct call new_call(const char *method, const char *key)
 	c.method = method;
 	c.key = key;
 	c.fd = -1;
+	c.ready = LLONG_MAX;
 	c.meta.size = -1;
 	return c;
+}
+
+/* 1 when an ETag (quoted or not) is the hex MD5 md5_hex. */
+static int etag_is_md5(const char *etag, const char *md5_hex)
+{
+	size_t n = strlen(etag);
+
+	if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
+		etag++, n -= 2;
+	return n == 32 && strncasecmp(etag, md5_hex, 32) == 0;
 }
 
 /* A create-only put that was retried and then found the key taken may
@@ -979,18 +1004,12 @@ static struct call new_call(const char *method, const char *key)
 static int confirm_own(struct storage *s, const char *key, const char *md5_hex)
 {
 	struct call c = new_call("HEAD", key);
-	const char *etag;
-	size_t n;
 	int rc = perform(s, &c);
 
 	buf_free(&c.body);
 	if (rc < 0)
 		return rc;
-	etag = c.meta.etag;
-	n = strlen(etag);
-	if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
-		etag++, n -= 2;
-	if (n == 32 && strncasecmp(etag, md5_hex, 32) == 0)
+	if (etag_is_md5(c.meta.etag, md5_hex))
 		return 0;
 	return storage_fail(s, ERR_CONFLICT, "PreconditionFailed",
 	    "PUT %s: the key exists (create-only)", key);
@@ -1267,6 +1286,19 @@ static void wave_run(struct s3 *b, struct wave *w, size_t k)
 				w->result[i] = msg->data.result;
 }
 
+/* Leaves h no pointer into a call being freed. */
+static void leave_handle(CURL *h)
+{
+	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+	(void)curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_READDATA, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_SEEKDATA, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+}
+
 /* Item i got a whole 2xx answer: its bytes go out; else it stays pending. */
 static void wave_finish(struct s3 *b, struct wave *w, size_t i, struct storage_get_item *item)
 {
@@ -1278,12 +1310,8 @@ static void wave_finish(struct s3 *b, struct wave *w, size_t i, struct storage_g
 		    buf_append(item->out, c->body.data ? c->body.data : "", c->body.len) == 0)
 			item->rc = 0;
 	}
-	if (b->pool[i] != NULL) { /* leave the handle no pointer into w */
-		(void)curl_easy_setopt(b->pool[i], CURLOPT_HTTPHEADER, NULL);
-		(void)curl_easy_setopt(b->pool[i], CURLOPT_ERRORBUFFER, NULL);
-		(void)curl_easy_setopt(b->pool[i], CURLOPT_NOPROGRESS, 1L);
-		(void)curl_easy_setopt(b->pool[i], CURLOPT_XFERINFODATA, NULL);
-	}
+	if (b->pool[i] != NULL)
+		leave_handle(b->pool[i]);
 	free_headers(w->headers[i]);
 	buf_free(&c->body);
 }
@@ -1332,6 +1360,131 @@ static int s3_del(struct storage *s, const char *key)
 		rc = 0;
 	}
 	return rc;
+}
+
+/* ---- an early put: a file sent while it is still written ---- */
+
+/* storage_put_begin's transfer on put_curl in put_multi. */
+struct early {
+	struct call c;
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+	int done;
+	CURLcode result;
+};
+
+static void early_free(struct s3 *b, struct storage_put *p)
+{
+	struct early *e = p->early;
+
+	(void)curl_multi_remove_handle(b->put_multi, b->put_curl); /* an unfinished PUT is dropped */
+	leave_handle(b->put_curl);
+	free_headers(e->headers);
+	buf_free(&e->c.body);
+	free(e);
+	p->early = NULL;
+}
+
+/* Sends what may go and reads what came, without waiting. */
+static void early_pump(struct s3 *b, struct early *e)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	if (e->done)
+		return;
+	if (e->c.paused) {
+		e->c.paused = 0;
+		(void)curl_easy_pause(b->put_curl, CURLPAUSE_CONT);
+	}
+	if (curl_multi_perform(b->put_multi, &running) != CURLM_OK) {
+		e->done = 1;
+		e->result = CURLE_FAILED_INIT;
+	}
+	while ((msg = curl_multi_info_read(b->put_multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE) {
+			e->done = 1;
+			e->result = msg->data.result;
+		}
+}
+
+static void s3_put_begin(struct storage *s, struct storage_put *p)
+{
+	struct s3 *b = s->backend;
+	struct early *e;
+
+	if (p->size < 2 || p->size > b->multipart_bytes || s->patience_ms > 0)
+		return;
+	if ((b->put_multi == NULL && (b->put_multi = curl_multi_init()) == NULL) ||
+	    (b->put_curl == NULL && (b->put_curl = curl_easy_init()) == NULL) ||
+	    (e = calloc(1, sizeof *e)) == NULL)
+		return;
+	e->c = new_call("PUT", p->key);
+	e->c.fd = p->fd;
+	e->c.size = p->size;
+	e->c.ready = 0;
+	e->c.content_type = p->content_type;
+	e->c.create_only = (p->flags & STORAGE_CREATE_ONLY) != 0;
+	e->c.payload_hash = SIGV4_UNSIGNED_PAYLOAD;
+	e->c.due_us = clock_mono_us() + (int64_t)b->timeout_ms * 1000;
+	buf_init(&e->c.body, 0);
+	p->early = e;
+	if (prepare(s, b->put_curl, e->errbuf, &e->c, &e->headers) < 0 ||
+	    curl_multi_add_handle(b->put_multi, b->put_curl) != CURLM_OK) {
+		early_free(b, p);
+		clear_fail(s); /* the file goes whole at the end */
+		return;
+	}
+	early_pump(b, e);
+}
+
+static void s3_put_more(struct storage *s, struct storage_put *p)
+{
+	struct s3 *b = s->backend;
+	struct early *e = p->early;
+
+	e->c.ready = p->have < p->size ? p->have : p->size - 1; /* the last byte at put_end */
+	early_pump(b, e);
+}
+
+/* What the finished early PUT of p came to: 0 stored with d's bytes, a
+ * final failure, or STORAGE_PUT_WHOLE (after removing what a transfer
+ * that sent every byte may have stored). */
+static int early_outcome(struct storage *s, struct storage_put *p, const struct storage_digests *d)
+{
+	struct early *e = p->early;
+	int rc;
+
+	if (e->done && e->result == CURLE_OK && is_2xx(e->c.status) &&
+	    etag_is_md5(e->c.meta.etag, d->md5_hex))
+		return 0;
+	if (e->done && e->result == CURLE_OK && !is_2xx(e->c.status) &&
+	    http_failed(s, &e->c) == ERR_CONFLICT)
+		return ERR_CONFLICT;
+	if (e->c.sent == p->size && (rc = s3_del(s, p->key)) < 0)
+		return rc;
+	clear_fail(s);
+	return STORAGE_PUT_WHOLE;
+}
+
+static int s3_put_end(struct storage *s, struct storage_put *p, const struct storage_digests *d)
+{
+	struct s3 *b = s->backend;
+	struct early *e = p->early;
+	int rc;
+
+	e->c.ready = p->size;
+	for (early_pump(b, e); !e->done; early_pump(b, e))
+		if (curl_multi_poll(b->put_multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			break;
+	rc = early_outcome(s, p, d);
+	early_free(b, p);
+	return rc;
+}
+
+static void s3_put_cancel(struct storage *s, struct storage_put *p)
+{
+	early_free(s->backend, p);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -1458,6 +1611,10 @@ static const struct storage_ops s3_ops = {
 	.name = "s3",
 	.put = s3_put,
 	.put_file = s3_put_file,
+	.put_begin = s3_put_begin,
+	.put_more = s3_put_more,
+	.put_end = s3_put_end,
+	.put_cancel = s3_put_cancel,
 	.get_stream = s3_get_stream,
 	.get_many = s3_get_many,
 	.head = s3_head,

@@ -235,6 +235,28 @@ class Attachments(WithAdminServer):
         r = get(self.srv, self.me, "/api/v1/messages")
         self.assertEqual(len(envelope(r)["data"]["messages"]), 2)
 
+    def test_a_large_file_stores_whole_wherever_its_part_is(self):
+        """A file large enough to go to storage while it arrives: last in the
+        body, followed by another part, with a preamble and an epilogue; each
+        stored once, byte for byte, a retry of the first stored once."""
+        rnd = random.Random(16)
+        data = bytes(rnd.getrandbits(8) for _ in range(150 * 1024))
+        key = part("clientMessageId", b"up-big", None, None)
+        bodies = {"last": upload_body(data),
+                  "followed": multipart(part("file", data, "f.bin"), key),
+                  "epilogue": b"preamble\r\n" + upload_body(data) + b"epilogue"}
+        for how, body in bodies.items():
+            got = post_upload(self.srv, self.me, body)
+            self.assertEqual(got.status, 201, (how, got.body))
+            att = envelope(got)["data"]["attachment"]
+            self.assertEqual(att["sizeBytes"], len(data), how)
+            self.assertEqual(get(self.srv, self.me, att["url"]).body, data, how)
+        again = post_upload(self.srv, self.me, bodies["followed"])
+        self.assertEqual(again.status, 200, again.body)
+        if harness.CONFIG.get("storage", "fs") == "fs":  # s3rver keeps a dropped PUT's bytes
+            self.assertEqual(len(stored_attachments(self.srv, self.conv)), 6)  # 3 x (bytes, meta)
+        self.assertNothingLeft("after the large uploads")
+
     # -- downloads ---------------------------------------------------------------
     def test_only_participants_of_the_conversation_may_download(self):
         att = self.uploaded(PNG)["attachment"]

@@ -399,6 +399,77 @@ static void test_hashed_put(struct suite *t)
 	fclose(f);
 }
 
+/* Writes bytes[0..n) to fd in 64 KiB steps, telling p after each. */
+static int grow(struct storage_put *p, int fd, const unsigned char *bytes, size_t n)
+{
+	size_t k;
+
+	for (size_t off = 0; off < n; off += k) {
+		k = n - off < 65536 ? n - off : 65536;
+		if (write(fd, bytes + off, k) != (ssize_t)k)
+			return -1;
+		storage_put_more(p, (long long)(off + k));
+	}
+	return 0;
+}
+
+/* A put begun for size bytes of a file then written with bytes[0..n):
+ * storage_put_end (end) or storage_put_cancel; put_end's result. */
+static int put_growing(struct suite *t, const char *key, long long size,
+    const unsigned char *bytes, size_t n, int end)
+{
+	struct storage_digests d;
+	struct storage_put *p = NULL;
+	FILE *f = tmpfile();
+	int rc;
+
+	if (f == NULL || storage_digest_memory(bytes, n, &d) < 0)
+		abort();
+	rc = storage_put_begin(t->s, key, fileno(f), size, "application/pdf", STORAGE_CREATE_ONLY, &p);
+	if (rc == 0 && grow(p, fileno(f), bytes, n) < 0)
+		rc = ERR_IO;
+	if (rc == 0 && end)
+		rc = storage_put_end(p, &d);
+	else
+		storage_put_cancel(p);
+	fclose(f);
+	return rc;
+}
+
+/* A file put while it is written (an upload as it arrives): stored as
+ * written, at its real size when that is not the one announced, and
+ * nothing at all when cancelled with every byte written. */
+static void test_growing_put(struct suite *t)
+{
+	const size_t n = 3 * MIB + 17;
+	unsigned char *bytes = malloc(n);
+	struct storage_meta meta;
+	struct buf b;
+	keybuf k;
+	int rc;
+
+	if (bytes == NULL)
+		abort();
+	fill(bytes, n, 11);
+	buf_init(&b, 0);
+	rc = put_growing(t, key_of(t, "growing/whole", k), (long long)n, bytes, n, 1);
+	expect_rc(t, rc, 0, "put_end of a file put while written");
+	rc = storage_get(t->s, k, &b, &meta);
+	report(t, rc == 0 && b.len == n && memcmp(b.data, bytes, n) == 0 &&
+	    same_meta(&meta, n, "application/pdf"), "get returns the file put while written");
+	buf_free(&b);
+	rc = put_growing(t, key_of(t, "growing/short", k), (long long)n + 100, bytes, n, 1);
+	expect_rc(t, rc, 0, "put_end of a file shorter than announced");
+	rc = storage_get(t->s, k, &b, NULL);
+	report(t, rc == 0 && b.len == n && memcmp(b.data, bytes, n) == 0,
+	    "get returns the shorter file whole");
+	buf_free(&b);
+	rc = put_growing(t, key_of(t, "growing/cancelled", k), (long long)n, bytes, n, 0);
+	expect_rc(t, rc, 0, "put_begin and a whole file, then cancel");
+	expect_rc(t, storage_head(t->s, k, &meta), ERR_NOTFOUND, "a cancelled put stores nothing");
+	free(bytes);
+}
+
 /* ---- listing ---- */
 
 static int cmp_str(const void *a, const void *b)
@@ -815,6 +886,7 @@ int main(void)
 		test_round_trips(&t);
 		test_big_file(&t);
 		test_hashed_put(&t);
+		test_growing_put(&t);
 		test_three_mib(&t);
 		test_overwrite(&t);
 		test_missing(&t);

@@ -105,6 +105,9 @@ static void test_store(struct app *app)
 	CHECK(attachment_load(s, "room-1", bad_id, &b) == ERR_STORAGE);
 	CHECK(attachment_remove(s, &a) == 0);
 	CHECK(attachment_load(s, "room-1", a.attachment_id, &b) == ERR_NOTFOUND);
+	CHECK(attachment_meta_put(s, &a) == 0);
+	CHECK(attachment_meta_remove(s, &a) == 0);
+	CHECK(attachment_load(s, "room-1", a.attachment_id, &b) == ERR_NOTFOUND);
 }
 
 int main(void)

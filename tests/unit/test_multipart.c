@@ -4,8 +4,8 @@
  * type]content[/]" per part, then "=" and the result), compared with the
  * case's; then parsed again in every split (1-byte chunks, and two chunks
  * cut at every offset), which must log the same. Then the boundary from a
- * Content-Type, the arguments of multipart_open, and a long body streamed
- * in chunks.
+ * Content-Type, the arguments of multipart_open, where each part's content
+ * starts (in every split), and a long body streamed in chunks.
  */
 #include <malloc.h>
 #include <stdlib.h>
@@ -425,6 +425,59 @@ static void test_open(void)
  * comes through whole, in about one piece per chunk (a near miss inside a
  * chunk does not cut the content), and the heap stays as it was after the
  * headers. */
+static int ignore_data(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+struct offsets {
+	uint64_t at[2];
+	size_t n;
+};
+
+static int note_offset(void *ctx, const struct multipart_part *part)
+{
+	struct offsets *o = ctx;
+
+	if (o->n < 2)
+		o->at[o->n] = part->content_offset;
+	o->n++;
+	return 0;
+}
+
+/* content_offset is the index of the part's first content byte in the
+ * body, however the body is cut into chunks. */
+static void test_content_offset(void)
+{
+	static const char body[] = "preamble\r\n" D CD("a") "\r\n" "one" DN
+	    CDF("file", "filename=\"f.bin\"") "Content-Type: text/plain\r\n\r\n" "two" END;
+	const size_t n = sizeof body - 1, first = (size_t)(strstr(body, "one") - body),
+	    second = (size_t)(strstr(body, "two") - body);
+	const struct multipart_limits lim = { 4, 256 };
+	struct offsets o;
+	const struct multipart_handler h = { note_offset, ignore_data, ignore_end, &o };
+	struct multipart *mp;
+	int all = 1, rc;
+
+	for (size_t cut = 0; cut <= n; cut++) {
+		memset(&o, 0, sizeof o);
+		if (multipart_open(&mp, "XyZ", &lim, &h) < 0) {
+			all = 0;
+			break;
+		}
+		rc = multipart_feed(mp, body, cut);
+		if (rc == 0)
+			rc = multipart_feed(mp, body + cut, n - cut);
+		all = all && rc == 0 && multipart_finish(mp) == 0 && o.n == 2 &&
+		    o.at[0] == first && o.at[1] == second;
+		multipart_free(mp);
+	}
+	CHECK(all);
+}
+
 static void test_long_body(void)
 {
 	static const char head[] = "--b\r\n" CD("file") "\r\n", tail[] = "\r\n--b--\r\n";
@@ -464,6 +517,7 @@ int main(void)
 	test_cases();
 	test_boundary();
 	test_open();
+	test_content_offset();
 	test_long_body();
 	return check_done("test_multipart");
 }
