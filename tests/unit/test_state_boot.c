@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
 #include "owner.h"
-#include "state.h"
+#include "state_open.h"
 #include "tmpdir.h"
 
 #define RACERS 4
@@ -40,17 +39,8 @@ static const char *boot_env(const char *name)
 /* Opens the state in boot (NULL: the kernel's): 0 or an enum err. */
 static int open_in(struct state **st, const char *boot)
 {
-	char err[CONFIG_ERR_LEN];
-	struct config cfg;
-	int rc;
-
-	*st = NULL;
 	boot_id = boot;
-	if ((rc = config_load_from(&cfg, boot_env, err)) < 0)
-		return rc;
-	rc = state_open(st, &cfg);
-	config_free(&cfg);
-	return rc;
+	return test_state_open_from(st, boot_env);
 }
 
 /* Runs sql on the file itself, as an operator would: 0 or -1. */
