@@ -77,6 +77,7 @@ static const struct key keys[] = {
 	{ "CHATS3_RELAY_QUEUE_BYTES", K_LONG, OFF(relay_queue_bytes), 1024, 64 * MIB, "262144", 0 },
 	{ "CHATS3_RELAY_REPLAY_MS", K_LONG, OFF(relay_replay_ms), 0, 3600000, "60000", 0 },
 	{ "CHATS3_RELAY_ORDER_MS", K_LONG, OFF(relay_order_ms), 0, 600000, "10000", 0 },
+	{ "CHATS3_BOOT_ID", K_STR, OFF(boot_id), 0, 0, NULL, 0 }, /* tests only: a reboot */
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -55,6 +55,7 @@ struct config {
 	long relay_queue_bytes;  /* CHATS3_RELAY_QUEUE_BYTES: per stream */
 	long relay_replay_ms;    /* CHATS3_RELAY_REPLAY_MS: Last-Event-ID window */
 	long relay_order_ms;     /* CHATS3_RELAY_ORDER_MS: new-message hold-back cap (0: off) */
+	char *boot_id;           /* CHATS3_BOOT_ID: a test's stand-in for the kernel's boot id */
 };
 
 #define CONFIG_ERR_LEN 256

@@ -6,8 +6,6 @@
 #include "owner.h"
 
 #define HOST_MAX 65
-#define BOOT_MAX 40
-#define UNKNOWN_PART "-"
 
 /* The first line of path into out[size], without its newline: 0 or -1. */
 static int read_line(const char *path, char *out, size_t size)
@@ -40,16 +38,21 @@ static int proc_stat(long pid, char *state, unsigned long long *start)
 	return n == 19 && sscanf(p, "%llu", start) == 1 ? 0 : -1;
 }
 
-/* This host's name and boot id; UNKNOWN_PART for what cannot be read (a
+void owner_boot_id(char out[OWNER_BOOT_MAX])
+{
+	if (read_line("/proc/sys/kernel/random/boot_id", out, OWNER_BOOT_MAX) < 0 || out[0] == '\0')
+		snprintf(out, OWNER_BOOT_MAX, "%s", OWNER_PART_UNKNOWN);
+}
+
+/* This host's name and boot id; OWNER_PART_UNKNOWN for what cannot be read (a
  * /proc that hides it): names with one are never checked, only leased. */
-static void host_and_boot(char host[HOST_MAX], char boot[BOOT_MAX])
+static void host_and_boot(char host[HOST_MAX], char boot[OWNER_BOOT_MAX])
 {
 	if (gethostname(host, HOST_MAX) < 0 || host[0] == '\0')
-		snprintf(host, HOST_MAX, "%s", UNKNOWN_PART);
+		snprintf(host, HOST_MAX, "%s", OWNER_PART_UNKNOWN);
 	host[HOST_MAX - 1] = '\0';
 	host[strcspn(host, " ")] = '\0';
-	if (read_line("/proc/sys/kernel/random/boot_id", boot, BOOT_MAX) < 0 || boot[0] == '\0')
-		snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
+	owner_boot_id(boot);
 }
 
 /* A process's name is read from /proc once: it holds for its whole life
@@ -58,7 +61,7 @@ int owner_self(char out[OWNER_MAX])
 {
 	static char name[OWNER_MAX];
 	static long named_pid;
-	char host[HOST_MAX], boot[BOOT_MAX], state;
+	char host[HOST_MAX], boot[OWNER_BOOT_MAX], state;
 	unsigned long long start = 0;
 	long pid = (long)getpid();
 	int n;
@@ -66,7 +69,7 @@ int owner_self(char out[OWNER_MAX])
 	if (named_pid != pid) {
 		host_and_boot(host, boot);
 		if (proc_stat(pid, &state, &start) < 0)
-			snprintf(boot, BOOT_MAX, "%s", UNKNOWN_PART);
+			snprintf(boot, OWNER_BOOT_MAX, "%s", OWNER_PART_UNKNOWN);
 		n = snprintf(name, OWNER_MAX, "%s %s %ld %llu", host, boot, pid, start);
 		if (n <= 0 || n >= OWNER_MAX)
 			return ERR_IO;
@@ -78,14 +81,15 @@ int owner_self(char out[OWNER_MAX])
 
 enum owner_liveness owner_liveness(const char *name)
 {
-	char host[HOST_MAX], boot[BOOT_MAX], their_host[HOST_MAX], their_boot[BOOT_MAX], state;
+	char host[HOST_MAX], boot[OWNER_BOOT_MAX], their_host[HOST_MAX];
+	char their_boot[OWNER_BOOT_MAX], state;
 	unsigned long long start, their_start;
 	long pid;
 
 	host_and_boot(host, boot);
 	if (sscanf(name, "%64s %39s %ld %llu", their_host, their_boot, &pid, &their_start) != 4 ||
-	    strcmp(host, their_host) != 0 || pid <= 0 || strcmp(boot, UNKNOWN_PART) == 0 ||
-	    strcmp(their_boot, UNKNOWN_PART) == 0)
+	    strcmp(host, their_host) != 0 || pid <= 0 || strcmp(boot, OWNER_PART_UNKNOWN) == 0 ||
+	    strcmp(their_boot, OWNER_PART_UNKNOWN) == 0)
 		return OWNER_UNKNOWN;
 	if (strcmp(boot, their_boot) != 0 || proc_stat(pid, &state, &start) < 0 ||
 	    start != their_start || state == 'Z' || state == 'X')

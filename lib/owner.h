@@ -17,11 +17,18 @@
 #define CHATS3_OWNER_H
 
 #define OWNER_MAX 200 /* bytes of a name, NUL included */
+#define OWNER_BOOT_MAX 40 /* bytes of a boot id, NUL included */
+#define OWNER_PART_UNKNOWN "-" /* a part of a name /proc does not give */
 
 enum owner_liveness { OWNER_ALIVE, OWNER_GONE, OWNER_UNKNOWN };
 
 /* This process's name into out: 0 (ERR_IO only if a name did not fit). */
 int owner_self(char out[OWNER_MAX]);
+
+/* This host's boot id into out, or OWNER_PART_UNKNOWN where /proc hides it:
+ * it changes with every boot of the kernel (lib/state_sqlite.c tells a
+ * reboot by it). */
+void owner_boot_id(char out[OWNER_BOOT_MAX]);
 
 /* Whether the process name stands for runs: OWNER_GONE when it is of this
  * host and its process ended (also as a zombie not yet reaped) or this

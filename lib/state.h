@@ -55,7 +55,9 @@ typedef int (*state_conversation_fn)(void *ctx, const struct conversation *c);
 typedef int (*state_key_fn)(void *ctx, const char *key);
 
 /* Opens the backend cfg names (sqlite: <data_dir>/chats3.db, created and
- * upgraded). ERR_DB, ERR_CONFIG or ERR_NOMEM; *out is NULL on failure. */
+ * upgraded; on the first open after the host booted, every conversation
+ * uncovered: docs/state.md, Durability). ERR_DB, ERR_CONFIG or ERR_NOMEM;
+ * *out is NULL on failure. */
 int state_open(struct state **out, const struct config *cfg);
 
 /* Frees st and its connection. NULL is fine. */

@@ -18,6 +18,8 @@
  *   message index   message_batches and message_covered (v3; WITHOUT
  *                   ROWID, so the newest keys are one range seek), and
  *                   message_clock (v5)
+ *   the host's boot chats3_info's boot_id row (v1's table): at open, a
+ *                   boot since uncovers every conversation
  */
 #include <limits.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
+#include "owner.h"
 #include "schema.h"
 #include "state_backend.h"
 
@@ -788,6 +791,66 @@ static int next_message_ms(struct state *st, const char *conversation_id, int64_
 	return held == NULL ? clock_tick(st, &t) : transaction(st, clock_tick, &t);
 }
 
+/* ---- the host's boot ---- */
+
+/* chats3_info's boot_id names the host's boot the state last ran in. A
+ * power cut may take the last commits from the WAL (synchronous=NORMAL)
+ * while the objects they indexed are stored, so a process that finds the
+ * host booted since uncovers every conversation (each is listed from
+ * storage again on its next read: message_store.c's index_rebuild) and
+ * records this boot, in one transaction. No row (an older build's
+ * database, or an operator's delete after restoring a backup) counts as
+ * another boot. */
+static const char boot_recorded[] = "SELECT value FROM chats3_info WHERE key = 'boot_id'";
+
+/* 1 when the boot recorded is boot, 0 when it is another or none, ERR_DB. */
+static int booted_in(struct state *st, const char *boot)
+{
+	sqlite3_stmt *q = bound(st, boot_recorded, NONE, NONE);
+	const unsigned char *v;
+	int rc = first_row(q);
+
+	if (rc < 0)
+		return rc == ERR_NOTFOUND ? 0 : rc;
+	v = sqlite3_column_text(q, 0);
+	rc = v != NULL && strcmp((const char *)v, boot) == 0;
+	db_done(q);
+	return rc;
+}
+
+/* Under the write lock: another process may have done it while we waited. */
+static int uncover_all(struct state *st, const void *boot)
+{
+	static const char record[] = "INSERT OR REPLACE INTO chats3_info (key, value) "
+	    "VALUES ('boot_id', ?1)";
+	int rc = booted_in(st, boot);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if ((rc = exec(st, "DELETE FROM message_covered")) < 0)
+		return rc;
+	return run(bound(st, record, TEXTS(boot), NONE));
+}
+
+/* One read when the host has not booted since; nothing to tell a boot by
+ * (OWNER_PART_UNKNOWN): the WAL's durability alone. */
+static int boot_check(struct state *st, const struct config *cfg)
+{
+	char kernel[OWNER_BOOT_MAX];
+	const char *boot = cfg->boot_id;
+	int rc;
+
+	if (boot == NULL) {
+		owner_boot_id(kernel);
+		boot = kernel;
+	}
+	if (strcmp(boot, OWNER_PART_UNKNOWN) == 0)
+		return 0;
+	if ((rc = booted_in(st, boot)) != 0)
+		return rc < 0 ? rc : 0;
+	return transaction(st, uncover_all, boot);
+}
+
 /* ---- the connection ---- */
 
 static int check(struct state *st) { return db_check(db_of(st)); }
@@ -840,5 +903,7 @@ int state_sqlite_open(struct state *st, const struct config *cfg)
 		return rc;
 	st->ops = &sqlite_ops;
 	st->backend = db;
-	return 0;
+	if ((rc = boot_check(st, cfg)) < 0)
+		close_db(st);
+	return rc;
 }

@@ -27,20 +27,26 @@ static inline const char *test_state_env(const char *name)
 	return NULL;
 }
 
-/* Opens *st in dir: 0 or an enum err. */
-static inline int test_state_open(struct state **st, const char *dir)
+/* Opens *st with the settings get gives: 0 or an enum err. */
+static inline int test_state_open_from(struct state **st, const char *(*get)(const char *))
 {
 	char err[CONFIG_ERR_LEN];
 	struct config cfg;
 	int rc;
 
 	*st = NULL;
-	test_state_dir = dir;
-	if ((rc = config_load_from(&cfg, test_state_env, err)) < 0)
+	if ((rc = config_load_from(&cfg, get, err)) < 0)
 		return rc;
 	rc = state_open(st, &cfg);
 	config_free(&cfg);
 	return rc;
+}
+
+/* Opens *st in dir: 0 or an enum err. */
+static inline int test_state_open(struct state **st, const char *dir)
+{
+	test_state_dir = dir;
+	return test_state_open_from(st, test_state_env);
 }
 
 #endif
