@@ -85,7 +85,11 @@ def spool_files(srv):
     left = [n for n in os.listdir(srv.data_dir) if n.startswith(".upload")]
     for pid in program_pids(srv):
         fd_dir = "/proc/%d/fd" % pid
-        for fd in os.listdir(fd_dir) if os.path.isdir(fd_dir) else ():
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:  # the process ended meanwhile (a CGI program after its request)
+            continue
+        for fd in fds:
             try:
                 target = os.readlink(os.path.join(fd_dir, fd))
             except OSError:
