@@ -71,8 +71,9 @@ static int reserve(void *ctx, const char *conversation_id, int64_t ms, struct st
 	return describe(r, note);
 }
 
-/* The id, the clock, clientTimestamp and the note for m, then its store
- * (the index has its key already). */
+/* The id, the clock, clientTimestamp and the note for m, then its store.
+ * The index has m's key before the conversation is made covered (a
+ * rebuild lists the others), and the object is put after both. */
 static int store(struct app *app, struct message *m, struct reservation *r)
 {
 	struct storage *s;
@@ -81,12 +82,13 @@ static int store(struct app *app, struct message *m, struct reservation *r)
 	int rc;
 
 	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0 ||
-	    (rc = ids_uuid4(m->message_id)) < 0 ||
-	    (rc = message_store_index_ready(s, st, m->conversation_id)) < 0)
+	    (rc = ids_uuid4(m->message_id)) < 0)
 		return rc;
 	if ((rc = state_message_begin(st, m->conversation_id, clock_now_ms(), reserve, r,
 	    &ms)) < 0)
 		return rc == ERR_CONFLICT ? ERR_BUSY : rc;
+	if ((rc = message_store_index_ready(s, st, m->conversation_id)) < 0)
+		return rc;
 	return message_store_append(s, NULL, m, 1);
 }
 

@@ -13,9 +13,13 @@
  * it is atomic across processes and hosts. Expiry is decided by the
  * caller's times, stored with each entry; Redis's own expiry (PEXPIRE,
  * relative to the caller's times) only collects the garbage, GC_SLACK_MS
- * after an entry's end. The clock called with held takes a lock of the
- * conversation's clock (HOLD_MS at most) until held has returned, so held
- * runs in clock order across hosts.
+ * after an entry's end. The clock called with a fill takes a lock of the
+ * conversation's clock (HOLD_MS at most) until the fill's note is written,
+ * so fills run in clock order across hosts. The clock also reads whether
+ * the index covers the conversation, and the next index_covered of it
+ * within HINT_MS takes that answer instead of a round trip of its own (a send's:
+ * coverage is only ever set, and a wrong "covered" would only add a key to
+ * an index that does not cover it yet, which its rebuild lists again).
  *
  * The struct rstate behind st->backend is this file's: state_close frees
  * it with its connection. Replies are freed before an op returns.
@@ -48,6 +52,8 @@
 #define ARGS_MAX 24            /* arguments of a script call */
 #define HOLD_MS "1000"         /* the most a lock of the clock is held */
 #define LOCK_TOKEN_BYTES 16
+#define HINT_MS 100            /* how long a clock call's "covered" is trusted */
+#define COVERED_KEY PREFIX "xc" /* the covered conversations: a set of ids */
 #define NUM_LEN 24             /* an int64 in decimal, with sign and NUL */
 #define KEY_LEN (sizeof PREFIX + 16 + 2 * STATE_NAME_MAX + STATE_INDEX_KEY_MAX)
 
@@ -245,16 +251,20 @@ static const char lua_list_conversations[] =
 	"end\n"
 	"return out\n";
 
-/* key, now, lock, token, lock_ms: the conversation's next message
- * millisecond, or -1 while another call holds the lock k:<id>:held; with a
- * token (not ""), the lock is then this call's until release. */
+/* key, now, lock, token, lock_ms, covered set, id: {the conversation's
+ * next message millisecond, 1 when the index covers it (else 0)}, or {-1,
+ * 0} while another call holds the lock k:<id>:held; with a token (not ""),
+ * the lock is then this call's until release. */
 static const char lua_clock[] =
-	"if redis.call('EXISTS', ARGV[3]) == 1 then return -1 end\n"
+	"if ARGV[4] == '' then\n"
+	"  if redis.call('EXISTS', ARGV[3]) == 1 then return {-1, 0} end\n"
+	"elseif not redis.call('SET', ARGV[3], ARGV[4], 'NX', 'PX', ARGV[5]) then\n"
+	"  return {-1, 0}\n"
+	"end\n"
 	"local last = tonumber(redis.call('GET', ARGV[1]) or '-1')\n"
 	"local ms = math.max(tonumber(ARGV[2]), last + 1)\n"
 	"redis.call('SET', ARGV[1], string.format('%d', ms))\n"
-	"if ARGV[4] ~= '' then redis.call('SET', ARGV[3], ARGV[4], 'PX', ARGV[5]) end\n"
-	"return ms\n";
+	"return {ms, redis.call('SISMEMBER', ARGV[6], ARGV[7])}\n";
 
 /* lock, token, index, batch key, claim, owner, json: the note of a send
  * (state_message_begin), then the lock dropped when it is still token's.
@@ -295,6 +305,8 @@ struct rstate {
 	struct redis_url url;
 	int timeout_ms;
 	int no_wait;     /* state_no_wait: never wait for a lock */
+	char hint[STATE_NAME_MAX + 1]; /* the conversation the last clock call found covered */
+	int64_t hint_ms; /* when (monotonic) */
 	char sha[S__MAX][2 * SHA_DIGEST_LENGTH + 1];
 };
 
@@ -333,6 +345,14 @@ static int greet(struct rstate *r)
 	return rc;
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static struct timeval interval(int ms)
 {
 	return (struct timeval){ .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
@@ -343,6 +363,7 @@ static int connect_redis(struct rstate *r)
 	struct timeval tv = interval(r->timeout_ms);
 	int rc;
 
+	r->hint[0] = '\0'; /* a new connection: maybe to a Redis that lost it */
 	r->c = r->url.path[0] != '\0' ? redisConnectUnixWithTimeout(r->url.path, tv) :
 	    redisConnectWithTimeout(r->url.host, r->url.port, tv);
 	if (r->c == NULL)
@@ -1111,8 +1132,16 @@ static int index_replace(struct state *st, const char *conversation_id,
 	return rc;
 }
 
-/* The covered conversations: a set of ids. */
-#define COVERED_KEY PREFIX "xc"
+/* 1 (and forgotten) when the last clock call, within HINT_MS on this
+ * connection, found conversation_id covered. */
+static int take_hint(struct rstate *r, const char *conversation_id)
+{
+	int fresh = r->hint[0] != '\0' && strcmp(r->hint, conversation_id) == 0 &&
+	    monotonic_ms() - r->hint_ms <= HINT_MS;
+
+	r->hint[0] = '\0';
+	return fresh;
+}
 
 static int index_covered(struct state *st, const char *conversation_id, int *covered)
 {
@@ -1120,6 +1149,10 @@ static int index_covered(struct state *st, const char *conversation_id, int *cov
 	long long v = 0;
 	int rc;
 
+	if (take_hint(rs(st), conversation_id)) {
+		*covered = 1;
+		return 0;
+	}
 	add_str(&a, "SISMEMBER"), add_str(&a, COVERED_KEY), add_str(&a, conversation_id);
 	if ((rc = command_int(rs(st), &a, &v)) == 0)
 		*covered = v == 1;
@@ -1182,44 +1215,54 @@ static int index_newest(struct state *st, const char *conversation_id, const cha
 	return rc < 0 ? rc : 0;
 }
 
-/* One try of the clock: 0 with *ms, 1 while another call holds the lock. */
-static int clock_try(struct rstate *r, const char *key, const char *lock, const char *token,
-    int64_t now, int64_t *ms)
+/* The clock script's reply {ms, covered} into *ms and *covered: 0 or ERR_DB. */
+static int clock_reply(redisReply *rep, long long *ms, long long *covered)
+{
+	int ok = rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+	    rep->element[0]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[1]->type == REDIS_REPLY_INTEGER;
+
+	if (ok)
+		*ms = rep->element[0]->integer, *covered = rep->element[1]->integer;
+	freeReplyObject(rep);
+	return ok ? 0 : ERR_DB;
+}
+
+/* One try of the clock of conversation id: 0 with *ms (and the hint when
+ * the index covers it), 1 while another call holds the lock. */
+static int clock_try(struct rstate *r, const char *id, const char *key, const char *lock,
+    const char *token, int64_t now, int64_t *ms)
 {
 	struct args a = { 0 };
-	long long v = 0;
+	long long v = 0, covered = 0;
 	int rc;
 
 	add_str(&a, key), add_int(&a, now), add_str(&a, lock), add_str(&a, token);
-	add_str(&a, HOLD_MS);
-	if ((rc = script_int(r, S_CLOCK, &a, &v)) < 0)
+	add_str(&a, HOLD_MS), add_str(&a, COVERED_KEY), add_str(&a, id);
+	if ((rc = clock_reply(script(r, S_CLOCK, &a), &v, &covered)) < 0)
 		return rc;
 	if (v == -1)
 		return 1;
 	if (v < now)
 		return ERR_DB;
 	*ms = v;
+	if (covered == 1) {
+		snprintf(r->hint, sizeof r->hint, "%s", id); /* state.c checked its length */
+		r->hint_ms = monotonic_ms();
+	}
 	return 0;
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* The clock, waiting up to the command timeout (none after no_wait) for
  * another call's lock to go. */
-static int clock_tick(struct rstate *r, const char *key, const char *lock, const char *token,
-    int64_t now, int64_t *ms)
+static int clock_tick(struct rstate *r, const char *id, const char *key, const char *lock,
+    const char *token, int64_t now, int64_t *ms)
 {
 	const struct timespec pause = { 0, 1000000 };
 	int64_t deadline = monotonic_ms() + r->timeout_ms;
 	int rc;
 
-	while ((rc = clock_try(r, key, lock, token, now, ms)) == 1 &&
+	while ((rc = clock_try(r, id, key, lock, token, now, ms)) == 1 &&
 	    r->timeout_ms != REDIS_NO_WAIT_MS && monotonic_ms() < deadline)
 		nanosleep(&pause, NULL);
 	return rc == 1 ? ERR_DB : rc;
@@ -1260,7 +1303,8 @@ static int message_begin(struct state *st, const char *conversation_id, int64_t 
 		return rc;
 	if (fill != NULL && ids_token_hex(token, sizeof token, LOCK_TOKEN_BYTES) < 0)
 		return ERR_IO;
-	if ((rc = clock_tick(rs(st), key, lock, token, now, ms)) < 0 || fill == NULL)
+	if ((rc = clock_tick(rs(st), conversation_id, key, lock, token, now, ms)) < 0 ||
+	    fill == NULL)
 		return rc;
 	filled = fill(ctx, conversation_id, *ms, &n);
 	/* The millisecond is given either way: a lock this fails to drop only

@@ -53,6 +53,7 @@ struct redis_link {
 	struct redis_url url;
 	struct link_conn conns[CONNS];
 	char channel[32];
+	char sha[41];    /* PUBLISH_SCRIPT's, from SCRIPT LOAD on PUB's connection */
 	redis_link_deliver_fn *deliver;
 	void *ctx;
 	size_t inflight; /* bytes of the frames awaiting their reply */
@@ -169,10 +170,28 @@ static void on_auth(redisAsyncContext *ac, void *reply, void *priv)
 	failed(ac, reply);
 }
 
+/* The script's SHA-1 as the server names it: PUB is ready for EVALSHA. */
+static void on_loaded(redisAsyncContext *ac, void *reply, void *priv)
+{
+	const redisReply *r = reply;
+	struct link_conn *c = priv;
+
+	if (failed(ac, r))
+		return;
+	if (r->type != REDIS_REPLY_STRING || r->len >= sizeof c->link->sha) {
+		log_error(NULL, "relay: redis: SCRIPT LOAD gave no SHA-1");
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	memcpy(c->link->sha, r->str, r->len + 1);
+	ready(c);
+}
+
 static void on_select(redisAsyncContext *ac, void *reply, void *priv)
 {
-	if (!failed(ac, reply))
-		ready(priv);
+	if (!failed(ac, reply) &&
+	    redisAsyncCommand(ac, on_loaded, priv, "SCRIPT LOAD %s", PUBLISH_SCRIPT) != REDIS_OK)
+		redisAsyncDisconnect(ac);
 }
 
 /* A message from the channel: delivered here, or dropped with a log line. */
@@ -234,6 +253,8 @@ static void on_published(redisAsyncContext *ac, void *reply, void *priv)
 	if ((r == NULL || r->type == REDIS_REPLY_ERROR) && !k->closing) {
 		if (r != NULL)
 			log_error(NULL, "relay: redis: publishing: %.*s", (int)r->len, r->str);
+		if (r != NULL && strncmp(r->str, "NOSCRIPT", 8) == 0)
+			redisAsyncDisconnect(ac); /* flushed: connect again, load it again */
 		if (relay_frame_parse(p->frame, strlen(p->frame), &f) == 0)
 			k->deliver(k->ctx, 0, &f);
 		relay_frame_free(&f);
@@ -385,7 +406,7 @@ static int room(struct redis_link *k, size_t n)
 	return 0;
 }
 
-/* Queues the publish of frame text: an EVAL for an event of
+/* Queues the publish of frame text: an EVALSHA for an event of
  * conversation_id, a PUBLISH of "0 <frame>" for a close. */
 static int queue(struct redis_link *k, const char *conversation_id, const char *frame,
     struct pending *copy)
@@ -396,7 +417,7 @@ static int queue(struct redis_link *k, const char *conversation_id, const char *
 
 	if (conversation_id != NULL)
 		return redisAsyncCommand(ac, on_published, copy,
-		    "EVAL %s 1 chats3:relay:id:%s %s %s %s", PUBLISH_SCRIPT, conversation_id,
+		    "EVALSHA %s 1 chats3:relay:id:%s %s %s %s", k->sha, conversation_id,
 		    k->channel, frame, ID_TTL_MS);
 	if ((message = relay_frame_peer(0, frame)) == NULL)
 		return REDIS_ERR;

@@ -2,13 +2,14 @@
  * redis_link: the fan-out between the relays of several hosts, over Redis
  * pub/sub (docs/relay.md, Several hosts). Two hiredis async connections on
  * the relay's own loop (an adapter for loop.h, as hiredis's adapters/ae.h
- * is for ae): one for EVAL and PUBLISH, one SUBSCRIBEd to the installation's
- * channel. Both connect without blocking, send AUTH and SELECT from
+ * is for ae): one for EVALSHA and PUBLISH, one SUBSCRIBEd to the
+ * installation's channel. Both connect without blocking, send AUTH and SELECT from
  * CHATS3_REDIS_URL, and connect again after a loss, waiting 100 ms, then
  * twice as long after each failure up to 5 s.
  *
- * An event is published with one EVAL that takes the conversation's next
- * id (above the last one and above Redis's clock in microseconds) and
+ * An event is published with one EVALSHA (of the script the publishing
+ * connection SCRIPT LOADs once connected; a NOSCRIPT drops the connection)
+ * that takes the conversation's next id (above the last one and above Redis's clock in microseconds) and
  * PUBLISHes "<id> <frame>" (lib/relay_frame.h) in the same script, so id
  * order is publish order. Every relay, the publisher too, hands what its
  * subscription brings to the deliver function with that id. A close frame

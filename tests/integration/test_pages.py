@@ -55,6 +55,7 @@ class PagesTest(unittest.TestCase):
         r = self.srv.request("GET", "/join?joinCode=j1")
         self.assert_page(r)
         self.assertIn(b'id="joinCode" name="joinCode" value="j1"', r.body)
+        self.assertIn(b'<link rel="icon" href="/favicon.svg" type="image/svg+xml">', r.body)
 
     def test_the_room_for_its_session(self):
         conv = new_conversation(self.srv)
@@ -68,7 +69,8 @@ class PagesTest(unittest.TestCase):
 
     def test_static_files_of_the_client(self):
         for path, kind in (("/js/room.js", "text/javascript"), ("/js/room-view.js", "text/javascript"),
-                           ("/js/join.js", "text/javascript"), ("/css/chats3.css", "text/css")):
+                           ("/js/join.js", "text/javascript"), ("/css/chats3.css", "text/css"),
+                           ("/favicon.svg", "image/svg+xml")):
             with self.subTest(path=path):
                 r = self.srv.request("GET", path)
                 self.assertEqual(r.status, 200)

@@ -90,6 +90,12 @@ def main():
         for part in ("README-hosting", "chats3.conf.example", "templates/room.html",
                      "htdocs/index.html", "htdocs/.htaccess"):
             check(os.path.isfile(os.path.join(top, part)), f"no {part} in the bundle")
+        for lib, words in (("libfcgi-dev", "Open Market"), ("libsqlite3-dev", "public domain"),
+                           ("libhiredis-dev", "BSD"), ("libexpat1-dev", "Permission is hereby granted"),
+                           ("libcjson-dev", "Permission is hereby granted")):
+            notice = os.path.join(top, "licenses", lib)
+            check(os.path.isfile(notice) and words.lower() in open(notice).read().lower(),
+                  f"no licence notice of {lib} (with '{words}') in the bundle's licenses/")
         steps = re.findall(r"^\d\. ", open(os.path.join(top, "README-hosting")).read(), re.M)
         check(len(steps) == 5, f"README-hosting has {len(steps)} steps, not 5")
         bindir = os.path.join(top, "htdocs", bin_dir)

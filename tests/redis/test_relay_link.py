@@ -3,10 +3,11 @@ bucket: a session joined on A streams on B; events sent on A reach B's
 streams in history order with the same ids and history on B lists them;
 Last-Event-ID replays on whichever host a stream comes back to; a kick (by
 session or by user) and an operator's close on A end the streams on B; a
-malformed message on the channel is dropped with a log line; Redis
-restarted (with its data, as a Redis with persistence restarts) or stalled:
-503 while it is away, the streams stay open, and afterwards the same
-sessions go on with nothing lost."""
+malformed message on the channel is dropped with a log line; the scripts
+flushed: an event still reaches its own host, and the link loads the
+publish script again; Redis restarted (with its data, as a Redis with
+persistence restarts) or stalled: 503 while it is away, the streams stay
+open, and afterwards the same sessions go on with nothing lost."""
 
 import json
 import os
@@ -202,6 +203,20 @@ class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
                  "B's relay to log the dropped message")
         m = self.sent(self.a, alice, "after the noise")
         self.assertEqual(self.messages(on_b, 1)[0][1], m["messageId"])
+
+    def test_scripts_flushed_an_event_still_reaches_a_and_the_link_loads_it_again(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        bob = joined(self, self.a, self.conv, "Bob")
+        on_a, on_b = self.stream(self.a, alice), self.stream(self.b, bob)
+        self.assertEqual(self.redis.command("SCRIPT", "FLUSH"), "+OK")
+        self.offer_on(on_a, self.frame_to_relay(self.a, "scripts flushed"))
+        flushed = wait_for(lambda: relay_log(self.a).find("NOSCRIPT") + 1, 10,
+                           "A's relay to log the NOSCRIPT")
+        wait_for(lambda: "redis link up" in relay_log(self.a)[flushed:], 15,
+                 lambda: "A's link up again: " + relay_log(self.a)[-2000:])
+        again = self.sent(self.a, alice, "the script loaded again")
+        self.assertEqual(self.until(on_b, again["messageId"])["id"],
+                         self.until(on_a, again["messageId"])["id"])
 
     def offer_on(self, st, n):
         """Reads st up to the offer whose data is {"n": n}."""
