@@ -63,15 +63,6 @@ int idempotency_claim(struct state *st, const char *user_id, const char *key, in
 	return take_abandoned(st, user_id, key, now_ms, me, pending);
 }
 
-int idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *message_json)
-{
-	char me[OWNER_MAX];
-	int rc = owner_self(me);
-
-	return rc < 0 ? rc : state_idempotency_pending(st, user_id, key, me, message_json);
-}
-
 int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {

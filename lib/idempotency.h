@@ -3,8 +3,9 @@
  * user, held IDEMPOTENCY_TTL_MS in the state's idempotency keys so that a
  * repeated or racing send stores its message once. A send claims its key
  * before it writes storage, notes the message it is about to store
- * (pending), records the message once stored, and releases the claim when
- * the write failed.
+ * (pending: with its clock, state_message_begin, as message_post does),
+ * records the message once stored, and releases the claim when the write
+ * failed.
  *
  * Every claim names its owner (lib/owner.h: host, boot, pid and start
  * time). A claim whose owner is gone without recording (a process killed
@@ -35,11 +36,6 @@ struct state;
  * recorded (within the TTL); ERR_DB, ERR_IO (this process's name), ERR_NOMEM. */
 int idempotency_claim(struct state *st, const char *user_id, const char *key, int64_t now_ms,
     char **pending);
-
-/* Notes the message (JSON text) an owned claim is about to store: 0, or
- * ERR_CONFLICT when the claim was taken over meanwhile (store nothing). */
-int idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *message_json);
 
 /* Records the stored message (JSON text) of an owned claim. */
 int idempotency_record(struct state *st, const char *user_id, const char *key,

@@ -10,6 +10,7 @@
 #include "message_post.h"
 #include "presence.h"
 #include "state.h"
+#include "storage_keys.h"
 
 /* The model requires clientTimestamp: a message without one gets its
  * serverReceivedAt. */
@@ -24,50 +25,82 @@ static int stamp(struct message *m)
 	return m->client_timestamp ? 0 : ERR_NOMEM;
 }
 
-/* While the clock is held: the relay hears of the message's seq. */
+/* A post while the clock is held: the relay hears of the message's seq,
+ * and the state notes the message under its batch key (and claim). */
 struct reservation {
 	struct app *app;
 	const char *request_id;
+	struct message *m;
+	const struct message_post_claim *claim;
 	int64_t seq; /* 0 until the relay took the reserve frame */
+	cJSON *json;
+	char *pending;
+	char key[STORAGE_MAX_KEY + 1];
 };
 
-static void reserve(void *ctx, const char *conversation_id, int64_t ms)
+/* m, now at ms, as JSON, its batch key and the note of both. */
+static int describe(struct reservation *r, struct state_note *note)
+{
+	struct message *m = r->m;
+	int rc;
+
+	if ((m->client_timestamp == NULL && (rc = stamp(m)) < 0) ||
+	    (rc = message_to_json(m, &r->json)) < 0 ||
+	    (rc = keys_message_batch(r->key, m->conversation_id, m->server_received_ms,
+	    m->message_id)) < 0)
+		return rc;
+	note->index_key = r->key;
+	if (r->claim == NULL)
+		return 0;
+	if ((r->pending = cJSON_PrintUnformatted(r->json)) == NULL)
+		return ERR_NOMEM;
+	note->user_id = r->claim->user_id;
+	note->key = r->claim->key;
+	note->owner = r->claim->owner;
+	note->pending = r->pending;
+	return 0;
+}
+
+static int reserve(void *ctx, const char *conversation_id, int64_t ms, struct state_note *note)
 {
 	struct reservation *r = ctx;
 
 	if (presence_reserve(r->app, conversation_id, ms, r->request_id))
 		r->seq = ms;
+	r->m->server_received_ms = ms;
+	return describe(r, note);
 }
 
-/* The clock, the id and clientTimestamp for m, then its store. */
-static int store(struct app *app, struct message *m, struct reservation *r,
-    const struct message_post_hook *hook, cJSON **out)
+/* The id, the clock, clientTimestamp and the note for m, then its store.
+ * The index has m's key before the conversation is made covered (a
+ * rebuild lists the others), and the object is put after both. */
+static int store(struct app *app, struct message *m, struct reservation *r)
 {
 	struct storage *s;
 	struct state *st;
+	int64_t ms;
 	int rc;
 
 	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0 ||
-	    (rc = ids_uuid4(m->message_id)) < 0 ||
-	    (rc = state_hold_message_ms(st, m->conversation_id, clock_now_ms(), reserve, r,
-	    &m->server_received_ms)) < 0)
+	    (rc = ids_uuid4(m->message_id)) < 0)
 		return rc;
-	if (m->client_timestamp == NULL && (rc = stamp(m)) < 0)
+	if ((rc = state_message_begin(st, m->conversation_id, clock_now_ms(), reserve, r,
+	    &ms)) < 0)
+		return rc == ERR_CONFLICT ? ERR_BUSY : rc;
+	if ((rc = message_store_index_ready(s, st, m->conversation_id)) < 0)
 		return rc;
-	if ((rc = message_to_json(m, out)) < 0 ||
-	    (hook != NULL && (rc = hook->before_store(hook->ctx, *out)) < 0))
-		return rc;
-	return message_store_append(s, st, m, 1);
+	return message_store_append(s, NULL, m, 1);
 }
 
 int message_post(struct app *app, struct message *m, const char *request_id,
-    const struct message_post_hook *hook, struct cJSON **out)
+    const struct message_post_claim *claim, struct cJSON **out)
 {
-	struct reservation r = { app, request_id, 0 };
-	int rc;
+	struct reservation r = { app, request_id, m, claim, 0, NULL, NULL, "" };
+	int rc = store(app, m, &r);
 
-	*out = NULL;
-	if ((rc = store(app, m, &r, hook, out)) < 0) {
+	cJSON_free(r.pending);
+	*out = r.json;
+	if (rc < 0) {
 		if (r.seq != 0)
 			presence_release(app, m->conversation_id, r.seq, request_id);
 		cJSON_Delete(*out);

@@ -16,24 +16,25 @@ struct cJSON;
 
 #define MESSAGE_BODY_CHARS 4000 /* characters of a body a client sends */
 
-/* Runs with a message's JSON once it has its id and time, just before it
- * is stored; a negative enum err stops the post (nothing stored). */
-struct message_post_hook {
-	int (*before_store)(void *ctx, const struct cJSON *message);
-	void *ctx;
+/* The claim of a keyed send, held by owner: the post notes the message as
+ * its pending one with the clock and the index key (state_message_begin),
+ * so that a retry can finish it should this process die. */
+struct message_post_claim {
+	const char *user_id, *key, *owner;
 };
 
 /* Gives m (filled by the caller but for messageId and serverReceivedAt)
  * a new id and the conversation's next millisecond from now on
- * (state_next_message_ms: a message sent after another was answered reads
+ * (state_message_begin: a message sent after another was answered reads
  * back after it), and clientTimestamp when NULL (serverReceivedAt: the
- * model requires one); runs hook (NULL: none), stores m as its own batch
- * and publishes new-message. 0 with *out the message's JSON (caller
- * frees), or an enum err (nothing stored, *out NULL). m stays the caller's. */
+ * model requires one); notes it under claim (NULL: none), stores m as its
+ * own batch and publishes new-message. 0 with *out the message's JSON
+ * (caller frees), or an enum err (nothing stored, *out NULL): ERR_BUSY
+ * when the claim was taken over. m stays the caller's. */
 int message_post(struct app *app, struct message *m, const char *request_id,
-    const struct message_post_hook *hook, struct cJSON **out);
+    const struct message_post_claim *claim, struct cJSON **out);
 
-/* Stores again message_json, the JSON a hook was given by a post that may
+/* Stores again message_json, the JSON a post noted under its claim that may
  * not have finished (its process was killed): under the same id, time and
  * batch key, create-only, so that it is stored once whether or not the
  * first post had stored it; then publishes new-message (again, maybe:

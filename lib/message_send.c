@@ -11,6 +11,7 @@
 #include "idempotency.h"
 #include "message_post.h"
 #include "message_send.h"
+#include "owner.h"
 #include "session_store.h"
 #include "validate.h"
 
@@ -82,31 +83,19 @@ static int await_owner(struct state *st, const char *user_id, const char *key, c
 	return *out ? 0 : ERR_NOMEM;
 }
 
-/* A keyed send's claim, for its before_store hook. */
+/* A keyed send's claim. */
 struct claimed {
 	struct state *st;
 	const char *user_id, *key;
 };
 
-/* Notes the message about to be stored, so that a retry can finish it
- * should this process die; ERR_BUSY when the claim was taken over. */
-static int note_pending(void *ctx, const cJSON *message)
-{
-	const struct claimed *c = ctx;
-	char *text = cJSON_PrintUnformatted(message);
-	int rc = text == NULL ? ERR_NOMEM : idempotency_pending(c->st, c->user_id, c->key, text);
-
-	cJSON_free(text);
-	return rc == ERR_CONFLICT ? ERR_BUSY : rc;
-}
-
-/* Stores what m refers to, then m itself, with hook. */
+/* Stores what m refers to, then m itself, under claim (NULL: none). */
 static int post(struct app *app, struct message *m, const struct message_send *o,
-    const struct message_post_hook *hook, cJSON **out)
+    const struct message_post_claim *claim, cJSON **out)
 {
 	int rc = o->prepare != NULL ? o->prepare(o->prepare_ctx) : 0;
 
-	return rc < 0 ? rc : message_post(app, m, o->request_id, hook, out);
+	return rc < 0 ? rc : message_post(app, m, o->request_id, claim, out);
 }
 
 /* Records *out, the message stored under the owned claim c when rc is 0;
@@ -136,11 +125,12 @@ static int send_keyed(struct app *app, struct message *m, const struct message_s
     cJSON **out, int *replayed)
 {
 	struct claimed c = { NULL, m->sender_user_id, o->key };
-	const struct message_post_hook hook = { note_pending, &c };
+	char me[OWNER_MAX];
+	const struct message_post_claim claim = { c.user_id, c.key, me };
 	char *pending = NULL;
 	int rc, stored;
 
-	if ((rc = app_state(app, &c.st)) < 0)
+	if ((rc = app_state(app, &c.st)) < 0 || (rc = owner_self(me)) < 0)
 		return rc;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
 		rc = idempotency_claim(c.st, c.user_id, c.key, clock_now_ms(), &pending);
@@ -151,7 +141,7 @@ static int send_keyed(struct app *app, struct message *m, const struct message_s
 			return settle(&c, rc, out);
 		}
 		if (rc == 0)
-			return settle(&c, post(app, m, o, &hook, out), out);
+			return settle(&c, post(app, m, o, &claim, out), out);
 		if (rc < 0)
 			return rc;
 		if ((rc = await_owner(c.st, c.user_id, c.key, out)) != ERR_NOTFOUND) {

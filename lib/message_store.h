@@ -8,9 +8,9 @@
  * their line in the batch. A batch's key carries its serverReceivedAt (all
  * its messages share it) and the messageId of its last message. Batches
  * of one millisecond go by their random messageIds: a writer that needs
- * sending order takes each batch's time from state_next_message_ms
- * (message_post does), which never gives a conversation one millisecond
- * twice.
+ * sending order takes each batch's time from state_next_message_ms or
+ * state_message_begin (message_post does, adding the key to the index
+ * with it), which never give a conversation one millisecond twice.
  *
  * The index: append, history and since take an optional struct state
  * (NULL: none) whose message index then holds the batch keys, so that

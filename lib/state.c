@@ -184,14 +184,6 @@ int state_idempotency_takeover(struct state *st, const char *user_id, const char
 	return st->ops->idempotency_takeover(st, user_id, key, from, owner, now, ttl_ms);
 }
 
-int state_idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *owner, const char *message_json)
-{
-	if (!key_ok(user_id, key) || !name_ok(owner) || message_json == NULL)
-		return ERR_INVAL;
-	return st->ops->idempotency_pending(st, user_id, key, owner, message_json);
-}
-
 int state_idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
@@ -292,16 +284,46 @@ int state_index_newest(struct state *st, const char *conversation_id, const char
 	return n == 0 ? 0 : st->ops->index_newest(st, conversation_id, before, n, fn, ctx);
 }
 
-int state_hold_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    state_held_fn *held, void *ctx, int64_t *ms)
+/* The caller's fill, whose note is checked before a backend writes it. */
+struct checked_fill {
+	state_note_fn *fill;
+	void *ctx;
+};
+
+static int note_ok(const struct state_note *n)
 {
-	if (!conv_ok(conversation_id) || now < 0)
+	if (n->index_key != NULL && !bounded(n->index_key, STATE_INDEX_KEY_MAX))
+		return 0;
+	return n->user_id == NULL ||
+	    (key_ok(n->user_id, n->key) && name_ok(n->owner) && n->pending != NULL);
+}
+
+static int fill_checked(void *ctx, const char *conversation_id, int64_t ms,
+    struct state_note *note)
+{
+	const struct checked_fill *c = ctx;
+	int rc;
+
+	memset(note, 0, sizeof *note);
+	if ((rc = c->fill(c->ctx, conversation_id, ms, note)) < 0)
+		return rc;
+	return note_ok(note) ? 0 : ERR_INVAL;
+}
+
+int state_message_begin(struct state *st, const char *conversation_id, int64_t now,
+    state_note_fn *fill, void *ctx, int64_t *ms)
+{
+	struct checked_fill c = { fill, ctx };
+
+	if (!conv_ok(conversation_id) || now < 0 || fill == NULL)
 		return ERR_INVAL;
-	return st->ops->next_message_ms(st, conversation_id, now, held, ctx, ms);
+	return st->ops->message_begin(st, conversation_id, now, fill_checked, &c, ms);
 }
 
 int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
     int64_t *ms)
 {
-	return state_hold_message_ms(st, conversation_id, now, NULL, NULL, ms);
+	if (!conv_ok(conversation_id) || now < 0)
+		return ERR_INVAL;
+	return st->ops->message_begin(st, conversation_id, now, NULL, NULL, ms);
 }

@@ -173,11 +173,6 @@ int state_idempotency_get(struct state *st, const char *user_id, const char *key
 int state_idempotency_takeover(struct state *st, const char *user_id, const char *key,
     const char *from, const char *owner, int64_t now, int64_t ttl_ms);
 
-/* Notes the message (JSON text) owner is about to store under its claim:
- * 0, or ERR_CONFLICT when owner does not hold the claim (any longer). */
-int state_idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *owner, const char *message_json);
-
 /* Records the stored message (JSON text) of a claim (a claim that is gone:
  * nothing happens). */
 int state_idempotency_record(struct state *st, const char *user_id, const char *key,
@@ -235,15 +230,30 @@ int state_index_newest(struct state *st, const char *conversation_id, const char
 int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
     int64_t *ms);
 
-/* Called with the millisecond state_hold_message_ms gives, while no other
- * call for that conversation can take a later one. */
-typedef void state_held_fn(void *ctx, const char *conversation_id, int64_t ms);
+/* What a send writes with its millisecond (state_message_begin): its
+ * batch key into the index and, for a keyed send, its message as the
+ * pending one of the claim owner holds (user_id NULL: no claim). The
+ * strings stay the filler's. */
+struct state_note {
+	const char *index_key;
+	const char *user_id, *key, *owner;
+	const char *pending; /* message JSON */
+};
 
-/* state_next_message_ms, calling held(ctx, conversation_id, *ms) before
- * any later call for conversation_id can return: whatever held does (a
- * datagram to the relay, say) happens in clock order. held must be quick
- * and must not call the state. */
-int state_hold_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    state_held_fn *held, void *ctx, int64_t *ms);
+/* Fills note for the millisecond ms, while no other call for
+ * conversation_id can take a later one (a datagram to the relay sent here
+ * goes out in clock order); a negative enum err stops the send. Must be
+ * quick and must not call the state. */
+typedef int state_note_fn(void *ctx, const char *conversation_id, int64_t ms,
+    struct state_note *note);
+
+/* state_next_message_ms, then fill(ctx, conversation_id, *ms, &note) and
+ * what note says written, all before any later call for conversation_id
+ * can return: one write for the clock, the pending message and the index
+ * key of a send. 0; ERR_CONFLICT when note's owner does not hold its
+ * claim (any longer), or fill's error: nothing noted, *ms stays given.
+ * ERR_DB: maybe nothing given. */
+int state_message_begin(struct state *st, const char *conversation_id, int64_t now,
+    state_note_fn *fill, void *ctx, int64_t *ms);
 
 #endif

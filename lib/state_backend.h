@@ -36,8 +36,6 @@ struct state_ops {
 	    struct state_claim *out);
 	int (*idempotency_takeover)(struct state *st, const char *user_id, const char *key,
 	    const char *from, const char *owner, int64_t now, int64_t ttl_ms);
-	int (*idempotency_pending)(struct state *st, const char *user_id, const char *key,
-	    const char *owner, const char *message_json);
 	int (*idempotency_record)(struct state *st, const char *user_id, const char *key,
 	    const char *message_json);
 	int (*idempotency_release)(struct state *st, const char *user_id, const char *key,
@@ -54,8 +52,8 @@ struct state_ops {
 	int (*index_cover)(struct state *st, const char *conversation_id);
 	int (*index_newest)(struct state *st, const char *conversation_id, const char *before,
 	    size_t n, state_key_fn fn, void *ctx);
-	int (*next_message_ms)(struct state *st, const char *conversation_id, int64_t now,
-	    state_held_fn *held, void *ctx, int64_t *ms); /* held: NULL for none */
+	int (*message_begin)(struct state *st, const char *conversation_id, int64_t now,
+	    state_note_fn *fill, void *ctx, int64_t *ms); /* fill: NULL for none */
 	int (*session_sweep)(struct state *st, int64_t now, session_each_fn each, void *ctx);
 	int (*sweep)(struct state *st, int64_t now);
 	void (*no_wait)(struct state *st);

@@ -13,11 +13,11 @@
  * it is atomic across processes and hosts. Expiry is decided by the
  * caller's times, stored with each entry; Redis's own expiry (PEXPIRE,
  * relative to the caller's times) only collects the garbage, GC_SLACK_MS
- * after an entry's end. The clock called with held takes a lock of the
- * conversation's clock (HOLD_MS at most) until held has returned, so held
- * runs in clock order across hosts. The clock also reads whether the index
- * covers the conversation, and the next index_covered of it within
- * HINT_MS takes that answer instead of a round trip of its own (a send's:
+ * after an entry's end. The clock called with a fill takes a lock of the
+ * conversation's clock (HOLD_MS at most) until the fill's note is written,
+ * so fills run in clock order across hosts. The clock also reads whether
+ * the index covers the conversation, and the next index_covered of it
+ * within HINT_MS takes that answer instead of a round trip of its own (a send's:
  * coverage is only ever set, and a wrong "covered" would only add a key to
  * an index that does not cover it yet, which its rebuild lists again).
  *
@@ -212,12 +212,6 @@ static const char lua_takeover[] = CLAIM_LUA
 	"hold(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6])\n"
 	"return 0\n";
 
-/* key, owner, json: 0 noted, 1 not the owner's. */
-static const char lua_pending[] =
-	"if redis.call('HGET', ARGV[1], 'o') ~= ARGV[2] then return 1 end\n"
-	"redis.call('HSET', ARGV[1], 'p', ARGV[3])\n"
-	"return 0\n";
-
 /* key, json: the claim's message, when there is a claim (its expiry kept). */
 static const char lua_record[] =
 	"if redis.call('EXISTS', ARGV[1]) == 1 then redis.call('HSET', ARGV[1], 'm', ARGV[2]) end\n"
@@ -272,10 +266,16 @@ static const char lua_clock[] =
 	"redis.call('SET', ARGV[1], string.format('%d', ms))\n"
 	"return {ms, redis.call('SISMEMBER', ARGV[6], ARGV[7])}\n";
 
-/* lock, token: drops the lock when it is still token's. */
-static const char lua_unlock[] =
+/* lock, token, index, batch key, claim, owner, json: the note of a send
+ * (state_message_begin), then the lock dropped when it is still token's.
+ * With a claim (not ""), json is its pending message if owner holds it,
+ * else nothing is noted (1); the batch key (not "") goes into the index. */
+static const char lua_note[] =
+	"local noted = ARGV[5] == '' or redis.call('HGET', ARGV[5], 'o') == ARGV[6]\n"
+	"if noted and ARGV[5] ~= '' then redis.call('HSET', ARGV[5], 'p', ARGV[7]) end\n"
+	"if noted and ARGV[4] ~= '' then redis.call('ZADD', ARGV[3], 0, ARGV[4]) end\n"
 	"if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end\n"
-	"return 0\n";
+	"return noted and 0 or 1\n";
 
 /* index, new, old...: the old keys out and the new one in, at once. */
 static const char lua_replace[] =
@@ -285,17 +285,16 @@ static const char lua_replace[] =
 
 enum script {
 	S_CREATE, S_TOUCH, S_DELETE_TOKEN, S_DELETE_USER, S_LIST, S_SESSION_SWEEP, S_NONCE,
-	S_HIT, S_CLAIM, S_TAKEOVER, S_PENDING, S_RECORD, S_RELEASE, S_PUT, S_LIST_CONV,
-	S_CLOCK, S_UNLOCK, S_REPLACE, S__MAX
+	S_HIT, S_CLAIM, S_TAKEOVER, S_RECORD, S_RELEASE, S_PUT, S_LIST_CONV,
+	S_CLOCK, S_NOTE, S_REPLACE, S__MAX
 };
 
 static const char *const scripts[S__MAX] = {
 	[S_CREATE] = lua_create, [S_TOUCH] = lua_touch, [S_DELETE_TOKEN] = lua_delete_token,
 	[S_DELETE_USER] = lua_delete_user, [S_LIST] = lua_list,
 	[S_SESSION_SWEEP] = lua_session_sweep, [S_NONCE] = lua_nonce, [S_HIT] = lua_hit,
-	[S_CLAIM] = lua_claim, [S_TAKEOVER] = lua_takeover, [S_PENDING] = lua_pending,
-	[S_RECORD] = lua_record, [S_RELEASE] = lua_release, [S_PUT] = lua_put,
-	[S_LIST_CONV] = lua_list_conversations, [S_CLOCK] = lua_clock, [S_UNLOCK] = lua_unlock,
+	[S_CLAIM] = lua_claim, [S_TAKEOVER] = lua_takeover, [S_RECORD] = lua_record, [S_RELEASE] = lua_release, [S_PUT] = lua_put,
+	[S_LIST_CONV] = lua_list_conversations, [S_CLOCK] = lua_clock, [S_NOTE] = lua_note,
 	[S_REPLACE] = lua_replace,
 };
 
@@ -973,15 +972,6 @@ static int idempotency_takeover(struct state *st, const char *user_id, const cha
 	    (const int64_t[]){ now, ttl_ms });
 }
 
-static int idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *owner, const char *message_json)
-{
-	const char *texts[] = { owner, message_json };
-	int rc = claim_script(st, S_PENDING, user_id, key, texts, 2, NULL);
-
-	return rc == 1 ? ERR_CONFLICT : rc;
-}
-
 static int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
@@ -1278,32 +1268,49 @@ static int clock_tick(struct rstate *r, const char *id, const char *key, const c
 	return rc == 1 ? ERR_DB : rc;
 }
 
-/* With held, the call takes the conversation's lock with the millisecond,
- * and drops it once held has returned: no other call for the conversation
- * gets a millisecond meanwhile (the lock lasts HOLD_MS at most, should the
- * process die in held). */
-static int next_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    state_held_fn *held, void *ctx, int64_t *ms)
+/* The note n of a send (NULL: none, after a fill that failed) under the
+ * lock, and the lock dropped: 0, 1 when n's owner does not hold its claim. */
+static int note(struct state *st, const char *conversation_id, const char *lock,
+    const char *token, const struct state_note *n)
 {
-	char key[KEY_LEN], lock[KEY_LEN], token[2 * LOCK_TOKEN_BYTES + 1] = "";
+	char index[KEY_LEN], claim[KEY_LEN] = "";
 	struct args a = { 0 };
 	int rc;
+
+	if ((rc = key_of(index, "x:", conversation_id, "")) < 0 ||
+	    (n != NULL && n->user_id != NULL && (rc = claim_key(claim, n->user_id, n->key)) < 0))
+		return rc;
+	add_str(&a, lock), add_str(&a, token), add_str(&a, index);
+	add_str(&a, n != NULL && n->index_key != NULL ? n->index_key : "");
+	add_str(&a, claim), add_str(&a, claim[0] ? n->owner : "");
+	add_str(&a, claim[0] ? n->pending : "");
+	return script_flag(rs(st), S_NOTE, &a);
+}
+
+/* With fill, the call takes the conversation's lock with the millisecond,
+ * and drops it with the note, once fill has returned: no other call for
+ * the conversation gets a millisecond meanwhile (the lock lasts HOLD_MS at
+ * most, should the process die in fill). */
+static int message_begin(struct state *st, const char *conversation_id, int64_t now,
+    state_note_fn *fill, void *ctx, int64_t *ms)
+{
+	char key[KEY_LEN], lock[KEY_LEN], token[2 * LOCK_TOKEN_BYTES + 1] = "";
+	struct state_note n;
+	int rc, filled;
 
 	if ((rc = key_of(key, "k:", conversation_id, "")) < 0 ||
 	    (rc = key_of(lock, "k:", conversation_id, ":held")) < 0)
 		return rc;
-	if (held != NULL && ids_token_hex(token, sizeof token, LOCK_TOKEN_BYTES) < 0)
+	if (fill != NULL && ids_token_hex(token, sizeof token, LOCK_TOKEN_BYTES) < 0)
 		return ERR_IO;
 	if ((rc = clock_tick(rs(st), conversation_id, key, lock, token, now, ms)) < 0 ||
-	    held == NULL)
+	    fill == NULL)
 		return rc;
-	held(ctx, conversation_id, *ms);
-	add_str(&a, lock), add_str(&a, token);
-	/* The millisecond is given and held has run, so the call succeeded:
-	 * a lock the unlock failed to drop only delays the next call, by
-	 * HOLD_MS at most. */
-	(void)script_flag(rs(st), S_UNLOCK, &a);
-	return 0;
+	filled = fill(ctx, conversation_id, *ms, &n);
+	/* The millisecond is given either way: a lock this fails to drop only
+	 * delays the next call, by HOLD_MS at most. */
+	rc = note(st, conversation_id, lock, token, filled == 0 ? &n : NULL);
+	return filled < 0 ? filled : rc == 1 ? ERR_CONFLICT : rc;
 }
 
 /* ---- the backend ---- */
@@ -1342,7 +1349,6 @@ static const struct state_ops redis_ops = {
 	.idempotency_claim = idempotency_claim,
 	.idempotency_get = idempotency_get,
 	.idempotency_takeover = idempotency_takeover,
-	.idempotency_pending = idempotency_pending,
 	.idempotency_record = idempotency_record,
 	.idempotency_release = idempotency_release,
 	.conversation_get = cache_get,
@@ -1353,7 +1359,7 @@ static const struct state_ops redis_ops = {
 	.index_covered = index_covered,
 	.index_cover = index_cover,
 	.index_newest = index_newest,
-	.next_message_ms = next_message_ms,
+	.message_begin = message_begin,
 	.session_sweep = session_sweep,
 	.sweep = sweep,
 	.no_wait = no_wait,

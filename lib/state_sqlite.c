@@ -554,16 +554,6 @@ static int idempotency_takeover(struct state *st, const char *user_id, const cha
 	    INTS(now, now + ttl_ms)));
 }
 
-static int idempotency_pending(struct state *st, const char *user_id, const char *key,
-    const char *owner, const char *message_json)
-{
-	static const char sql[] = "UPDATE idempotency SET pending = ?4 "
-	    "WHERE user_id = ?1 AND key = ?2 AND owner = ?3";
-	int rc = run_changed(st, bound(st, sql, TEXTS(user_id, key, owner, message_json), NONE));
-
-	return rc == 1 ? ERR_CONFLICT : rc;
-}
-
 static int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {
@@ -763,32 +753,62 @@ static int index_newest(struct state *st, const char *conversation_id, const cha
 struct clock_tick {
 	const char *conversation_id;
 	int64_t now;
-	state_held_fn *held;
+	state_note_fn *fill;
 	void *ctx;
 	int64_t *ms;
+	int *noted; /* what came of fill and its note */
 };
 
+/* Writes what n says: the claim's pending message, then the index key;
+ * ERR_CONFLICT (nothing written) when n's owner does not hold its claim. */
+static int note(struct state *st, const char *conversation_id, const struct state_note *n)
+{
+	static const char pending[] = "UPDATE idempotency SET pending = ?4 "
+	    "WHERE user_id = ?1 AND key = ?2 AND owner = ?3";
+	const struct new_keys k = { conversation_id, &n->index_key, 1 };
+	int rc = 0;
+
+	if (n->user_id != NULL)
+		rc = run_changed(st, bound(st, pending, TEXTS(n->user_id, n->key, n->owner,
+		    n->pending), NONE));
+	if (rc == 1)
+		return ERR_CONFLICT;
+	return rc < 0 || n->index_key == NULL ? rc : add_keys(st, &k);
+}
+
+/* The clock's tick, then fill and its note in the same transaction. A
+ * failed store rolls it all back; a note refused (or a fill failing)
+ * keeps the millisecond given, as the relay may have heard of it. */
 static int clock_tick(struct state *st, const void *arg)
 {
 	static const char sql[] = "INSERT INTO message_clock (conversation_id, last_ms) "
 	    "VALUES (?1, ?2) ON CONFLICT (conversation_id) DO UPDATE SET "
 	    "last_ms = max(excluded.last_ms, last_ms + 1) RETURNING last_ms";
 	const struct clock_tick *t = arg;
+	struct state_note n;
 	int rc = run_int(bound(st, sql, TEXTS(t->conversation_id), INTS(t->now)), t->ms);
 
-	if (rc == 0 && t->held != NULL)
-		t->held(t->ctx, t->conversation_id, *t->ms);
-	return rc;
+	if (rc < 0 || t->fill == NULL)
+		return rc;
+	if ((rc = t->fill(t->ctx, t->conversation_id, *t->ms, &n)) == 0)
+		rc = note(st, t->conversation_id, &n);
+	*t->noted = rc;
+	return rc == ERR_DB ? rc : 0;
 }
 
-/* With held, the clock's row stays write-locked (the transaction) until
- * held has returned. */
-static int next_message_ms(struct state *st, const char *conversation_id, int64_t now,
-    state_held_fn *held, void *ctx, int64_t *ms)
+/* With fill, the clock's row stays write-locked (the transaction) until
+ * the note is written. */
+static int message_begin(struct state *st, const char *conversation_id, int64_t now,
+    state_note_fn *fill, void *ctx, int64_t *ms)
 {
-	const struct clock_tick t = { conversation_id, now, held, ctx, ms };
+	int noted = 0;
+	const struct clock_tick t = { conversation_id, now, fill, ctx, ms, &noted };
+	int rc;
 
-	return held == NULL ? clock_tick(st, &t) : transaction(st, clock_tick, &t);
+	if (fill == NULL)
+		return clock_tick(st, &t);
+	rc = transaction(st, clock_tick, &t);
+	return rc < 0 ? rc : noted;
 }
 
 /* ---- the host's boot ---- */
@@ -875,7 +895,6 @@ static const struct state_ops sqlite_ops = {
 	.idempotency_claim = idempotency_claim,
 	.idempotency_get = idempotency_get,
 	.idempotency_takeover = idempotency_takeover,
-	.idempotency_pending = idempotency_pending,
 	.idempotency_record = idempotency_record,
 	.idempotency_release = idempotency_release,
 	.conversation_get = cache_get,
@@ -886,7 +905,7 @@ static const struct state_ops sqlite_ops = {
 	.index_covered = index_covered,
 	.index_cover = index_cover,
 	.index_newest = index_newest,
-	.next_message_ms = next_message_ms,
+	.message_begin = message_begin,
 	.session_sweep = session_sweep,
 	.sweep = sweep,
 	.no_wait = no_wait,

@@ -4,7 +4,7 @@
  * test's environment (sqlite when both are unset), so the same test runs
  * against another backend by setting them; CHATS3_SESSIONS_PER_CONVERSATION
  * also comes from there (a test of many sessions raises it). Every other
- * setting has its default.
+ * setting has its default. test_state_note writes a note as a send does.
  */
 #ifndef CHATS3_TEST_STATE_OPEN_H
 #define CHATS3_TEST_STATE_OPEN_H
@@ -47,6 +47,23 @@ static inline int test_state_open(struct state **st, const char *dir)
 {
 	test_state_dir = dir;
 	return test_state_open_from(st, test_state_env);
+}
+
+static inline int test_state_fill(void *ctx, const char *conversation_id, int64_t ms,
+    struct state_note *note)
+{
+	(void)conversation_id, (void)ms;
+	*note = *(const struct state_note *)ctx;
+	return 0;
+}
+
+/* state_message_begin at now in conversation "p" with the note n, as a send
+ * notes its message: 0, ERR_CONFLICT when n's owner does not hold its claim. */
+static inline int test_state_note(struct state *st, int64_t now, struct state_note n)
+{
+	int64_t ms;
+
+	return state_message_begin(st, "p", now, test_state_fill, &n, &ms);
 }
 
 #endif

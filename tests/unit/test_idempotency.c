@@ -44,6 +44,17 @@ static void cases(struct state *db)
 	CHECK(p == NULL);
 }
 
+/* Notes json pending under this process's claim of (user, "k"), as a send
+ * does with its clock. */
+static int idempotency_pending(struct state *st, const char *user, const char *json)
+{
+	char me[OWNER_MAX];
+
+	if (owner_self(me) < 0)
+		return ERR_IO;
+	return test_state_note(st, T0, (struct state_note){ NULL, user, "k", me, json });
+}
+
 /* A child that claims (user, "k") in dir at T0 and notes pending (NULL:
  * nothing), then waits to be killed: its pid once it holds the claim, or -1. */
 static pid_t claimer(const char *dir, const char *user, const char *pending)
@@ -58,7 +69,7 @@ static pid_t claimer(const char *dir, const char *user, const char *pending)
 		struct state *st = NULL;
 		char *p = NULL;
 		int ok = test_state_open(&st, dir) == 0 && idempotency_claim(st, user, "k", T0, &p) == 0 &&
-		    (pending == NULL || idempotency_pending(st, user, "k", pending) == 0);
+		    (pending == NULL || idempotency_pending(st, user, pending) == 0);
 
 		if (write(ready[1], ok ? "1" : "0", 1) == 1)
 			pause();
@@ -114,7 +125,7 @@ static void leases(struct state *db)
 	CHECK(state_idempotency_claim(db, "h", "k", T0, IDEMPOTENCY_TTL_MS, "elsewhere 0 1 1") == 0);
 	CHECK(idempotency_claim(db, "h", "k", T0 + IDEMPOTENCY_LEASE_MS - 1, &p) == 1 && p == NULL);
 	CHECK(idempotency_claim(db, "h", "k", T0 + IDEMPOTENCY_LEASE_MS, &p) == 0 && p == NULL);
-	CHECK(idempotency_pending(db, "h", "k", "{\"m\":\"h\"}") == 0);
+	CHECK(idempotency_pending(db, "h", "{\"m\":\"h\"}") == 0);
 	CHECK(idempotency_release(db, "h", "k") == 0);
 	CHECK(idempotency_claim(db, "h", "k", T0 + IDEMPOTENCY_LEASE_MS + 1, &p) == 0 && p &&
 	    strcmp(p, "{\"m\":\"h\"}") == 0);

@@ -283,6 +283,14 @@ static void test_idempotency(struct state *st)
 	CHECK(state_idempotency_claim(st, "v", "k", now + 2, MIN_MS, "o1") == 0);
 }
 
+/* A send's note of its pending message under the claim owner holds. */
+static int note_pending(struct state *st, const char *user_id, const char *key,
+    const char *owner, const char *message_json)
+{
+	return test_state_note(st, now, (struct state_note){ NULL, user_id, key, owner,
+	    message_json });
+}
+
 /* Owners: who holds a claim, what it is storing, takeover and release. */
 static void test_idempotency_owners(struct state *st)
 {
@@ -293,8 +301,8 @@ static void test_idempotency_owners(struct state *st)
 	CHECK(state_idempotency_claim(st, "w", "k", now, MIN_MS, "o1") == 0);
 	CHECK(state_idempotency_get(st, "w", "k", &c) == 0 && strcmp(c.owner, "o1") == 0 &&
 	    c.claimed_at == now && c.pending == NULL && c.message == NULL);
-	CHECK(state_idempotency_pending(st, "w", "k", "o2", "{\"m\":2}") == ERR_CONFLICT);
-	CHECK(state_idempotency_pending(st, "w", "k", "o1", "{\"m\":1}") == 0);
+	CHECK(note_pending(st, "w", "k", "o2", "{\"m\":2}") == ERR_CONFLICT);
+	CHECK(note_pending(st, "w", "k", "o1", "{\"m\":1}") == 0);
 	/* Another owner's release does nothing; a takeover needs the holder's name. */
 	CHECK(state_idempotency_release(st, "w", "k", "o2") == 0);
 	CHECK(state_idempotency_takeover(st, "w", "k", "o3", "o2", now + 5, MIN_MS) == 1);
@@ -304,7 +312,7 @@ static void test_idempotency_owners(struct state *st)
 	    c.claimed_at == now + 5 && c.pending && strcmp(c.pending, "{\"m\":1}") == 0 &&
 	    c.message == NULL);
 	free(c.pending);
-	CHECK(state_idempotency_pending(st, "w", "k", "o1", "{\"m\":3}") == ERR_CONFLICT);
+	CHECK(note_pending(st, "w", "k", "o1", "{\"m\":3}") == ERR_CONFLICT);
 	/* The takeover holds it a TTL from its own time. */
 	CHECK(state_idempotency_claim(st, "w", "k", now + MIN_MS + 4, MIN_MS, "o4") == 1);
 	CHECK(state_idempotency_record(st, "w", "k", "{\"m\":1}") == 0);
@@ -317,7 +325,7 @@ static void test_idempotency_owners(struct state *st)
 	CHECK(state_idempotency_result(st, "w", "k", &out) == ERR_NOTFOUND && out == NULL);
 	/* A claim past its TTL starts with nothing pending. */
 	CHECK(state_idempotency_claim(st, "x", "k", now, MIN_MS, "o1") == 0);
-	CHECK(state_idempotency_pending(st, "x", "k", "o1", "{}") == 0);
+	CHECK(note_pending(st, "x", "k", "o1", "{}") == 0);
 	CHECK(state_idempotency_claim(st, "x", "k", now + MIN_MS, MIN_MS, "o2") == 0);
 	CHECK(state_idempotency_get(st, "x", "k", &c) == 0 && c.pending == NULL &&
 	    strcmp(c.owner, "o2") == 0);
@@ -439,22 +447,27 @@ struct holder {
 	struct state *other; /* another process's view, not waiting */
 	int64_t ms;
 	int other_rc;
+	struct state_note note; /* what the fill notes */
+	int fill_rc;
 };
 
-static void held(void *ctx, const char *conversation_id, int64_t ms)
+static int held(void *ctx, const char *conversation_id, int64_t ms, struct state_note *note)
 {
 	struct holder *h = ctx;
 	int64_t later;
 
 	h->ms = ms;
-	h->other_rc = state_next_message_ms(h->other, conversation_id, now, &later);
+	if (h->other != NULL)
+		h->other_rc = state_next_message_ms(h->other, conversation_id, now, &later);
+	*note = h->note;
+	return h->fill_rc;
 }
 
-/* held sees the millisecond the call gives, while no other connection
+/* The fill sees the millisecond the call gives, while no other connection
  * can take the next one. */
 static void test_clock_held(struct state *st)
 {
-	struct holder h = { NULL, 0, 0 };
+	struct holder h = { NULL, 0, 0, { NULL, NULL, NULL, NULL, NULL }, 0 };
 	int64_t ms = 0;
 
 	if (test_state_open(&h.other, dir) < 0) {
@@ -462,10 +475,44 @@ static void test_clock_held(struct state *st)
 		return;
 	}
 	state_no_wait(h.other);
-	CHECK(state_hold_message_ms(st, "h", now, held, &h, &ms) == 0 && ms == now && h.ms == ms);
+	CHECK(state_message_begin(st, "h", now, held, &h, &ms) == 0 && ms == now && h.ms == ms);
 	CHECK(h.other_rc == ERR_DB);
 	CHECK(state_next_message_ms(h.other, "h", now, &ms) == 0 && ms == now + 1);
 	state_close(h.other);
+}
+
+/* The note goes in with the millisecond: the index key, and the pending
+ * message only while its owner holds the claim (else neither); a refused
+ * note or a failed fill leave the millisecond given. */
+static void test_message_begin(struct state *st)
+{
+	struct holder h = { NULL, 0, 0, { "n1", "nb", "k", "o1", "{\"m\":1}" }, 0 };
+	struct state_claim c;
+	char seen[256] = "";
+	int64_t ms = 0;
+
+	CHECK(state_idempotency_claim(st, "nb", "k", now, MIN_MS, "o1") == 0);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == 0 && ms == now);
+	CHECK(state_idempotency_get(st, "nb", "k", &c) == 0 && c.pending &&
+	    strcmp(c.pending, "{\"m\":1}") == 0);
+	free(c.pending);
+	h.note = (struct state_note){ "n2", "nb", "k", "o2", "{\"m\":2}" };
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_CONFLICT && ms == now + 1);
+	h.note = (struct state_note){ "n3", NULL, NULL, NULL, NULL };
+	h.fill_rc = ERR_NOMEM;
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_NOMEM);
+	h.fill_rc = 0;
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == 0 && ms == now + 3);
+	CHECK(state_idempotency_get(st, "nb", "k", &c) == 0 && c.pending &&
+	    strcmp(c.pending, "{\"m\":1}") == 0);
+	free(c.pending);
+	CHECK(state_index_newest(st, "nt", NULL, 10, keys, seen) == 0);
+	CHECK_STR(__LINE__, seen, "n3,n1,");
+	h.note = (struct state_note){ "", NULL, NULL, NULL, NULL };
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_INVAL);
+	h.note = (struct state_note){ "n4", "nb", "k", "o1", NULL };
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_INVAL);
+	CHECK(state_message_begin(st, "nt", now, NULL, NULL, &ms) == ERR_INVAL);
 }
 
 /* ---- arguments every backend is spared ---- */
@@ -615,6 +662,7 @@ int main(void)
 		test_index(st);
 		test_clock(st);
 		test_clock_held(st);
+		test_message_begin(st);
 		test_arguments(st);
 	}
 	state_close(st);
