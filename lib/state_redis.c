@@ -452,8 +452,6 @@ static redisReply *command(struct rstate *r, const struct args *a)
 	return rep;
 }
 
-/* Script s with the arguments in a (ARGV only, no KEYS): EVALSHA, and
- * EVAL when the server does not know it yet. NULL on ERR_DB. */
 /* Script s over argv[3..argc) (lengths len), whose first three slots it
  * fills: EVALSHA, and EVAL when the server does not know it yet. NULL on
  * ERR_DB. */
@@ -479,6 +477,8 @@ static redisReply *eval(struct rstate *r, enum script s, int argc, const char **
 	return rep;
 }
 
+/* Script s with the arguments in a (ARGV only, no KEYS): EVALSHA, and
+ * EVAL when the server does not know it yet. NULL on ERR_DB. */
 static redisReply *script(struct rstate *r, enum script s, const struct args *a)
 {
 	const char *argv[ARGS_MAX + 3];
