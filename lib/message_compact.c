@@ -17,6 +17,7 @@
 #include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
+#include "strlist.h"
 
 #define NDJSON_TYPE "application/x-ndjson"
 #define CLAIMANT "compactor"   /* the claims' user of a compaction */
@@ -37,19 +38,13 @@ struct day {
 	size_t n, cap;
 };
 
-/* The keys to delete once the index no longer names them, in order. */
-struct doomed {
-	char **v;
-	size_t n, cap;
-};
-
 struct compact {
 	struct storage *s;
 	struct state *st;
 	const char *conversation_id;
 	int64_t before_ms;
 	struct message_compact_report *r;
-	struct doomed doomed;
+	struct strlist doomed; /* keys to delete once the index no longer names them */
 };
 
 static void day_free(struct day *d)
@@ -82,16 +77,6 @@ static int day_add(struct day *d, const char *key, int in_storage, int in_index)
 		e->last = e->first;
 	d->n++;
 	return 0;
-}
-
-static int doom(struct doomed *d, const char *key)
-{
-	char **v = buf_grow_array(d->v, &d->cap, d->n, sizeof *d->v);
-
-	if (v == NULL)
-		return ERR_NOMEM;
-	d->v = v;
-	return (d->v[d->n] = strdup(key)) != NULL ? (d->n++, 0) : ERR_NOMEM;
 }
 
 /* ---- the day's keys: storage's and the index's, merged ---- */
@@ -253,7 +238,7 @@ static int settle(struct compact *c, struct day *d, size_t b)
 	if (rc == 0 && (n > 0 || !d->v[b].in_index))
 		rc = state_index_replace(c->st, c->conversation_id, old, n, d->v[b].key);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = doom(&c->doomed, old[i]);
+		rc = strlist_add(&c->doomed, old[i]);
 	if (rc == 0)
 		c->r->replaced += n;
 	free_messages(v, count);
@@ -314,7 +299,7 @@ static int run_store(struct compact *c, struct day *d, struct run *r)
 	if (rc == 0)
 		rc = state_index_replace(c->st, c->conversation_id, old, r->n, key);
 	for (size_t i = 0; i < r->n && rc == 0; i++)
-		rc = doom(&c->doomed, old[i]);
+		rc = strlist_add(&c->doomed, old[i]);
 	if (rc == 0) {
 		c->r->written++;
 		c->r->replaced += r->n;
@@ -519,8 +504,6 @@ int message_compact(struct storage *s, struct state *st, const char *conversatio
 	if (rc == 0)
 		rc = delete_doomed(&c, grace_ms);
 	release = idempotency_release(st, CLAIMANT, conversation_id);
-	for (size_t i = 0; i < c.doomed.n; i++)
-		free(c.doomed.v[i]);
-	free(c.doomed.v);
+	strlist_free(&c.doomed);
 	return rc < 0 ? rc : release;
 }

@@ -20,6 +20,7 @@
 #include "state.h"
 #include "storage.h"
 #include "storage_keys.h"
+#include "strlist.h"
 #include "utf8.h"
 
 #define NDJSON_TYPE "application/x-ndjson"
@@ -364,29 +365,6 @@ static int list_messages(struct storage *s, const char *conversation_id, page_fn
 	return storage_list_each(s, &o, fn, ctx);
 }
 
-struct strings {
-	char **v;
-	size_t n, cap;
-};
-
-static void strings_free(struct strings *ss)
-{
-	for (size_t i = 0; i < ss->n; i++)
-		free(ss->v[i]);
-	free(ss->v);
-	memset(ss, 0, sizeof *ss);
-}
-
-static int strings_add(struct strings *ss, const char *s)
-{
-	char **v = buf_grow_array(ss->v, &ss->cap, ss->n, sizeof *ss->v);
-
-	if (v == NULL)
-		return ERR_NOMEM;
-	ss->v = v;
-	return (ss->v[ss->n] = strdup(s)) != NULL ? (ss->n++, 0) : ERR_NOMEM;
-}
-
 /* The day prefix "<messages prefix>YYYY-MM-DD/" as epoch ms of its start. */
 static int day_start_ms(const char *day, size_t mlen, int64_t *ms)
 {
@@ -399,7 +377,7 @@ static int day_start_ms(const char *day, size_t mlen, int64_t *ms)
 }
 
 struct days {
-	struct strings list;
+	struct strlist list;
 	size_t mlen; /* length of the messages prefix */
 };
 
@@ -412,7 +390,7 @@ static int add_days(void *ctx, const struct storage_list *l)
 	for (size_t i = 0; i < l->nprefixes && rc == 0; i++) {
 		if (day_start_ms(l->prefixes[i], d->mlen, &ms) < 0)
 			continue; /* not ours */
-		rc = d->list.n < DAYS_MAX ? strings_add(&d->list, l->prefixes[i]) : ERR_TOOBIG;
+		rc = d->list.n < DAYS_MAX ? strlist_add(&d->list, l->prefixes[i]) : ERR_TOOBIG;
 	}
 	return rc;
 }
@@ -627,7 +605,7 @@ static int walk_storage(struct storage *s, const char *conversation_id, const ch
 		rc = walk_day(s, day, d.mlen,
 		    before != NULL && strncmp(day, before, strlen(day)) == 0 ? before : NULL, t);
 	}
-	strings_free(&d.list);
+	strlist_free(&d.list);
 	return rc;
 }
 
