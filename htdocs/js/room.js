@@ -11,7 +11,7 @@
  * id (the server stores it once), and is marked when it finally fails.
  *
  * Also: participants and their presence (peer-join, peer-leave), typing
- * (sent at most every TYPING_EVERY_MS, cleared on send or after a pause),
+ * (sent at most every TYPING_EVERY_MS, cleared by the sender's message or after a pause),
  * unread count in the title with a divider while the tab is hidden, an
  * opt-in notification, the closed conversation's banner, leaving; inside
  * an embed, {"source":"chats3","type":"ready"|"unread"} posted to the
@@ -37,6 +37,8 @@
 	var TYPING_EVERY_MS = 3000;
 	var TYPING_PAUSE_MS = 4000;
 	var TYPING_SHOWN_MS = 6000;
+	var TYPING_BURST = 3;           /* the server takes 3 typing events a second... */
+	var TYPING_BURST_MS = 1100;     /* ...so at most 3 go out in this time */
 	var NEAR_TOP_PX = 120;
 	var NEAR_BOTTOM_PX = 60;
 	var CLOSED_NOTICE = "Conversation closed"; /* the system message of a close (lib/admin_ops.h) */
@@ -68,6 +70,7 @@
 	var typists = new Map(); /* userId -> timer */
 	var typingSentAt = 0;
 	var typingPause = null;
+	var typingTimes = [];    /* when the last typing events went out */
 	var hooks = {};          /* event type -> [fn] of Chats3Room.on */
 
 	function api(method, path, body) {
@@ -434,17 +437,33 @@
 
 	/* ---- typing ---- */
 
+	/* false when the server would refuse one more now (a hint only: dropped) */
 	function sendTyping(on) {
-		api("POST", "/api/v1/signaling", { type: "typing", data: { typing: on } }).catch(function () {
-			return null; /* a hint only */
+		var now = Date.now();
+		typingTimes = typingTimes.filter(function (t) {
+			return now - t < TYPING_BURST_MS;
 		});
+		if (typingTimes.length >= TYPING_BURST) {
+			return false;
+		}
+		typingTimes.push(now);
+		api("POST", "/api/v1/signaling", { type: "typing", data: { typing: on } }).catch(function () {
+			return null;
+		});
+		return true;
+	}
+
+	/* true when the others were told this user types */
+	function quietTyping() {
+		var told = typingSentAt !== 0;
+		window.clearTimeout(typingPause);
+		typingPause = null;
+		typingSentAt = 0;
+		return told;
 	}
 
 	function stopTyping() {
-		window.clearTimeout(typingPause);
-		typingPause = null;
-		if (typingSentAt) {
-			typingSentAt = 0;
+		if (quietTyping()) {
 			sendTyping(false);
 		}
 	}
@@ -461,9 +480,8 @@
 		if (!input.value.trim()) {
 			return stopTyping();
 		}
-		if (now - typingSentAt >= TYPING_EVERY_MS) {
+		if (now - typingSentAt >= TYPING_EVERY_MS && sendTyping(true)) {
 			typingSentAt = now;
-			sendTyping(true);
 		}
 		window.clearTimeout(typingPause);
 		typingPause = window.setTimeout(stopTyping, TYPING_PAUSE_MS);
@@ -712,7 +730,7 @@
 			}
 			input.value = "";
 			fit();
-			stopTyping();
+			quietTyping(); /* the message ends "typing" where it arrives */
 			clearDivider();
 			dividerShown = false;
 			send(text);

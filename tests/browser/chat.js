@@ -314,6 +314,14 @@ const scenarios = {
     await message(room(bob), "I am typing");
     check("typing gone after the send", await typingShown(room(bob), ""));
 
+    const refused = [];
+    alice.on("response", (r) => { if (r.status() === 429) refused.push(r.url()); });
+    for (const text of ["ok", "sure", "see you", "bye"]) {
+      await send(room(alice), text);
+    }
+    await message(room(bob), "bye");
+    check("quick short messages: requests refused", refused);
+
     const mal = await apiUser(XSS_NAME);
     await mal.say(XSS_BODY);
     check("alice sees the payload", await message(room(alice), XSS_BODY));

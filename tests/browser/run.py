@@ -16,10 +16,14 @@ import run as integration  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("-k", dest="pattern", help="only the tests whose name contains this")
     args = ap.parse_args()
     harness.CONFIG.update(server="lighttpd", mode="fastcgi", storage="fs",
                           build=os.path.abspath(args.build))
-    suite = unittest.TestLoader().discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+    loader = unittest.TestLoader()
+    if args.pattern:
+        loader.testNamePatterns = ["*%s*" % args.pattern]
+    suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
     result = integration.Result("browser")
     try:
         suite.run(result)

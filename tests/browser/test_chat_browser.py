@@ -120,6 +120,7 @@ class ChatInChromium(unittest.TestCase):
         self.assertEqual(got["alice sees bob's two lines"]["sender"], "Bob")
         self.assertEqual(got["bob sees alice typing"], "Alice is typing…")
         self.assertEqual(got["typing gone after the send"], "")
+        self.assertEqual(got["quick short messages: requests refused"], [])
         for who in ("alice", "bob"):
             seen = got[who + " sees the payload"]
             self.assertEqual((seen["sender"], seen["links"]), (XSS_NAME, LINK))
