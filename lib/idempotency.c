@@ -63,6 +63,15 @@ int idempotency_claim(struct state *st, const char *user_id, const char *key, in
 	return take_abandoned(st, user_id, key, now_ms, me, pending);
 }
 
+int idempotency_renew(struct state *st, const char *user_id, const char *key, int64_t now_ms)
+{
+	char me[OWNER_MAX];
+	int rc = owner_self(me);
+
+	return rc < 0 ? rc : state_idempotency_takeover(st, user_id, key, me, me, now_ms,
+	    IDEMPOTENCY_TTL_MS);
+}
+
 int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json)
 {

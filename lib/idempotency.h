@@ -37,6 +37,11 @@ struct state;
 int idempotency_claim(struct state *st, const char *user_id, const char *key, int64_t now_ms,
     char **pending);
 
+/* Holds an owned, unrecorded claim for another lease from now_ms (a long
+ * holder, the compactor, before each step that must still be its own): 0;
+ * 1 when it is this process's no longer (taken over, released, recorded). */
+int idempotency_renew(struct state *st, const char *user_id, const char *key, int64_t now_ms);
+
 /* Records the stored message (JSON text) of an owned claim. */
 int idempotency_record(struct state *st, const char *user_id, const char *key,
     const char *message_json);

@@ -204,6 +204,17 @@ static void free_messages(struct message *v, size_t n)
 	free(v);
 }
 
+/* 0 while the conversation is still this run's; ERR_BUSY once another
+ * compactor took it over (this run stalled past the lease): the run stops
+ * before its next switch, which would list messages twice beside the
+ * other's. */
+static int still_ours(struct compact *c)
+{
+	int rc = idempotency_renew(c->st, CLAIMANT, c->conversation_id, clock_now_ms());
+
+	return rc == 1 ? ERR_BUSY : rc;
+}
+
 /* The compacted entries[b]: into the index in place of the keys it
  * replaces (those whose message it holds), which are then doomed. */
 static int settle(struct compact *c, struct day *d, size_t b)
@@ -235,7 +246,7 @@ static int settle(struct compact *c, struct day *d, size_t b)
 		    d->v[b].key);
 		c->r->kept++;
 	}
-	if (rc == 0 && (n > 0 || !d->v[b].in_index))
+	if (rc == 0 && (n > 0 || !d->v[b].in_index) && (rc = still_ours(c)) == 0)
 		rc = state_index_replace(c->st, c->conversation_id, old, n, d->v[b].key);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = strlist_add(&c->doomed, old[i]);
@@ -296,7 +307,7 @@ static int run_store(struct compact *c, struct day *d, struct run *r)
 		log_error(NULL, "compact: %s exists already: left as it was", key);
 		return 0;
 	}
-	if (rc == 0)
+	if (rc == 0 && (rc = still_ours(c)) == 0)
 		rc = state_index_replace(c->st, c->conversation_id, old, r->n, key);
 	for (size_t i = 0; i < r->n && rc == 0; i++)
 		rc = strlist_add(&c->doomed, old[i]);

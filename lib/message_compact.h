@@ -20,7 +20,9 @@
  * bounds a window, so a late put lands beside the compacted batches, not
  * inside. One compactor at a time per conversation: it holds the
  * conversation's claim ("compactor", id) in the state's claims, which a
- * killed run's successor takes over at once (lib/idempotency.h).
+ * killed run's successor takes over at once (lib/idempotency.h), another
+ * host's after the lease; the run renews it before each index switch and
+ * stops (ERR_BUSY) when it finds it taken over.
  *
  * Storage and state are borrowed; nothing is kept between calls.
  */

@@ -5,7 +5,8 @@
  * older than the TTL is swept by the next claim. A claim whose process is
  * gone (killed, a zombie not yet reaped) is taken over at once with the
  * message it was storing; another host's after the lease; a claim given
- * up with its message pending hands that message to the next claim.
+ * up with its message pending hands that message to the next claim. A
+ * renewed claim moves its lease, and a renewal after a takeover fails.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -134,6 +135,27 @@ static void leases(struct state *db)
 	CHECK(idempotency_claim(db, "h", "k", T0 + IDEMPOTENCY_LEASE_MS + 2, &p) == 1 && p == NULL);
 }
 
+/* A long holder (the compactor) renews its claim, which moves the lease
+ * another host waits for; once another host took it over, it is told. */
+static void renewals(struct state *db)
+{
+	char *p = NULL, me[OWNER_MAX];
+	const int64_t later = T0 + 2 * IDEMPOTENCY_LEASE_MS;
+	struct state_claim c;
+
+	CHECK(owner_self(me) == 0);
+	CHECK(idempotency_claim(db, "r", "k", T0, &p) == 0 && p == NULL);
+	CHECK(idempotency_renew(db, "r", "k", later) == 0);
+	CHECK(state_idempotency_get(db, "r", "k", &c) == 0 && c.claimed_at == later &&
+	    strcmp(c.owner, me) == 0);
+	free(c.pending);
+	free(c.message);
+	CHECK(state_idempotency_takeover(db, "r", "k", me, "elsewhere 0 1 1",
+	    later + IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS) == 0);
+	CHECK(idempotency_renew(db, "r", "k", later + IDEMPOTENCY_LEASE_MS + 1) == 1);
+	CHECK(idempotency_renew(db, "nobody", "k", T0) == 1);
+}
+
 int main(void)
 {
 	char dir[TMPDIR_MAX];
@@ -146,6 +168,7 @@ int main(void)
 		cases(db);
 		dead_owners(db, dir);
 		leases(db);
+		renewals(db);
 	}
 	state_close(db);
 	CHECK(tmpdir_remove(dir) == 0);
