@@ -206,12 +206,16 @@
 		if (m.messageId) {
 			li.dataset.messageId = m.messageId;
 		}
+		if (m.serverReceivedAt) {
+			li.dataset.at = m.serverReceivedAt;
+		}
 		return li;
 	}
 
 	function settle(li, m) {
 		var t = li.querySelector("time");
 		li.dataset.messageId = m.messageId;
+		li.dataset.at = m.serverReceivedAt;
 		li.classList.remove("msg-pending", "msg-failed");
 		li.querySelector(".msg-state").textContent = "";
 		t.replaceWith(time(m.serverReceivedAt));

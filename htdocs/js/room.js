@@ -222,7 +222,20 @@
 		return pending.length ? pending[0].li : null;
 	}
 
-	/* a message the stream or since= brings, in order, after those shown */
+	/* Where m goes: before the first pending send, and before the shown
+	 * messages history has after it (serverReceivedAt, the conversation's
+	 * clock): events sent through two hosts can reach the stream crossed. */
+	function placeOf(m) {
+		var next = firstPending();
+		var prev = next ? next.previousElementSibling : list.lastElementChild;
+		while (m.serverReceivedAt && prev && prev.dataset.at && prev.dataset.at > m.serverReceivedAt) {
+			next = prev;
+			prev = prev.previousElementSibling;
+		}
+		return next;
+	}
+
+	/* a message the stream or since= brings, after those shown before it */
 	function arrived(m) {
 		var follow = atBottom();
 		var li;
@@ -246,7 +259,7 @@
 			setUnread(unread + 1);
 			notify(m);
 		}
-		list.insertBefore(li, firstPending());
+		list.insertBefore(li, placeOf(m));
 		typed(m.senderUserId, false);
 		if (!mine(m)) {
 			$("announce").textContent = (m.type === "system" ? "" : m.senderDisplayName + ": ") + m.body;

@@ -322,6 +322,16 @@ const scenarios = {
     await message(room(bob), "bye");
     check("quick short messages: requests refused", refused);
 
+    await ask("a message whose event crossed another");
+    const shownNow = await room(bob).waitForFunction(() => {
+      const bodies = Array.from(document.querySelectorAll("#messages li.msg .body"))
+        .map((e) => e.textContent);
+      return bodies.includes("crossed on the way") ? bodies : null;
+    }, null, { timeout: DEADLINE_MS });
+    const bodies = await shownNow.jsonValue();
+    check("a message whose event came late, in its place",
+      bodies.slice(bodies.indexOf("ok"), bodies.indexOf("ok") + 3));
+
     const mal = await apiUser(XSS_NAME);
     await mal.say(XSS_BODY);
     check("alice sees the payload", await message(room(alice), XSS_BODY));

@@ -3,19 +3,23 @@ playwright-core, tests/browser/chat.js), against lighttpd with FastCGI and
 the SSE relay: two people join through the join form and chat both ways,
 with typing, an unread count while a tab is hidden, a reload that keeps
 the session and its history, a payload in a message and a display name
-that stays text; older messages when scrolling up; polling while the relay
+that stays text, quick short messages without a refused request, a
+message whose event came after later ones shown in its place; older messages when scrolling up; polling while the relay
 is stopped and the stream again once it is back; files picked or dropped
 shown as a thumbnail and as download links, a failed upload retried with
 its key, one over the limit; a room embedded by the demo integrator on
 another site (no cookie, no storage) that still chats, shows an image and
 tells its parent page. Screenshots go to tests/artifacts/."""
 
+import datetime
 import json
 import os
 import re
+import socket
 import subprocess
 import threading
 import unittest
+import uuid
 
 import harness
 from harness import envelope
@@ -67,6 +71,30 @@ class ChatInChromium(unittest.TestCase):
             r = post_json(self.srv, "/api/v1/messages", {"body": body}, {"x-session-id": sid})
             self.assertEqual(r.status, 201, r.body)
 
+    def crossed(self, conv, after, body):
+        """Hands the relay the new-message event of a message history puts
+        1 ms after the message `after`, once later ones were shown: as an
+        event sent through another host can reach a stream after those."""
+        r = post_json(self.srv, "/api/v1/join", {"conversationId": conv["conversationId"],
+                                                 "joinCode": conv["joinCode"], "displayName": "Carol"})
+        carol = envelope(r)["data"]["session"]
+        r = self.srv.request("GET", "/api/v1/messages?limit=200",
+                             headers={"x-session-id": carol["sessionId"]})
+        shown = envelope(r)["data"]["messages"]
+        i = [m["body"] for m in shown].index(after)
+        at = datetime.datetime.strptime(shown[i]["serverReceivedAt"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        at += datetime.timedelta(milliseconds=1)
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at.microsecond // 1000)
+        self.assertLess(stamp, shown[i + 1]["serverReceivedAt"])
+        message = dict(shown[i], messageId=str(uuid.uuid4()), body=body, serverReceivedAt=stamp,
+                       senderUserId=carol["userId"], senderDisplayName="Carol")
+        frame = {"v": 1, "conversationId": conv["conversationId"], "event": {
+            "type": "new-message", "fromUserId": carol["userId"], "toUserId": None,
+            "data": message}}
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.sendto(json.dumps(frame).encode(),
+                     os.path.join(self.srv.data_dir, "run", "relay-events.sock"))
+
     def badge(self):
         """docs/integrators.md's badge example for this server: its markup and script."""
         with open(os.path.join(harness.ROOT, "docs", "integrators.md")) as f:
@@ -110,7 +138,9 @@ class ChatInChromium(unittest.TestCase):
         return checks
 
     def test_two_people_chat_through_the_join_form(self):
-        got = self.drive("chat", self.conversation("team-chat"))
+        conv = self.conversation("team-chat")
+        got = self.drive("chat", conv, {"a message whose event crossed another": lambda: self.crossed(
+            conv, "ok", "crossed on the way")})
         self.assertIn("join code", got["a wrong code"].lower())
         self.assertIn("already in use", got["a name taken"])
         bob_sees = got["bob sees alice"]
@@ -121,6 +151,8 @@ class ChatInChromium(unittest.TestCase):
         self.assertEqual(got["bob sees alice typing"], "Alice is typing…")
         self.assertEqual(got["typing gone after the send"], "")
         self.assertEqual(got["quick short messages: requests refused"], [])
+        self.assertEqual(got["a message whose event came late, in its place"],
+                         ["ok", "crossed on the way", "sure"])
         for who in ("alice", "bob"):
             seen = got[who + " sees the payload"]
             self.assertEqual((seen["sender"], seen["links"]), (XSS_NAME, LINK))
