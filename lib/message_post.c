@@ -73,21 +73,22 @@ static int reserve(void *ctx, const char *conversation_id, int64_t ms, struct st
 
 /* The id, the clock, clientTimestamp and the note for m, then its store.
  * The index has m's key before the conversation is made covered (a
- * rebuild lists the others), and the object is put after both. */
+ * rebuild lists the others; the note's write tells whether one is due),
+ * and the object is put after both. */
 static int store(struct app *app, struct message *m, struct reservation *r)
 {
 	struct storage *s;
 	struct state *st;
 	int64_t ms;
-	int rc;
+	int covered, rc;
 
 	if ((rc = app_storage(app, &s)) < 0 || (rc = app_state(app, &st)) < 0 ||
 	    (rc = ids_uuid4(m->message_id)) < 0)
 		return rc;
 	if ((rc = state_message_begin(st, m->conversation_id, clock_now_ms(), reserve, r,
-	    &ms)) < 0)
+	    &ms, &covered)) < 0)
 		return rc == ERR_CONFLICT ? ERR_BUSY : rc;
-	if ((rc = message_store_index_ready(s, st, m->conversation_id)) < 0)
+	if ((rc = message_store_index_cover(s, st, m->conversation_id, covered)) < 0)
 		return rc;
 	return message_store_append(s, NULL, m, 1);
 }

@@ -650,14 +650,18 @@ static int tail_take(void *ctx, const char *key)
 	return rc < 0 ? rc : tail_done(t);
 }
 
+int message_store_index_cover(struct storage *s, struct state *ix,
+    const char *conversation_id, int covered)
+{
+	return covered ? 0 : index_rebuild(s, ix, conversation_id);
+}
+
 int message_store_index_ready(struct storage *s, struct state *ix,
     const char *conversation_id)
 {
-	int covered, rc;
+	int covered, rc = state_index_covered(ix, conversation_id, &covered);
 
-	if ((rc = state_index_covered(ix, conversation_id, &covered)) == 0 && !covered)
-		rc = index_rebuild(s, ix, conversation_id);
-	return rc;
+	return rc < 0 ? rc : message_store_index_cover(s, ix, conversation_id, covered);
 }
 
 static int walk_index(struct storage *s, struct state *ix, const char *conversation_id,

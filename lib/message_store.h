@@ -130,6 +130,13 @@ int message_store_since(struct storage *s, struct state *index, const char *conv
 int message_store_index_ready(struct storage *s, struct state *index,
     const char *conversation_id);
 
+/* The same, told whether index covers conversation_id already (covered:
+ * the answer of state_index_covered, or of the send's state_message_begin,
+ * which asks in the write that adds the send's key): lists its keys into
+ * it only when not. */
+int message_store_index_cover(struct storage *s, struct state *index,
+    const char *conversation_id, int covered);
+
 /* The messages of the batch object p[0..n) stored at key into *v, *n
  * (caller frees each with message_free, then *v): ERR_STORAGE when it is
  * not a valid batch of conversation_id. */

@@ -311,13 +311,13 @@ static int fill_checked(void *ctx, const char *conversation_id, int64_t ms,
 }
 
 int state_message_begin(struct state *st, const char *conversation_id, int64_t now,
-    state_note_fn *fill, void *ctx, int64_t *ms)
+    state_note_fn *fill, void *ctx, int64_t *ms, int *covered)
 {
 	struct checked_fill c = { fill, ctx };
 
-	if (!conv_ok(conversation_id) || now < 0 || fill == NULL)
+	if (!conv_ok(conversation_id) || now < 0 || fill == NULL || covered == NULL)
 		return ERR_INVAL;
-	return st->ops->message_begin(st, conversation_id, now, fill_checked, &c, ms);
+	return st->ops->message_begin(st, conversation_id, now, fill_checked, &c, ms, covered);
 }
 
 int state_next_message_ms(struct state *st, const char *conversation_id, int64_t now,
@@ -325,5 +325,5 @@ int state_next_message_ms(struct state *st, const char *conversation_id, int64_t
 {
 	if (!conv_ok(conversation_id) || now < 0)
 		return ERR_INVAL;
-	return st->ops->message_begin(st, conversation_id, now, NULL, NULL, ms);
+	return st->ops->message_begin(st, conversation_id, now, NULL, NULL, ms, NULL);
 }

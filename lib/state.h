@@ -250,10 +250,11 @@ typedef int state_note_fn(void *ctx, const char *conversation_id, int64_t ms,
 /* state_next_message_ms, then fill(ctx, conversation_id, *ms, &note) and
  * what note says written, all before any later call for conversation_id
  * can return: one write for the clock, the pending message and the index
- * key of a send. 0; ERR_CONFLICT when note's owner does not hold its
- * claim (any longer), or fill's error: nothing noted, *ms stays given.
- * ERR_DB: maybe nothing given. */
+ * key of a send, which also reads state_index_covered's answer into
+ * *covered. 0; ERR_CONFLICT when note's owner does not hold its claim
+ * (any longer), or fill's error: nothing noted, *ms stays given, *covered
+ * is not set. ERR_DB: maybe nothing given. */
 int state_message_begin(struct state *st, const char *conversation_id, int64_t now,
-    state_note_fn *fill, void *ctx, int64_t *ms);
+    state_note_fn *fill, void *ctx, int64_t *ms, int *covered);
 
 #endif

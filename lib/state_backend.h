@@ -53,7 +53,8 @@ struct state_ops {
 	int (*index_newest)(struct state *st, const char *conversation_id, const char *before,
 	    size_t n, state_key_fn fn, void *ctx);
 	int (*message_begin)(struct state *st, const char *conversation_id, int64_t now,
-	    state_note_fn *fill, void *ctx, int64_t *ms); /* fill: NULL for none */
+	    state_note_fn *fill, void *ctx, int64_t *ms,
+	    int *covered); /* fill, covered: NULL for none (both or neither) */
 	int (*session_sweep)(struct state *st, int64_t now, session_each_fn each, void *ctx);
 	int (*sweep)(struct state *st, int64_t now);
 	void (*no_wait)(struct state *st);

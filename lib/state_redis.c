@@ -16,10 +16,10 @@
  * after an entry's end. The clock called with a fill takes a lock of the
  * conversation's clock (HOLD_MS at most) until the fill's note is written,
  * so fills run in clock order across hosts. The clock also reads whether
- * the index covers the conversation, and the next index_covered of it
- * within HINT_MS takes that answer instead of a round trip of its own (a send's:
- * coverage is only ever set, and a wrong "covered" would only add a key to
- * an index that does not cover it yet, which its rebuild lists again).
+ * the index covers the conversation, which message_begin answers with the
+ * note: a send asks no round trip of its own (should the coverage go
+ * between the clock and the note, the send's rebuild is skipped, and
+ * the next reader's index_covered finds it gone and lists storage).
  *
  * The struct rstate behind st->backend is this file's: state_close frees
  * it with its connection. Replies are freed before an op returns.
@@ -52,7 +52,6 @@
 #define ARGS_MAX 24            /* arguments of a script call */
 #define HOLD_MS "1000"         /* the most a lock of the clock is held */
 #define LOCK_TOKEN_BYTES 16
-#define HINT_MS 100            /* how long a clock call's "covered" is trusted */
 #define COVERED_KEY PREFIX "xc" /* the covered conversations: a set of ids */
 #define NUM_LEN 24             /* an int64 in decimal, with sign and NUL */
 #define KEY_LEN (sizeof PREFIX + 16 + 2 * STATE_NAME_MAX + STATE_INDEX_KEY_MAX)
@@ -305,8 +304,6 @@ struct rstate {
 	struct redis_url url;
 	int timeout_ms;
 	int no_wait;     /* state_no_wait: never wait for a lock */
-	char hint[STATE_NAME_MAX + 1]; /* the conversation the last clock call found covered */
-	int64_t hint_ms; /* when (monotonic) */
 	char sha[S__MAX][2 * SHA_DIGEST_LENGTH + 1];
 };
 
@@ -363,7 +360,6 @@ static int connect_redis(struct rstate *r)
 	struct timeval tv = interval(r->timeout_ms);
 	int rc;
 
-	r->hint[0] = '\0'; /* a new connection: maybe to a Redis that lost it */
 	r->c = r->url.path[0] != '\0' ? redisConnectUnixWithTimeout(r->url.path, tv) :
 	    redisConnectWithTimeout(r->url.host, r->url.port, tv);
 	if (r->c == NULL)
@@ -1132,27 +1128,12 @@ static int index_replace(struct state *st, const char *conversation_id,
 	return rc;
 }
 
-/* 1 (and forgotten) when the last clock call, within HINT_MS on this
- * connection, found conversation_id covered. */
-static int take_hint(struct rstate *r, const char *conversation_id)
-{
-	int fresh = r->hint[0] != '\0' && strcmp(r->hint, conversation_id) == 0 &&
-	    monotonic_ms() - r->hint_ms <= HINT_MS;
-
-	r->hint[0] = '\0';
-	return fresh;
-}
-
 static int index_covered(struct state *st, const char *conversation_id, int *covered)
 {
 	struct args a = { 0 };
 	long long v = 0;
 	int rc;
 
-	if (take_hint(rs(st), conversation_id)) {
-		*covered = 1;
-		return 0;
-	}
 	add_str(&a, "SISMEMBER"), add_str(&a, COVERED_KEY), add_str(&a, conversation_id);
 	if ((rc = command_int(rs(st), &a, &v)) == 0)
 		*covered = v == 1;
@@ -1228,41 +1209,38 @@ static int clock_reply(redisReply *rep, long long *ms, long long *covered)
 	return ok ? 0 : ERR_DB;
 }
 
-/* One try of the clock of conversation id: 0 with *ms (and the hint when
- * the index covers it), 1 while another call holds the lock. */
+/* One try of the clock of conversation id: 0 with *ms and whether the
+ * index covers it, 1 while another call holds the lock. */
 static int clock_try(struct rstate *r, const char *id, const char *key, const char *lock,
-    const char *token, int64_t now, int64_t *ms)
+    const char *token, int64_t now, int64_t *ms, int *covered)
 {
 	struct args a = { 0 };
-	long long v = 0, covered = 0;
+	long long v = 0, c = 0;
 	int rc;
 
 	add_str(&a, key), add_int(&a, now), add_str(&a, lock), add_str(&a, token);
 	add_str(&a, HOLD_MS), add_str(&a, COVERED_KEY), add_str(&a, id);
-	if ((rc = clock_reply(script(r, S_CLOCK, &a), &v, &covered)) < 0)
+	if ((rc = clock_reply(script(r, S_CLOCK, &a), &v, &c)) < 0)
 		return rc;
 	if (v == -1)
 		return 1;
 	if (v < now)
 		return ERR_DB;
 	*ms = v;
-	if (covered == 1) {
-		snprintf(r->hint, sizeof r->hint, "%s", id); /* state.c checked its length */
-		r->hint_ms = monotonic_ms();
-	}
+	*covered = c == 1;
 	return 0;
 }
 
 /* The clock, waiting up to the command timeout (none after no_wait) for
  * another call's lock to go. */
 static int clock_tick(struct rstate *r, const char *id, const char *key, const char *lock,
-    const char *token, int64_t now, int64_t *ms)
+    const char *token, int64_t now, int64_t *ms, int *covered)
 {
 	const struct timespec pause = { 0, 1000000 };
 	int64_t deadline = monotonic_ms() + r->timeout_ms;
 	int rc;
 
-	while ((rc = clock_try(r, id, key, lock, token, now, ms)) == 1 &&
+	while ((rc = clock_try(r, id, key, lock, token, now, ms, covered)) == 1 &&
 	    r->timeout_ms != REDIS_NO_WAIT_MS && monotonic_ms() < deadline)
 		nanosleep(&pause, NULL);
 	return rc == 1 ? ERR_DB : rc;
@@ -1292,25 +1270,29 @@ static int note(struct state *st, const char *conversation_id, const char *lock,
  * the conversation gets a millisecond meanwhile (the lock lasts HOLD_MS at
  * most, should the process die in fill). */
 static int message_begin(struct state *st, const char *conversation_id, int64_t now,
-    state_note_fn *fill, void *ctx, int64_t *ms)
+    state_note_fn *fill, void *ctx, int64_t *ms, int *covered)
 {
 	char key[KEY_LEN], lock[KEY_LEN], token[2 * LOCK_TOKEN_BYTES + 1] = "";
 	struct state_note n;
-	int rc, filled;
+	int rc, filled, c;
 
 	if ((rc = key_of(key, "k:", conversation_id, "")) < 0 ||
 	    (rc = key_of(lock, "k:", conversation_id, ":held")) < 0)
 		return rc;
 	if (fill != NULL && ids_token_hex(token, sizeof token, LOCK_TOKEN_BYTES) < 0)
 		return ERR_IO;
-	if ((rc = clock_tick(rs(st), conversation_id, key, lock, token, now, ms)) < 0 ||
+	if ((rc = clock_tick(rs(st), conversation_id, key, lock, token, now, ms, &c)) < 0 ||
 	    fill == NULL)
 		return rc;
 	filled = fill(ctx, conversation_id, *ms, &n);
 	/* The millisecond is given either way: a lock this fails to drop only
 	 * delays the next call, by HOLD_MS at most. */
 	rc = note(st, conversation_id, lock, token, filled == 0 ? &n : NULL);
-	return filled < 0 ? filled : rc == 1 ? ERR_CONFLICT : rc;
+	if (filled < 0)
+		return filled;
+	if (rc == 0)
+		*covered = c;
+	return rc == 1 ? ERR_CONFLICT : rc;
 }
 
 /* ---- the backend ---- */

@@ -756,6 +756,7 @@ struct clock_tick {
 	state_note_fn *fill;
 	void *ctx;
 	int64_t *ms;
+	int *covered;
 	int *noted; /* what came of fill and its note */
 };
 
@@ -776,9 +777,10 @@ static int note(struct state *st, const char *conversation_id, const struct stat
 	return rc < 0 || n->index_key == NULL ? rc : add_keys(st, &k);
 }
 
-/* The clock's tick, then fill and its note in the same transaction. A
- * failed store rolls it all back; a note refused (or a fill failing)
- * keeps the millisecond given, as the relay may have heard of it. */
+/* The clock's tick, then fill, its note and whether the index covers the
+ * conversation, in the same transaction. A failed store rolls it all back;
+ * a note refused (or a fill failing) keeps the millisecond given, as the
+ * relay may have heard of it. */
 static int clock_tick(struct state *st, const void *arg)
 {
 	static const char sql[] = "INSERT INTO message_clock (conversation_id, last_ms) "
@@ -790,8 +792,9 @@ static int clock_tick(struct state *st, const void *arg)
 
 	if (rc < 0 || t->fill == NULL)
 		return rc;
-	if ((rc = t->fill(t->ctx, t->conversation_id, *t->ms, &n)) == 0)
-		rc = note(st, t->conversation_id, &n);
+	if ((rc = t->fill(t->ctx, t->conversation_id, *t->ms, &n)) == 0 &&
+	    (rc = note(st, t->conversation_id, &n)) == 0)
+		rc = index_covered(st, t->conversation_id, t->covered);
 	*t->noted = rc;
 	return rc == ERR_DB ? rc : 0;
 }
@@ -799,10 +802,10 @@ static int clock_tick(struct state *st, const void *arg)
 /* With fill, the clock's row stays write-locked (the transaction) until
  * the note is written. */
 static int message_begin(struct state *st, const char *conversation_id, int64_t now,
-    state_note_fn *fill, void *ctx, int64_t *ms)
+    state_note_fn *fill, void *ctx, int64_t *ms, int *covered)
 {
 	int noted = 0;
-	const struct clock_tick t = { conversation_id, now, fill, ctx, ms, &noted };
+	const struct clock_tick t = { conversation_id, now, fill, ctx, ms, covered, &noted };
 	int rc;
 
 	if (fill == NULL)

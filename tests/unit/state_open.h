@@ -62,8 +62,9 @@ static inline int test_state_fill(void *ctx, const char *conversation_id, int64_
 static inline int test_state_note(struct state *st, int64_t now, struct state_note n)
 {
 	int64_t ms;
+	int covered;
 
-	return state_message_begin(st, "p", now, test_state_fill, &n, &ms);
+	return state_message_begin(st, "p", now, test_state_fill, &n, &ms, &covered);
 }
 
 #endif

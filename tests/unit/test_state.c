@@ -6,6 +6,8 @@
  * state). Times are near the real clock, as a backend that also lets its
  * store expire entries (Redis) needs.
  */
+#include <hiredis/hiredis.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "fdio.h"
+#include "redis_url.h"
 #include "state_open.h"
 #include "tmpdir.h"
 
@@ -469,13 +472,15 @@ static void test_clock_held(struct state *st)
 {
 	struct holder h = { NULL, 0, 0, { NULL, NULL, NULL, NULL, NULL }, 0 };
 	int64_t ms = 0;
+	int covered;
 
 	if (test_state_open(&h.other, dir) < 0) {
 		CHECK(!"a second state opens");
 		return;
 	}
 	state_no_wait(h.other);
-	CHECK(state_message_begin(st, "h", now, held, &h, &ms) == 0 && ms == now && h.ms == ms);
+	CHECK(state_message_begin(st, "h", now, held, &h, &ms, &covered) == 0 && ms == now &&
+	    h.ms == ms);
 	CHECK(h.other_rc == ERR_DB);
 	CHECK(state_next_message_ms(h.other, "h", now, &ms) == 0 && ms == now + 1);
 	state_close(h.other);
@@ -490,29 +495,103 @@ static void test_message_begin(struct state *st)
 	struct state_claim c;
 	char seen[256] = "";
 	int64_t ms = 0;
+	int covered;
 
 	CHECK(state_idempotency_claim(st, "nb", "k", now, MIN_MS, "o1") == 0);
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == 0 && ms == now);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == 0 && ms == now);
 	CHECK(state_idempotency_get(st, "nb", "k", &c) == 0 && c.pending &&
 	    strcmp(c.pending, "{\"m\":1}") == 0);
 	free(c.pending);
 	h.note = (struct state_note){ "n2", "nb", "k", "o2", "{\"m\":2}" };
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_CONFLICT && ms == now + 1);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_CONFLICT &&
+	    ms == now + 1);
 	h.note = (struct state_note){ "n3", NULL, NULL, NULL, NULL };
 	h.fill_rc = ERR_NOMEM;
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_NOMEM);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_NOMEM);
 	h.fill_rc = 0;
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == 0 && ms == now + 3);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == 0 && ms == now + 3);
 	CHECK(state_idempotency_get(st, "nb", "k", &c) == 0 && c.pending &&
 	    strcmp(c.pending, "{\"m\":1}") == 0);
 	free(c.pending);
 	CHECK(state_index_newest(st, "nt", NULL, 10, keys, seen) == 0);
 	CHECK_STR(__LINE__, seen, "n3,n1,");
 	h.note = (struct state_note){ "", NULL, NULL, NULL, NULL };
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_INVAL);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_INVAL);
 	h.note = (struct state_note){ "n4", "nb", "k", "o1", NULL };
-	CHECK(state_message_begin(st, "nt", now, held, &h, &ms) == ERR_INVAL);
-	CHECK(state_message_begin(st, "nt", now, NULL, NULL, &ms) == ERR_INVAL);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_INVAL);
+	CHECK(state_message_begin(st, "nt", now, NULL, NULL, &ms, &covered) == ERR_INVAL);
+	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, NULL) == ERR_INVAL);
+}
+
+static int reply_ok(redisReply *rep)
+{
+	int ok = rep != NULL && rep->type != REDIS_REPLY_ERROR;
+
+	freeReplyObject(rep);
+	return ok;
+}
+
+/* DEL of Redis's set of covered conversations (docs/state.md's key
+ * layout), as a FLUSHDB takes it: 0 or -1. */
+static int redis_uncover(const char *url)
+{
+	struct redis_url u;
+	const char *why;
+	redisContext *c;
+	int ok;
+
+	if (redis_url_parse(url, &u, &why) < 0)
+		return -1;
+	c = u.path[0] != '\0' ? redisConnectUnix(u.path) : redisConnect(u.host, u.port);
+	ok = c != NULL && c->err == 0 &&
+	    (u.password[0] == '\0' || reply_ok(redisCommand(c, "AUTH %s", u.password))) &&
+	    reply_ok(redisCommand(c, "SELECT %d", u.db)) &&
+	    reply_ok(redisCommand(c, "DEL chats3:xc"));
+	redisFree(c);
+	return ok ? 0 : -1;
+}
+
+/* The coverage of every conversation gone from the store behind the
+ * state's back (Redis flushed, the rows deleted): 0 or -1. */
+static int uncover_behind(void)
+{
+	const char *url = getenv("CHATS3_REDIS_URL"), *backend = getenv("CHATS3_STATE");
+	char path[TMPDIR_MAX + 16];
+	sqlite3 *h = NULL;
+	int ok;
+
+	if (backend != NULL ? strcmp(backend, "redis") == 0 : url != NULL && url[0] != '\0')
+		return redis_uncover(url);
+	snprintf(path, sizeof path, "%s/chats3.db", dir);
+	ok = sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_exec(h, "DELETE FROM message_covered", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(h);
+	return ok ? 0 : -1;
+}
+
+/* A send's begin says whether the index covers its conversation, from
+ * its own write: not before the cover, then so, and not once the store
+ * lost the coverage, from the very next call on (a send's, and a
+ * reader's state_index_covered right after a send that found it). */
+static void test_message_begin_covered(struct state *st)
+{
+	struct holder h = { NULL, 0, 0, { "cv1", NULL, NULL, NULL, NULL }, 0 };
+	int64_t ms;
+	int covered = -1;
+
+	CHECK(state_message_begin(st, "cv", now, held, &h, &ms, &covered) == 0 && covered == 0);
+	CHECK(state_index_cover(st, "cv") == 0);
+	CHECK(state_message_begin(st, "cv", now, held, &h, &ms, &covered) == 0 && covered == 1);
+	CHECK(uncover_behind() == 0);
+	CHECK(state_message_begin(st, "cv", now, held, &h, &ms, &covered) == 0 && covered == 0);
+	CHECK(state_index_cover(st, "cv") == 0);
+	CHECK(state_message_begin(st, "cv", now, held, &h, &ms, &covered) == 0 && covered == 1);
+	CHECK(uncover_behind() == 0);
+	CHECK(state_index_covered(st, "cv", &covered) == 0 && covered == 0);
+	h.note.user_id = "nb", h.note.key = "k", h.note.owner = "o2", h.note.pending = "{}";
+	covered = -1;
+	CHECK(state_message_begin(st, "cv", now, held, &h, &ms, &covered) == ERR_CONFLICT &&
+	    covered == -1);
 }
 
 /* ---- arguments every backend is spared ---- */
@@ -663,6 +742,7 @@ int main(void)
 		test_clock(st);
 		test_clock_held(st);
 		test_message_begin(st);
+		test_message_begin_covered(st);
 		test_arguments(st);
 	}
 	state_close(st);

@@ -1,7 +1,8 @@
 /*
  * test_state_boot: the SQLite state's boot check on a real file. A state
  * opened in another boot of the host (CHATS3_BOOT_ID, the tests' stand-in
- * for the kernel's boot id) finds every conversation uncovered, its index
+ * for the kernel's boot id) finds every conversation uncovered (as
+ * state_index_covered and a send's state_message_begin say), its index
  * keys kept, so history lists storage again; the same boot, or none to
  * tell (a /proc without the boot id), changes nothing; a database without
  * a recorded boot counts as another boot; and of processes opening at once
@@ -21,6 +22,7 @@
 
 #define RACERS 4
 #define KEY "conversations/c1/messages/2026-12-01/1764547200000-a.ndjson"
+#define KEY_MS INT64_C(1764547200000)
 
 static char dir[TMPDIR_MAX];
 static const char *boot_id; /* NULL: the kernel's */
@@ -65,6 +67,16 @@ static int covered(struct state *st, const char *conversation)
 	return state_index_covered(st, conversation, &c) == 0 ? c : -1;
 }
 
+/* The same as a send in c1 finds it (state_message_begin's answer). */
+static int send_covered(struct state *st)
+{
+	struct state_note n = { KEY, NULL, NULL, NULL, NULL };
+	int64_t ms;
+	int c = -1;
+
+	return state_message_begin(st, "c1", KEY_MS, test_state_fill, &n, &ms, &c) == 0 ? c : -1;
+}
+
 static const struct {
 	int line;
 	const char *desc;
@@ -102,6 +114,7 @@ static void test_steps(void)
 		if (st == NULL)
 			continue;
 		CHECK_AT(steps[i].line, covered(st, "c1") == steps[i].covered);
+		CHECK_AT(steps[i].line, send_covered(st) == steps[i].covered);
 		CHECK_AT(steps[i].line, covered(st, "c2") == 0);
 		/* The keys stay: a rebuild adds what storage holds to them. */
 		CHECK_AT(steps[i].line, i == 0 || (state_index_newest(st, "c1", NULL, 1, keep_first,
