@@ -96,12 +96,16 @@ static int from_storage(struct request *r, struct storage *s, const struct attac
 	return rc;
 }
 
-/* The cached file's path for X-Sendfile: when the web server takes it
- * (CHATS3_XSENDFILE) and can find it (an absolute path, with no '%' that
- * lighttpd would decode). */
+/* The cached file's path for X-Sendfile: when the web server sends files
+ * from a directory (CHATS3_XSENDFILE_ROOT) that holds it, and can find it
+ * (an absolute path, with no '%' that lighttpd would decode). */
 static const char *xsendfile_path(const struct request *r, const char *path)
 {
-	return r->app->cfg.xsendfile && path[0] == '/' && strchr(path, '%') == NULL ? path : NULL;
+	const char *root = r->app->cfg.xsendfile_root;
+	size_t n = root != NULL ? strlen(root) : 0;
+
+	return n > 0 && root[0] == '/' && strncmp(path, root, n) == 0 && path[n] == '/' &&
+	    strchr(path, '%') == NULL ? path : NULL;
 }
 
 int attachment_download(struct request *r, struct storage *s, const struct attachment *a)

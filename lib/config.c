@@ -59,7 +59,7 @@ static const struct key keys[] = {
 	{ "CHATS3_MAX_UPLOAD_BYTES", K_LONG, OFF(max_upload_bytes), 1, 1024 * MIB, "10485760", 0 },
 	{ "CHATS3_ATTACHMENT_CACHE_BYTES", K_LONG, OFF(attachment_cache_bytes), 0, LONG_MAX,
 	  "1073741824", 0 },
-	{ "CHATS3_XSENDFILE", K_LONG, OFF(xsendfile), 0, 1, "0", 0 },
+	{ "CHATS3_XSENDFILE_ROOT", K_STR, OFF(xsendfile_root), 0, 0, NULL, 0 },
 	{ "CHATS3_MAX_BODY_BYTES", K_LONG, OFF(max_body_bytes), 1024, 16 * MIB, "65536", 0 },
 	{ "CHATS3_MAX_REQUESTS", K_LONG, OFF(max_requests), 0, LONG_MAX, "0", 0 },
 	{ "CHATS3_SESSION_TTL_SECONDS", K_LONG, OFF(session_ttl_seconds), 60, 31536000, "86400", 0 },

@@ -13,7 +13,8 @@ import socket
 
 import harness
 from harness import envelope, wait_for
-from test_attachments import PNG, get, post_upload, program_pids, stored_attachments, upload_body
+from test_attachments import (PNG, get, post_upload, stored_attachments, unlinked_files_held,
+                              upload_body)
 from test_messages import joined
 from test_session import ADMIN, WithAdminServer, new_conversation
 
@@ -68,22 +69,7 @@ def remove_stored_bytes(srv, conv, att):
 
 def fills_in_progress(srv):
     """The unnamed files programs are writing into the cache directory."""
-    top = os.path.join(srv.data_dir, "cache", "attachments")
-    held = []
-    for pid in program_pids(srv):
-        fd_dir = "/proc/%d/fd" % pid
-        try:
-            fds = os.listdir(fd_dir)
-        except OSError:  # a CGI program that ended meanwhile
-            continue
-        for fd in fds:
-            try:
-                target = os.readlink(os.path.join(fd_dir, fd))
-            except OSError:
-                continue
-            if target.startswith(top) and "(deleted)" in target:
-                held.append(target)
-    return held
+    return unlinked_files_held(srv, os.path.join(srv.data_dir, "cache", "attachments"))
 
 
 class CacheServer(WithAdminServer):
