@@ -83,7 +83,10 @@ def spool_files(srv):
     """Files of the data directory an upload may have left behind: names,
     and spool files a program still holds open (unlinked ones included)."""
     left = [n for n in os.listdir(srv.data_dir) if n.startswith(".upload")]
-    return left + unlinked_files_held(srv, srv.data_dir)
+    # the state's SQLite files are no spool files (a CGI program that is
+    # ending may still map a -shm file the last connection removed)
+    return left + [f for f in unlinked_files_held(srv, srv.data_dir)
+                   if not f.split(": ", 1)[1].startswith(os.path.join(srv.data_dir, "chats3.db"))]
 
 
 def unlinked_files_held(srv, top):
