@@ -127,16 +127,16 @@ static int list_files(DIR *d, struct listing *l)
 	struct dirent *de;
 	struct stat st;
 
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			return errno == 0 ? 0 : -1;
 		if (!name_ok(de->d_name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue; /* not ours, or gone since readdir */
 		if (listing_add(l, de->d_name, &st) < 0)
 			return -1;
-		errno = 0;
 	}
-	return errno == 0 ? 0 : -1;
 }
 
 static int older_first(const void *a, const void *b)

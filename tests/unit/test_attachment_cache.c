@@ -4,7 +4,8 @@
  * with its bytes; a file of another size is never opened and is removed; a
  * fill is linked only when it holds exactly its size, and a dropped one
  * leaves no file; the bound evicts the least recently used files but none
- * used within the grace period; a cache of 0 bytes is off.
+ * used within the grace period, and leaves what is not its own alone; a
+ * cache of 0 bytes is off.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -140,9 +141,18 @@ static void test_fill(const struct attachment_cache *c)
 	CHECK(attachment_cache_fill_end(&f, ID_D) == -1);
 }
 
-/* The bound (250 bytes) holds B (10) and C (200): */
+/* The bound (250 bytes) holds B (10) and C (200), beside things not its
+ * own (a directory, a dot file), which it neither counts nor removes: */
 static void test_bound(const struct attachment_cache *c)
 {
+	char path[ATTACHMENT_CACHE_PATH_MAX];
+	struct stat st;
+	int fd;
+
+	CHECK(snprintf(path, sizeof path, "%s/sub", c->dir) < (int)sizeof path && mkdir(path, 0700) == 0);
+	CHECK(snprintf(path, sizeof path, "%s/.other", c->dir) < (int)sizeof path);
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0 && ftruncate(fd, 1000) == 0);
+	close(fd);
 	CHECK(age(c, ID_B, 60) == 0 && age(c, ID_C, 30) == 0);
 	put(c, ID_D, 'd', 100, 0); /* B and then C go, oldest first */
 	CHECK(!holds(c, ID_B, 'b', 10));
@@ -155,6 +165,7 @@ static void test_bound(const struct attachment_cache *c)
 	put(c, ID_E, 'e', 100, 0); /* D was the one unused for long */
 	CHECK(!holds(c, ID_D, 'd', 100));
 	CHECK(holds(c, ID_A, 'a', 100) && holds(c, ID_E, 'e', 100));
+	CHECK(stat(path, &st) == 0 && st.st_size == 1000);
 }
 
 static void test_off(void)
