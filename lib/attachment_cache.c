@@ -90,7 +90,7 @@ int attachment_cache_open(const struct attachment_cache *c, const char *id, uint
 	int fd;
 
 	if (path_of(c, id, path, cap) < 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
 		close(fd);
