@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "attachment_cache.h"
 #include "attachment_upload.h"
 #include "errors.h"
 #include "fdio.h"
@@ -370,6 +371,16 @@ static int new_attachment(const struct request *r, const struct attachment_uploa
 	return 0;
 }
 
+/* Keeps the stored file a in the download cache, from the spool. */
+static void cache_upload(const struct request *r, const struct attachment_upload *u,
+    const struct attachment *a)
+{
+	struct attachment_cache c;
+
+	attachment_cache_init(&c, r->app->cfg.data_dir, r->app->cfg.attachment_cache_bytes);
+	(void)attachment_cache_put_fd(&c, a->attachment_id, u->fd, u->size); /* a shortcut only */
+}
+
 int attachment_upload_send(struct request *r, struct attachment_upload *u, const char *key,
     cJSON **out, int *replayed)
 {
@@ -383,6 +394,8 @@ int attachment_upload_send(struct request *r, struct attachment_upload *u, const
 	    (rc = send_file(r, s, u, &a, key, &msg, replayed)) < 0)
 		return rc;
 	earlier = *replayed || !is_of(msg, &a);
+	if (!earlier)
+		cache_upload(r, u, &a);
 	if (earlier && (rc = replayed_attachment(s, r, msg, &first)) < 0) {
 		cJSON_Delete(msg);
 		return rc;

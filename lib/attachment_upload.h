@@ -20,7 +20,8 @@
  * message_send, which stores meta.json and then the bytes (storage_put_end,
  * or storage_put_file_hashed) under the key's claim just before the
  * message: a retried upload with the same key stores once and gets the
- * first answer back. A send that fails after storing objects removes them
+ * first answer back. Once its message is stored, the spool file goes into
+ * the download cache (attachment_cache.h: linked, not copied). A send that fails after storing objects removes them
  * (meta.json alone when the bytes failed); an early put that never got
  * there stores nothing.
  *

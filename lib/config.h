@@ -36,6 +36,8 @@ struct config {
 	char *ice_servers;       /* CHATS3_ICE_SERVERS: checked JSON array, NULL: none */
 	char *templates_dir;     /* CHATS3_TEMPLATES_DIR: the pages' HTML templates */
 	long max_upload_bytes;   /* CHATS3_MAX_UPLOAD_BYTES */
+	long attachment_cache_bytes; /* CHATS3_ATTACHMENT_CACHE_BYTES: the download cache, 0 off */
+	char *xsendfile_root;    /* CHATS3_XSENDFILE_ROOT: the web server sends X-Sendfile files there */
 	long max_body_bytes;     /* CHATS3_MAX_BODY_BYTES: JSON bodies */
 	long max_requests;       /* CHATS3_MAX_REQUESTS: recycle after N, 0 never */
 	long session_ttl_seconds; /* CHATS3_SESSION_TTL_SECONDS: sliding */

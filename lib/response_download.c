@@ -1,5 +1,7 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -94,20 +96,33 @@ static int add_content_range(struct request *r, const struct http_range *part,
 	return request_add_header(r, "Content-Range", v);
 }
 
-/* The head of a 200 or 206; 1 when the bytes of part must follow. */
+/* 1 when the web server, sending the file itself, answers exactly as this
+ * module would: a GET of the whole file without the Range and
+ * If-Modified-Since that lighttpd would answer on its own rules. */
+static int web_server_may_send(const struct request *r, const char *path, int status,
+    uint64_t len)
+{
+	return path != NULL && status == 200 && len > 0 && strcmp(r->method, "GET") == 0 &&
+	    request_header(r, "range") == NULL && request_header(r, "if-modified-since") == NULL &&
+	    response_value_ok(path);
+}
+
+/* The head of a 200 or 206 (with X-Sendfile: xsendfile when the web server
+ * may send the bytes); 1 when the bytes of part must follow. */
 static int answer_entity(struct request *r, const struct download *d, int status,
-    const struct http_range *part, const char *disposition)
+    const struct http_range *part, const char *disposition, const char *xsendfile)
 {
 	uint64_t len = status == 206 ? part->last - part->first + 1 : d->length;
 	struct response_head h = { status, d->content_type ? d->content_type :
 	    "application/octet-stream", &len, DOWNLOAD_CACHE, DOWNLOAD_CSP, 0 };
-	int rc;
+	int sent_by_server = web_server_may_send(r, xsendfile, status, len), rc;
 
 	if ((status == 206 && (rc = add_content_range(r, part, d->length)) < 0) ||
 	    (rc = request_add_header(r, "Content-Disposition", disposition)) < 0 ||
+	    (sent_by_server && (rc = request_add_header(r, "X-Sendfile", xsendfile)) < 0) ||
 	    (rc = response_answer(r, &h, NULL, 0)) < 0)
 		return rc;
-	return strcmp(r->method, "HEAD") != 0 && len > 0;
+	return strcmp(r->method, "HEAD") != 0 && len > 0 && !sent_by_server;
 }
 
 static int answer_unsatisfiable(struct request *r, uint64_t length)
@@ -119,8 +134,8 @@ static int answer_unsatisfiable(struct request *r, uint64_t length)
 
 /* Answers the request up to the body: 1 when the bytes of *part must
  * follow, 0 when the answer is complete, or a negative enum err. */
-int response_download_begin(struct request *r, const struct download *d,
-    struct http_range *part)
+static int begin(struct request *r, const struct download *d, struct http_range *part,
+    const char *xsendfile)
 {
 	static const struct response_head not_modified = { 304, NULL, NULL, DOWNLOAD_CACHE,
 		NULL, 0 };
@@ -139,10 +154,16 @@ int response_download_begin(struct request *r, const struct download *d,
 	else if (status == 416)
 		rc = answer_unsatisfiable(r, d->length);
 	else
-		rc = answer_entity(r, d, status, part, disp.data);
+		rc = answer_entity(r, d, status, part, disp.data, xsendfile);
 done:
 	buf_free(&disp);
 	return rc;
+}
+
+int response_download_begin(struct request *r, const struct download *d,
+    struct http_range *part)
+{
+	return begin(r, d, part, NULL);
 }
 
 int response_download(struct request *r, const struct download *d, const char *body)
@@ -155,19 +176,17 @@ int response_download(struct request *r, const struct download *d, const char *b
 	return response_stream_write(r, body + part.first, (size_t)(part.last - part.first + 1));
 }
 
-int response_download_stream(struct request *r, const struct download *d,
+/* Sends the bytes *part of the file, read through read(ctx, ...). */
+static int send_part(struct request *r, const struct download *d, const struct http_range *part,
     download_reader read, void *ctx)
 {
-	struct http_range part;
-	char chunk[16384];
+	char chunk[65536];
 	uint64_t off, end;
 	size_t ask;
 	long got;
-	int rc = response_download_begin(r, d, &part);
+	int rc;
 
-	if (rc <= 0)
-		return rc;
-	for (off = part.first, end = part.last + 1; off < end; off += (uint64_t)got) {
+	for (off = part->first, end = part->last + 1; off < end; off += (uint64_t)got) {
 		ask = end - off < sizeof chunk ? (size_t)(end - off) : sizeof chunk;
 		if ((got = read(ctx, off, chunk, ask)) <= 0 || (size_t)got > ask) {
 			log_error(r->id, "download cut short: the file %s at byte %llu of %llu",
@@ -179,4 +198,33 @@ int response_download_stream(struct request *r, const struct download *d,
 			return rc;
 	}
 	return 0;
+}
+
+int response_download_stream(struct request *r, const struct download *d,
+    download_reader read, void *ctx)
+{
+	struct http_range part;
+	int rc = response_download_begin(r, d, &part);
+
+	return rc <= 0 ? rc : send_part(r, d, &part, read, ctx);
+}
+
+static long read_fd(void *ctx, uint64_t offset, char *p, size_t n)
+{
+	const int *fd = ctx;
+	ssize_t got;
+
+	do
+		got = pread(*fd, p, n, (off_t)offset);
+	while (got < 0 && errno == EINTR);
+	return (long)got;
+}
+
+int response_download_file(struct request *r, const struct download *d, int fd,
+    const char *xsendfile)
+{
+	struct http_range part;
+	int rc = begin(r, d, &part, xsendfile);
+
+	return rc <= 0 ? rc : send_part(r, d, &part, read_fd, &fd);
 }

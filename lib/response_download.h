@@ -67,4 +67,14 @@ int response_download_begin(struct request *r, const struct download *d,
 int response_download_stream(struct request *r, const struct download *d,
     download_reader read, void *ctx);
 
+/* The same, the bytes read from the regular file open on fd (which stays
+ * the caller's). With xsendfile, the file's absolute path, the answer to a
+ * GET of the whole file without Range or If-Modified-Since is the head
+ * alone with X-Sendfile: xsendfile, for a web server that sends the file
+ * itself (lighttpd's fastcgi "x-sendfile"; its Content-Length then comes
+ * from the file, every other header stays as above); every other answer
+ * is sent from fd. xsendfile NULL: always from fd. */
+int response_download_file(struct request *r, const struct download *d, int fd,
+    const char *xsendfile);
+
 #endif

@@ -83,6 +83,16 @@ def spool_files(srv):
     """Files of the data directory an upload may have left behind: names,
     and spool files a program still holds open (unlinked ones included)."""
     left = [n for n in os.listdir(srv.data_dir) if n.startswith(".upload")]
+    # the state's SQLite files are no spool files (a CGI program that is
+    # ending may still map a -shm file the last connection removed)
+    return left + [f for f in unlinked_files_held(srv, srv.data_dir)
+                   if not f.split(": ", 1)[1].startswith(os.path.join(srv.data_dir, "chats3.db"))]
+
+
+def unlinked_files_held(srv, top):
+    """The unlinked (or unnamed) files under top the attachments programs
+    hold open, as "pid: path"."""
+    left = []
     for pid in program_pids(srv):
         fd_dir = "/proc/%d/fd" % pid
         try:
@@ -94,7 +104,7 @@ def spool_files(srv):
                 target = os.readlink(os.path.join(fd_dir, fd))
             except OSError:
                 continue
-            if target.startswith(srv.data_dir) and "(deleted)" in target:
+            if target.startswith(top) and "(deleted)" in target:
                 left.append("%d: %s" % (pid, target))
     return left
 

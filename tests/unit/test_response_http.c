@@ -3,7 +3,8 @@
  * gets them (the bytes written to the io): the exact status line and
  * headers a browser sees, the page's Content-Security-Policy, checked
  * redirect locations, and downloads whole, by range, conditional, HEAD,
- * from memory and streamed, with a reader that fails.
+ * from memory, streamed and from a file (or the web server's X-Sendfile),
+ * with a reader that fails.
  */
 #include <stdlib.h>
 
@@ -483,6 +484,43 @@ static void test_download_large_stream(void)
 	free(big);
 }
 
+/* A file on a descriptor: the program's own stream, or the web server's
+ * X-Sendfile for a whole GET without Range or If-Modified-Since. */
+static void test_download_file(void)
+{
+	static const struct {
+		int line;
+		const char *method, *var, *xsendfile;
+		int sent_by_server;
+		const char *body;
+	} cases[] = {
+		{ __LINE__, "GET", NULL, "/c/v1", 1, "" },
+		{ __LINE__, "GET", NULL, NULL, 0, ALPHABET },
+		{ __LINE__, "GET", "HTTP_RANGE=bytes=0-4", "/c/v1", 0, "abcde" },
+		{ __LINE__, "GET", "HTTP_RANGE=bytes=0-1,3-4", "/c/v1", 0, ALPHABET },
+		{ __LINE__, "GET", "HTTP_IF_MODIFIED_SINCE=" DATE, "/c/v1", 0, ALPHABET },
+		{ __LINE__, "HEAD", NULL, "/c/v1", 0, "" },
+	};
+	FILE *f = tmpfile();
+	struct exchange x;
+	const char *vars[2] = { NULL, NULL }, *body;
+
+	CHECK(f != NULL && fputs(ALPHABET, f) >= 0 && fflush(f) == 0);
+	for (size_t i = 0; f != NULL && i < sizeof cases / sizeof cases[0]; i++) {
+		vars[0] = cases[i].var;
+		start(&x, cases[i].method, "/f", vars);
+		CHECK_AT(cases[i].line, response_download_file(&x.r, &file, fileno(f),
+		    cases[i].xsendfile) == 0);
+		CHECK_AT(cases[i].line, (strstr(x.out.data, "\r\nX-Sendfile: /c/v1\r\n\r\n") != NULL) ==
+		    cases[i].sent_by_server);
+		body = strstr(x.out.data, "\r\n\r\n");
+		CHECK_STR(cases[i].line, body != NULL ? body + 4 : NULL, cases[i].body);
+		finish(&x);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
 int main(void)
 {
 	test_page_default();
@@ -497,5 +535,6 @@ int main(void)
 	test_download_refused();
 	test_download_reader_fails();
 	test_download_large_stream();
+	test_download_file();
 	return check_done("test_response_http");
 }
