@@ -94,8 +94,8 @@ void frames_from_peer(void *ctx, uint64_t id, struct relay_frame *f)
 static void release(struct hub *h, const struct relay_frame *f)
 {
 	order_release(h->order, f->conversation_id, f->seq);
-	if (h->link != NULL)
-		to_link(h, NULL, relay_frame_seq(RELAY_FRAME_RELEASE, f->conversation_id, f->seq));
+	if (h->link != NULL) /* not taken (the link down): this host heard it, enough */
+		(void)to_link(h, NULL, relay_frame_seq(RELAY_FRAME_RELEASE, f->conversation_id, f->seq));
 }
 
 static void event(struct hub *h, struct relay_frame *f)
