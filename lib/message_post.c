@@ -67,6 +67,7 @@ static int reserve(void *ctx, const char *conversation_id, int64_t ms, struct st
 
 	if (presence_reserve(r->app, conversation_id, ms, r->request_id))
 		r->seq = ms;
+	note->reserved = r->seq != 0;
 	r->m->server_received_ms = ms;
 	return describe(r, note);
 }

@@ -157,8 +157,7 @@ int relay_frame_parse_peer(const char *p, size_t n, uint64_t *id, struct relay_f
 	memset(out, 0, sizeof *out);
 	if (head == 0 || relay_frame_parse(p + head, n - head, out) < 0)
 		return ERR_INVAL;
-	fits = out->kind == RELAY_FRAME_EVENT ? *id >= 1 && out->seq == 0 :
-	    out->kind == RELAY_FRAME_CLOSE && *id == 0;
+	fits = out->kind == RELAY_FRAME_EVENT ? *id >= 1 : *id == 0;
 	if (!fits) {
 		relay_frame_free(out);
 		return ERR_INVAL;

@@ -26,10 +26,12 @@
  * anything longer than RELAY_FRAME_MAX or not one of these shapes.
  *
  * Between the relays of several hosts (sse-relay/redis_link.c, over Redis
- * pub/sub) a message is "<id> <frame>": the decimal event id Redis gave
- * (1 to UINT64_MAX, no leading zero) and an event frame without seq, or
- * "0 <frame>" and a close frame. At most RELAY_PEER_MAX bytes; reserve
- * and release frames stay on their host.
+ * pub/sub, channel RELAY_CHANNEL_FORMAT) a message is "<id> <frame>": the
+ * decimal event id Redis gave (1 to UINT64_MAX, no leading zero) and an
+ * event frame (its seq, when it has one, marks that message published), or
+ * "0 <frame>" and a close, reserve or release frame (a reserve: published
+ * by the message clock, lib/state_redis.c, in clock order). At most
+ * RELAY_PEER_MAX bytes.
  *
  * A parsed struct relay_frame owns one cJSON tree (root); its pointers
  * point into it. relay_frame_free releases it. Encoders return text the
@@ -48,6 +50,7 @@ struct cJSON;
 #define RELAY_FRAME_VERSION 1
 #define RELAY_SEQ_MAX 999999999999999LL /* 15 digits: what cJSON prints exactly */
 #define RELAY_PEER_MAX (RELAY_FRAME_MAX + 21) /* an id of 20 digits and a space before it */
+#define RELAY_CHANNEL_FORMAT "chats3:relay:%d" /* of the Redis db: pub/sub ignores SELECT */
 
 enum relay_frame_kind {
 	RELAY_FRAME_EVENT,
@@ -72,8 +75,8 @@ struct relay_frame {
 int relay_frame_parse(const char *p, size_t n, struct relay_frame *out);
 
 /* Parses a message between relays p[0..n) into *id and *out: 0, or
- * ERR_INVAL for anything but "<id> <event frame>" (id >= 1, no seq) or
- * "0 <close frame>" (out then owns nothing). */
+ * ERR_INVAL for anything but "<id> <event frame>" (id >= 1) or "0 <close,
+ * reserve or release frame>" (out then owns nothing). */
 int relay_frame_parse_peer(const char *p, size_t n, uint64_t *id, struct relay_frame *out);
 
 /* Frees what f owns and clears it. NULL is fine. */

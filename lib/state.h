@@ -233,11 +233,14 @@ int state_next_message_ms(struct state *st, const char *conversation_id, int64_t
 /* What a send writes with its millisecond (state_message_begin): its
  * batch key into the index and, for a keyed send, its message as the
  * pending one of the claim owner holds (user_id NULL: no claim). The
- * strings stay the filler's. */
+ * strings stay the filler's. reserved: the host's relay took the reserve
+ * frame of the millisecond; a state shared by several hosts (Redis) then
+ * tells every host's relay, in clock order (docs/relay.md). */
 struct state_note {
 	const char *index_key;
 	const char *user_id, *key, *owner;
 	const char *pending; /* message JSON */
+	int reserved;
 };
 
 /* Fills note for the millisecond ms, while no other call for

@@ -15,7 +15,9 @@
  * relative to the caller's times) only collects the garbage, GC_SLACK_MS
  * after an entry's end. The clock called with a fill takes a lock of the
  * conversation's clock (HOLD_MS at most) until the fill's note is written,
- * so fills run in clock order across hosts. The clock also reads whether
+ * so fills run in clock order across hosts; the note publishes the
+ * reserve of a send whose relay took one on the relays' channel, so every
+ * host's relay hears them in clock order. The clock also reads whether
  * the index covers the conversation, which message_begin answers with the
  * note: a send asks no round trip of its own (should the coverage go
  * between the clock and the note, the send's rebuild is skipped, and
@@ -40,6 +42,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "redis_url.h"
+#include "relay_frame.h"
 #include "state_backend.h"
 
 #define PREFIX "chats3:"
@@ -265,14 +268,17 @@ static const char lua_clock[] =
 	"redis.call('SET', ARGV[1], string.format('%d', ms))\n"
 	"return {ms, redis.call('SISMEMBER', ARGV[6], ARGV[7])}\n";
 
-/* lock, token, index, batch key, claim, owner, json: the note of a send
- * (state_message_begin), then the lock dropped when it is still token's.
- * With a claim (not ""), json is its pending message if owner holds it,
- * else nothing is noted (1); the batch key (not "") goes into the index. */
+/* lock, token, index, batch key, claim, owner, json, channel, reserve:
+ * the note of a send (state_message_begin), then the lock dropped when it
+ * is still token's. With a claim (not ""), json is its pending message if
+ * owner holds it, else nothing is noted (1); the batch key (not "") goes
+ * into the index; the reserve (not "") to the relays' channel, still under
+ * the lock, so the relays hear the reserves in clock order. */
 static const char lua_note[] =
 	"local noted = ARGV[5] == '' or redis.call('HGET', ARGV[5], 'o') == ARGV[6]\n"
 	"if noted and ARGV[5] ~= '' then redis.call('HSET', ARGV[5], 'p', ARGV[7]) end\n"
 	"if noted and ARGV[4] ~= '' then redis.call('ZADD', ARGV[3], 0, ARGV[4]) end\n"
+	"if noted and ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[9]) end\n"
 	"if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end\n"
 	"return noted and 0 or 1\n";
 
@@ -1246,23 +1252,40 @@ static int clock_tick(struct rstate *r, const char *id, const char *key, const c
 	return rc == 1 ? ERR_DB : rc;
 }
 
-/* The note n of a send (NULL: none, after a fill that failed) under the
- * lock, and the lock dropped: 0, 1 when n's owner does not hold its claim. */
-static int note(struct state *st, const char *conversation_id, const char *lock,
+/* The relays' message of the reserve of ms in conversation_id,
+ * "0 <reserve frame>" (lib/relay_frame.h), into *out: 0 or ERR_NOMEM. */
+static int reserve_message(const char *conversation_id, int64_t ms, char **out)
+{
+	char *frame = relay_frame_seq(RELAY_FRAME_RESERVE, conversation_id, ms);
+
+	*out = frame != NULL ? relay_frame_peer(0, frame) : NULL;
+	free(frame);
+	return *out != NULL ? 0 : ERR_NOMEM;
+}
+
+/* The note n of a send at ms (NULL: none, after a fill that failed) under
+ * the lock, and the lock dropped: 0, 1 when n's owner does not hold its
+ * claim. */
+static int note(struct state *st, const char *conversation_id, int64_t ms, const char *lock,
     const char *token, const struct state_note *n)
 {
-	char index[KEY_LEN], claim[KEY_LEN] = "";
+	char index[KEY_LEN], claim[KEY_LEN] = "", channel[32], *reserve = NULL;
 	struct args a = { 0 };
 	int rc;
 
 	if ((rc = key_of(index, "x:", conversation_id, "")) < 0 ||
-	    (n != NULL && n->user_id != NULL && (rc = claim_key(claim, n->user_id, n->key)) < 0))
+	    (n != NULL && n->user_id != NULL && (rc = claim_key(claim, n->user_id, n->key)) < 0) ||
+	    (n != NULL && n->reserved && (rc = reserve_message(conversation_id, ms, &reserve)) < 0))
 		return rc;
+	snprintf(channel, sizeof channel, RELAY_CHANNEL_FORMAT, rs(st)->url.db);
 	add_str(&a, lock), add_str(&a, token), add_str(&a, index);
 	add_str(&a, n != NULL && n->index_key != NULL ? n->index_key : "");
 	add_str(&a, claim), add_str(&a, claim[0] ? n->owner : "");
 	add_str(&a, claim[0] ? n->pending : "");
-	return script_flag(rs(st), S_NOTE, &a);
+	add_str(&a, channel), add_str(&a, reserve != NULL ? reserve : "");
+	rc = script_flag(rs(st), S_NOTE, &a);
+	free(reserve);
+	return rc;
 }
 
 /* With fill, the call takes the conversation's lock with the millisecond,
@@ -1287,7 +1310,7 @@ static int message_begin(struct state *st, const char *conversation_id, int64_t 
 	filled = fill(ctx, conversation_id, *ms, &n);
 	/* The millisecond is given either way: a lock this fails to drop only
 	 * delays the next call, by HOLD_MS at most. */
-	rc = note(st, conversation_id, lock, token, filled == 0 ? &n : NULL);
+	rc = note(st, conversation_id, *ms, lock, token, filled == 0 ? &n : NULL);
 	if (filled < 0)
 		return filled;
 	if (rc == 0)

@@ -31,11 +31,12 @@ static int to_link(struct hub *h, const char *conversation_id, char *text)
 }
 
 void frames_publish(void *ctx, const char *conversation_id, const char *to_user_id,
-    cJSON *event)
+    int64_t seq, cJSON *event)
 {
 	struct hub *h = ctx;
 
-	if (h->link == NULL || !to_link(h, conversation_id, relay_frame_event(conversation_id, 0, event)))
+	if (h->link == NULL ||
+	    !to_link(h, conversation_id, relay_frame_event(conversation_id, seq, event)))
 		deliver(h, conversation_id, to_user_id, event, 0);
 }
 
@@ -64,22 +65,43 @@ static void close_streams(struct hub *h, const struct relay_frame *f)
 		fanout_close_conversation(h->fanout, f->conversation_id);
 }
 
+/* An event from the link: to this host's streams, and its seq (a
+ * new-message's) no longer pending. */
+static void from_peer_event(struct hub *h, uint64_t id, struct relay_frame *f)
+{
+	deliver(h, f->conversation_id, f->to_user_id, f->event, id);
+	if (f->seq != 0)
+		order_release(h->order, f->conversation_id, f->seq);
+}
+
 void frames_from_peer(void *ctx, uint64_t id, struct relay_frame *f)
 {
 	struct hub *h = ctx;
 
 	if (f->kind == RELAY_FRAME_EVENT)
-		deliver(h, f->conversation_id, f->to_user_id, f->event, id);
+		from_peer_event(h, id, f);
+	else if (f->kind == RELAY_FRAME_RESERVE)
+		order_reserve_seen(h->order, f->conversation_id, f->seq, clock_now_ms());
+	else if (f->kind == RELAY_FRAME_RELEASE)
+		order_release(h->order, f->conversation_id, f->seq);
 	else if (f->user_id != NULL)
 		fanout_close_user(h->fanout, f->user_id);
 	else
 		close_conversation_here(h, f->conversation_id);
 }
 
+/* A send of this host failed after its reserve: no host waits for it. */
+static void release(struct hub *h, const struct relay_frame *f)
+{
+	order_release(h->order, f->conversation_id, f->seq);
+	if (h->link != NULL) /* not taken (the link down): this host heard it, enough */
+		(void)to_link(h, NULL, relay_frame_seq(RELAY_FRAME_RELEASE, f->conversation_id, f->seq));
+}
+
 static void event(struct hub *h, struct relay_frame *f)
 {
 	if (f->seq == 0) {
-		frames_publish(h, f->conversation_id, f->to_user_id, f->event);
+		frames_publish(h, f->conversation_id, f->to_user_id, 0, f->event);
 		return;
 	}
 	cJSON_DetachItemViaPointer(f->root, f->event); /* order.c's now */
@@ -97,7 +119,7 @@ void frames_take(struct hub *h, struct relay_frame *f)
 		order_reserve(h->order, f->conversation_id, f->seq, clock_now_ms());
 		break;
 	case RELAY_FRAME_RELEASE:
-		order_release(h->order, f->conversation_id, f->seq);
+		release(h, f);
 		break;
 	default:
 		event(h, f);

@@ -108,11 +108,16 @@ static void prune(struct loop *l, void *ctx)
 	conn_expire_heads(l, ctx);
 }
 
-/* Messages whose program never came back are given up. */
+/* order.c hears whether its seqs are in every host's order (the link up,
+ * the clock in Redis); messages whose program never came back are given up. */
 static void order_tick(struct loop *l, void *ctx)
 {
+	struct hub *h = ctx;
+
 	(void)l;
-	order_expire(((struct hub *)ctx)->order, clock_now_ms());
+	order_link(h->order, h->link != NULL && h->cfg.state == STATE_REDIS &&
+	    redis_link_up(h->link));
+	order_expire(h->order, clock_now_ms());
 }
 
 /* <data_dir>/<name> into out, its directory made if missing. 0 or -1. */

@@ -365,7 +365,7 @@ int redis_link_new(struct redis_link **out, struct loop *l, const struct redis_u
 	}
 	*k = (struct redis_link){ .loop = l, .url = *url, .deliver = deliver, .ctx = ctx, .told = -1 };
 	/* pub/sub ignores SELECT: the db in the name keeps installations apart */
-	snprintf(k->channel, sizeof k->channel, "chats3:relay:%d", url->db);
+	snprintf(k->channel, sizeof k->channel, RELAY_CHANNEL_FORMAT, url->db);
 	for (int i = 0; i < CONNS; i++)
 		k->conns[i] = (struct link_conn){ .link = k, .fd = -1 };
 	if (loop_every(l, REDIS_LINK_TICK_MS, tick, k) < 0) {

@@ -12,8 +12,9 @@
  * that takes the conversation's next id (above the last one and above Redis's clock in microseconds) and
  * PUBLISHes "<id> <frame>" (lib/relay_frame.h) in the same script, so id
  * order is publish order. Every relay, the publisher too, hands what its
- * subscription brings to the deliver function with that id. A close frame
- * is PUBLISHed as "0 <frame>".
+ * subscription brings to the deliver function with that id. A close or
+ * release frame is PUBLISHed as "0 <frame>"; the reserves on the channel
+ * come from the message clock (lib/state_redis.c) and are delivered alike.
  *
  * Publishing only appends to hiredis's output buffer. While the link is
  * not up (either connection away, or REDIS_LINK_INFLIGHT bytes await replies)
@@ -52,7 +53,7 @@ int redis_link_new(struct redis_link **out, struct loop *l, const struct redis_u
 void redis_link_free(struct redis_link *k);
 
 /* Publishes frame text (borrowed; an event frame of conversation_id, or a
- * close frame when conversation_id is NULL). 0 once queued, -1 when the
+ * close or release frame when conversation_id is NULL). 0 once queued, -1 when the
  * link is not up (nothing queued: deliver it on this host). */
 int redis_link_publish(struct redis_link *k, const char *conversation_id, const char *frame);
 

@@ -27,7 +27,7 @@ static int expired(void *ctx, const struct session *s)
 	if (ev == NULL)
 		log_error(NULL, "relay: out of memory: peer-leave of %s dropped", s->user_id);
 	else
-		frames_publish(w->hub, s->conversation_id, NULL, ev);
+		frames_publish(w->hub, s->conversation_id, NULL, 0, ev);
 	cJSON_Delete(ev);
 	frames_close_user(w->hub, s->user_id);
 	return 0;

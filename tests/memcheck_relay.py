@@ -8,8 +8,9 @@ replay, a targeted event, a kick, a slow consumer cut, a closed
 conversation, and, left for SIGTERM, an open stream, a connection without
 a head and an event still held back, when it sends the relay SIGTERM and
 waits for it to go. With MEMCHECK_REDIS_PORT (the relay's link to other
-hosts on that redis-server) it first waits for the link, and stops Redis
-before the SIGTERM: an event still reaches the stream. Prints one line per
+hosts on that redis-server) it first waits for the link, hears another
+host's reserve and release through it, and stops Redis before the
+SIGTERM: an event still reaches the stream. Prints one line per
 step; exits 1 at the first that goes wrong. Settings come from
 CHATS3_CONFIG_FILE."""
 
@@ -148,11 +149,23 @@ def wait_until(pred, what):
         time.sleep(0.05)
 
 
+def publish(port, frame):
+    """frame on the relays' channel, as another host sends it."""
+    subprocess.run(["redis-cli", "-p", port, "publish", "chats3:relay:0", "0 " + json.dumps(frame)],
+                   capture_output=True, check=True)
+
+
 def redis_link_steps(stream, conv):
     """With a Redis link: Redis goes away, and an event still reaches stream."""
     port = os.environ.get("MEMCHECK_REDIS_PORT")
     if not port:
         return
+    seq = {"conversationId": conv["conversationId"], "seq": 10 ** 13 + 20}
+    publish(port, {"v": 1, "reserve": seq})  # another host's send
+    event(conv, "new-message", {"body": "after another host's"}, seq=seq["seq"] + 1)
+    publish(port, {"v": 1, "release": seq})  # and its failure
+    stream.until(b"after another host's")
+    print("redis link: an event behind another host's reserve, let go by its release")
     subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True,
                    check=False)
     wait_until(lambda: health().get("redis") == "down", "the link to see Redis gone")

@@ -3,8 +3,9 @@
  * terminator, so an over-read shows). An accepted frame has the pointers
  * and seq its kind promises, and its encoder's output parses again to the
  * same kind and seq. The same bytes as a message between relays
- * (relay_frame_parse_peer): accepted, it is an event with an id or a
- * close with none, and its encoding parses again to the same id.
+ * (relay_frame_parse_peer): accepted, it is an event with an id, or a
+ * close, reserve or release with none, and its encoding parses again to
+ * the same kind, seq and id.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,11 +47,11 @@ static void peer(const uint8_t *data, size_t size)
 	must(rc == 0 || rc == ERR_INVAL);
 	if (rc < 0)
 		return;
-	must(f.kind == RELAY_FRAME_EVENT ? id >= 1 && f.seq == 0 : f.kind == RELAY_FRAME_CLOSE && id == 0);
+	must(f.kind == RELAY_FRAME_EVENT ? id >= 1 : id == 0);
 	frame = encode(&f);
 	text = frame != NULL ? relay_frame_peer(id, frame) : NULL;
 	must(text != NULL && relay_frame_parse_peer(text, strlen(text), &id2, &again) == 0);
-	must(again.kind == f.kind && id2 == id);
+	must(again.kind == f.kind && again.seq == f.seq && id2 == id);
 	relay_frame_free(&again);
 	relay_frame_free(&f);
 	free(text);

@@ -7,7 +7,12 @@ malformed message on the channel is dropped with a log line; the scripts
 flushed: an event still reaches its own host, and the link loads the
 publish script again; Redis restarted (with its data, as a Redis with
 persistence restarts) or stalled: 503 while it is away, the streams stay
-open, and afterwards the same sessions go on with nothing lost."""
+open, and afterwards the same sessions go on with nothing lost. Sends
+alternating between the hosts, or from two sessions on the two hosts at
+once, reach the streams of both in history order with the same ids; a
+reserve whose message never comes (its host died mid-send) holds the
+others' events at most CHATS3_RELAY_ORDER_MS, and one released on one
+host holds none on the other."""
 
 import json
 import os
@@ -42,16 +47,24 @@ def link(srv):
     return relay_health(srv)[1]["data"]["redis"]
 
 
+def to_relay(srv, frame):
+    """A frame (lib/relay_frame.h) straight to srv's relay, as its programs send them."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.sendto(json.dumps(frame).encode(), os.path.join(srv.data_dir, "run", "relay-events.sock"))
+
+
 def wait_link(srv, state):
     wait_for(lambda: link(srv) == state, 15,
              lambda: "the link of %s's relay to be %s: %s" % (srv.port, state, relay_log(srv)[-2000:]))
 
 
-class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
+class TwoHostsCase(RelayCase):  # its next_of; its one host's setup replaced
+    SETTINGS = {}  # of the class, beside SETTINGS
+
     @classmethod
     def setUpClass(cls):
         cls.redis = redis_server.started(cls.addClassCleanup)
-        settings = dict(SETTINGS, CHATS3_REDIS_URL=cls.redis.url())
+        settings = dict(SETTINGS, CHATS3_REDIS_URL=cls.redis.url(), **cls.SETTINGS)
         cls.a = harness.new_server(settings, relay=True)
         cls.addClassCleanup(cls.a.stop)
         cls.b = harness.new_server(settings, relay=True)
@@ -108,13 +121,12 @@ class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
     def frame_to_relay(self, srv, text):
         """An event frame straight to srv's relay, as a program that stored
         its message before Redis went away hands it over: its data's n."""
-        doc = {"v": 1, "conversationId": self.conv["conversationId"], "event": {
-            "type": "offer", "fromUserId": None, "toUserId": None, "data": {"n": text}}}
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-            s.sendto(json.dumps(doc).encode(),
-                     os.path.join(srv.data_dir, "run", "relay-events.sock"))
+        to_relay(srv, {"v": 1, "conversationId": self.conv["conversationId"], "event": {
+            "type": "offer", "fromUserId": None, "toUserId": None, "data": {"n": text}}})
         return text
 
+
+class TwoHosts(TwoHostsCase):
     def test_a_session_joined_on_a_streams_on_b(self):
         reader = joined(self, self.a, self.conv, "Reader")
         st = self.stream(self.b, reader)
@@ -145,15 +157,45 @@ class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
         sent = [self.sent(self.a if i % 2 else self.b, alice, "m%d" % i)["messageId"]
                 for i in range(10)]
         got_a, got_b = self.messages(on_a, 10), self.messages(on_b, 10)
-        # Each send's event leaves its host's relay after its 201, so the
-        # next send, on the other host, may reach Redis first: ids follow
-        # the order events reach Redis (docs/relay.md, History order),
-        # history the order of the sends.
-        self.assertEqual(sorted(m for _, m in got_b), sorted(sent))
+        self.assertEqual([m for _, m in got_b], sent)
         self.assert_rising([i for i, _ in got_a])
         self.assertEqual(got_a, got_b)
         self.assertEqual([m["messageId"] for m in history(self, self.b, bob)
                           if m["messageId"] in sent], sent)
+
+    def assert_in_history_order(self, who, n):
+        """The next n new-message events of who's streams on A and on B:
+        history's order, rising ids, the same ids on both hosts."""
+        on_a, on_b = self.streams[who["sessionId"]]
+        got_a, got_b = self.messages(on_a, n), self.messages(on_b, n)
+        order = [m["messageId"] for m in history(self, self.b, who)][-n:]
+        self.assertEqual([m for _, m in got_a], order)
+        self.assert_rising([i for i, _ in got_a])
+        self.assertEqual(got_a, got_b)
+
+    def watched(self, name):
+        """A participant joined on B with a stream on each host."""
+        who = joined(self, self.b, self.conv, name)
+        self.streams = getattr(self, "streams", {})
+        self.streams[who["sessionId"]] = (self.stream(self.a, who), self.stream(self.b, who))
+        return who
+
+    def test_forty_sends_alternating_hosts_from_one_session_reach_both_in_history_order(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        bob = self.watched("Bob")
+        sent = [self.sent(self.a if i % 2 else self.b, alice, "m%d" % i)["messageId"]
+                for i in range(40)]
+        self.assert_in_history_order(bob, 40)
+        self.assertEqual([m["messageId"] for m in history(self, self.a, bob)][-40:], sent)
+
+    def test_two_sessions_sending_at_once_on_two_hosts_reach_both_in_history_order(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        carol = joined(self, self.b, self.conv, "Carol")
+        bob = self.watched("Bob")
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda who: [self.sent(who[0], who[1], "m%d" % i) for i in range(20)],
+                          [(self.a, alice), (self.b, carol)]))
+        self.assert_in_history_order(bob, 40)
 
     def test_a_stream_that_comes_back_on_b_with_last_event_id_misses_nothing(self):
         alice = joined(self, self.a, self.conv, "Alice")
@@ -268,6 +310,54 @@ class TwoHosts(RelayCase):  # its next_of; its one host's setup replaced
         again = self.sent(self.a, alice, "Redis answers again")
         self.assertEqual(self.until(on_b, again["messageId"])["id"],
                          self.until(on_a, again["messageId"])["id"])
+
+
+DEADLINE_MS = 2000
+
+
+class AHostDiedMidSend(TwoHostsCase):
+    SETTINGS = {"CHATS3_RELAY_ORDER_MS": str(DEADLINE_MS)}
+
+    def test_a_reserve_whose_message_never_comes_holds_the_others_at_most_the_deadline(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        bob = joined(self, self.b, self.conv, "Bob")
+        on_a, on_b = self.stream(self.a, bob), self.stream(self.b, bob)
+        t0 = time.monotonic()
+        seq = self.reserved()  # as a host's clock publishes it, the host then dying
+        held = self.sent(self.b, alice, "after the dead host's message")
+        self.assertEqual(self.until(on_b, held["messageId"])["id"],
+                         self.until(on_a, held["messageId"])["id"])
+        waited = time.monotonic() - t0
+        self.assertGreaterEqual(waited, DEADLINE_MS / 1000 - 0.05, "not held for the dead send")
+        self.assertLess(waited, DEADLINE_MS / 1000 + PATIENCE)
+        self.assertIn("the message of seq %d did not come within %d ms" % (seq, DEADLINE_MS),
+                      relay_log(self.b))
+        t1 = time.monotonic()
+        flows = self.sent(self.a, alice, "nothing pending any more")
+        self.assertEqual(self.until(on_b, flows["messageId"])["id"],
+                         self.until(on_a, flows["messageId"])["id"])
+        self.assertLess(time.monotonic() - t1, DEADLINE_MS / 1000, "held again")
+
+    def test_a_send_released_on_a_holds_nothing_on_b(self):
+        alice = joined(self, self.a, self.conv, "Alice")
+        bob = joined(self, self.b, self.conv, "Bob")
+        on_b = self.stream(self.b, bob)
+        seq = self.reserved()
+        t0 = time.monotonic()
+        to_relay(self.a, {"v": 1, "release": {"conversationId": self.conv["conversationId"],
+                                              "seq": seq}})  # as A's program whose store failed
+        m = self.sent(self.b, alice, "after the failed send")
+        self.until(on_b, m["messageId"])
+        self.assertLess(time.monotonic() - t0, DEADLINE_MS / 1000, "held for the released send")
+
+    def reserved(self):
+        """A reserve on the relays' channel, as a host's clock publishes it:
+        its seq, before the next send's millisecond."""
+        seq = int(time.time() * 1000) - 1
+        reserve = {"v": 1, "reserve": {"conversationId": self.conv["conversationId"], "seq": seq}}
+        self.assertEqual(self.redis.command("PUBLISH", "chats3:relay:0",
+                                            "0 " + json.dumps(reserve)), ":2")
+        return seq
 
 
 if __name__ == "__main__":

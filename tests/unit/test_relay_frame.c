@@ -89,10 +89,16 @@ static const struct {
 	{ __LINE__, ERR_INVAL, 0, "two spaces", "7  " EV },
 	{ __LINE__, ERR_INVAL, 0, "an id alone", "7 " },
 	{ __LINE__, ERR_INVAL, 0, "a negative id", "-7 " EV },
-	{ __LINE__, ERR_INVAL, 0, "an event with a seq (history order stays on its host)",
+	{ __LINE__, 0, 7, "an event with its seq (history order across hosts)",
 	  "7 {\"v\":1,\"conversationId\":\"c-1\",\"seq\":5,\"event\":{\"type\":\"new-message\"}}" },
-	{ __LINE__, ERR_INVAL, 0, "a reserve frame",
+	{ __LINE__, 0, 0, "a reserve frame, from the message clock",
 	  "0 {\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, 0, 0, "a release frame",
+	  "0 {\"v\":1,\"release\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, ERR_INVAL, 0, "a reserve frame with an id",
+	  "7 {\"v\":1,\"reserve\":{\"conversationId\":\"c-1\",\"seq\":7}}" },
+	{ __LINE__, ERR_INVAL, 0, "a reserve frame without its seq",
+	  "0 {\"v\":1,\"reserve\":{\"conversationId\":\"c-1\"}}" },
 	{ __LINE__, ERR_INVAL, 0, "empty", "" },
 };
 
