@@ -53,7 +53,7 @@ static int idempotency_pending(struct state *st, const char *user, const char *j
 
 	if (owner_self(me) < 0)
 		return ERR_IO;
-	return test_state_note(st, T0, (struct state_note){ NULL, user, "k", me, json });
+	return test_state_note(st, T0, (struct state_note){ NULL, user, "k", me, json, 0 });
 }
 
 /* A child that claims (user, "k") in dir at T0 and notes pending (NULL:

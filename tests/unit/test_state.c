@@ -291,7 +291,7 @@ static int note_pending(struct state *st, const char *user_id, const char *key,
     const char *owner, const char *message_json)
 {
 	return test_state_note(st, now, (struct state_note){ NULL, user_id, key, owner,
-	    message_json });
+	    message_json, 0 });
 }
 
 /* Owners: who holds a claim, what it is storing, takeover and release. */
@@ -470,7 +470,7 @@ static int held(void *ctx, const char *conversation_id, int64_t ms, struct state
  * can take the next one. */
 static void test_clock_held(struct state *st)
 {
-	struct holder h = { NULL, 0, 0, { NULL, NULL, NULL, NULL, NULL }, 0 };
+	struct holder h = { NULL, 0, 0, { NULL, NULL, NULL, NULL, NULL, 0 }, 0 };
 	int64_t ms = 0;
 	int covered;
 
@@ -491,7 +491,7 @@ static void test_clock_held(struct state *st)
  * note or a failed fill leave the millisecond given. */
 static void test_message_begin(struct state *st)
 {
-	struct holder h = { NULL, 0, 0, { "n1", "nb", "k", "o1", "{\"m\":1}" }, 0 };
+	struct holder h = { NULL, 0, 0, { "n1", "nb", "k", "o1", "{\"m\":1}", 0 }, 0 };
 	struct state_claim c;
 	char seen[256] = "";
 	int64_t ms = 0;
@@ -502,10 +502,10 @@ static void test_message_begin(struct state *st)
 	CHECK(state_idempotency_get(st, "nb", "k", &c) == 0 && c.pending &&
 	    strcmp(c.pending, "{\"m\":1}") == 0);
 	free(c.pending);
-	h.note = (struct state_note){ "n2", "nb", "k", "o2", "{\"m\":2}" };
+	h.note = (struct state_note){ "n2", "nb", "k", "o2", "{\"m\":2}", 0 };
 	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_CONFLICT &&
 	    ms == now + 1);
-	h.note = (struct state_note){ "n3", NULL, NULL, NULL, NULL };
+	h.note = (struct state_note){ "n3", NULL, NULL, NULL, NULL, 0 };
 	h.fill_rc = ERR_NOMEM;
 	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_NOMEM);
 	h.fill_rc = 0;
@@ -515,9 +515,9 @@ static void test_message_begin(struct state *st)
 	free(c.pending);
 	CHECK(state_index_newest(st, "nt", NULL, 10, keys, seen) == 0);
 	CHECK_STR(__LINE__, seen, "n3,n1,");
-	h.note = (struct state_note){ "", NULL, NULL, NULL, NULL };
+	h.note = (struct state_note){ "", NULL, NULL, NULL, NULL, 0 };
 	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_INVAL);
-	h.note = (struct state_note){ "n4", "nb", "k", "o1", NULL };
+	h.note = (struct state_note){ "n4", "nb", "k", "o1", NULL, 0 };
 	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, &covered) == ERR_INVAL);
 	CHECK(state_message_begin(st, "nt", now, NULL, NULL, &ms, &covered) == ERR_INVAL);
 	CHECK(state_message_begin(st, "nt", now, held, &h, &ms, NULL) == ERR_INVAL);
@@ -575,7 +575,7 @@ static int uncover_behind(void)
  * reader's state_index_covered right after a send that found it). */
 static void test_message_begin_covered(struct state *st)
 {
-	struct holder h = { NULL, 0, 0, { "cv1", NULL, NULL, NULL, NULL }, 0 };
+	struct holder h = { NULL, 0, 0, { "cv1", NULL, NULL, NULL, NULL, 0 }, 0 };
 	int64_t ms;
 	int covered = -1;
 

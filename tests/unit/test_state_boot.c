@@ -70,7 +70,7 @@ static int covered(struct state *st, const char *conversation)
 /* The same as a send in c1 finds it (state_message_begin's answer). */
 static int send_covered(struct state *st)
 {
-	struct state_note n = { KEY, NULL, NULL, NULL, NULL };
+	struct state_note n = { KEY, NULL, NULL, NULL, NULL, 0 };
 	int64_t ms;
 	int c = -1;
 
