@@ -13,6 +13,16 @@ long fdio_read(int fd, void *p, size_t n)
 	return (long)got;
 }
 
+long fdio_pread(int fd, void *p, size_t n, long long off)
+{
+	ssize_t got;
+
+	do
+		got = pread(fd, p, n, (off_t)off);
+	while (got < 0 && errno == EINTR);
+	return (long)got;
+}
+
 int fdio_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;

@@ -10,6 +10,9 @@
 /* read(2) that retries on EINTR: the count, 0 at end, -1 (errno set). */
 long fdio_read(int fd, void *p, size_t n);
 
+/* pread(2) at offset off that retries on EINTR: as fdio_read. */
+long fdio_pread(int fd, void *p, size_t n, long long off);
+
 /* Writes all n bytes of p: 0, or -1 with errno set. */
 int fdio_write_all(int fd, const void *p, size_t n);
 

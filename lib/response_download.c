@@ -1,12 +1,11 @@
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "errors.h"
 #include "escape.h"
+#include "fdio.h"
 #include "http_range.h"
 #include "log.h"
 #include "request.h"
@@ -211,13 +210,7 @@ int response_download_stream(struct request *r, const struct download *d,
 
 static long read_fd(void *ctx, uint64_t offset, char *p, size_t n)
 {
-	const int *fd = ctx;
-	ssize_t got;
-
-	do
-		got = pread(*fd, p, n, (off_t)offset);
-	while (got < 0 && errno == EINTR);
-	return (long)got;
+	return fdio_pread(*(const int *)ctx, p, n, (long long)offset);
 }
 
 int response_download_file(struct request *r, const struct download *d, int fd,
